@@ -1,0 +1,9 @@
+/**
+ * wxopen — run a WeChat Open Platform third-party platform (微信开放平台 第三方平台) on any
+ * runtime with `fetch` and Web Crypto: message crypto, push parsing, the component API client,
+ * token managers over a pluggable store, and a WeChat simulator for tests (`./testing`).
+ *
+ * @module
+ */
+
+export * from "./src/store/store.ts";
