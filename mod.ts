@@ -7,3 +7,5 @@
  */
 
 export * from "./src/store/store.ts";
+export * from "./src/crypto/message_crypto.ts";
+export * from "./src/crypto/errors.ts";
