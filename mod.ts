@@ -7,5 +7,9 @@
  */
 
 export * from "./src/store/store.ts";
+export * from "./src/store/errors.ts";
+export * from "./src/store/versioned.ts";
+export * from "./src/store/memory.ts";
+export * from "./src/store/sealed.ts";
 export * from "./src/crypto/message_crypto.ts";
 export * from "./src/crypto/errors.ts";
