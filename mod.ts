@@ -13,3 +13,8 @@ export * from "./src/store/memory.ts";
 export * from "./src/store/sealed.ts";
 export * from "./src/crypto/message_crypto.ts";
 export * from "./src/crypto/errors.ts";
+export * from "./src/xml/parse.ts";
+export * from "./src/xml/build.ts";
+export * from "./src/events/component_event.ts";
+export * from "./src/events/message.ts";
+export * from "./src/reply.ts";
