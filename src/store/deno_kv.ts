@@ -50,7 +50,7 @@ import type {
 import type { VersionedRecord, VersionedStore } from "./versioned.ts";
 
 /** One part of a Deno KV key. */
-export type DenoKvKeyPart = Uint8Array | string | number | bigint | boolean;
+export type DenoKvKeyPart = Uint8Array | string | number | bigint | boolean | symbol;
 
 /** A Deno KV key. */
 export type DenoKvKey = readonly DenoKvKeyPart[];
