@@ -1,0 +1,303 @@
+/**
+ * Authorizer tokens: the refresh token (the most precious datum), the managed access token and
+ * the authorizer record.
+ *
+ * Rules this module keeps:
+ * - every new `authorizer_refresh_token` is persisted before any access token derived from it is
+ *   returned; a failed persist fails the operation;
+ * - a failed refresh never deletes or overwrites the stored refresh token;
+ * - on 61023 the current refresh token is looked up with `api_get_authorizer_list` and tried once
+ *   before the authorizer is marked as needing re-authorization;
+ * - one upstream refresh per authorizer at a time.
+ *
+ * @module
+ */
+
+import type { StoreMetadata } from "../store/store.ts";
+import { ReauthorizationRequiredError, WeChatError } from "../client/errors.ts";
+import type {
+  AccessTokenInfo,
+  AuthorizationInfo,
+  AuthorizerPage,
+  AuthorizerRecord,
+  AuthorizerTokenResponse,
+  ExpiringToken,
+} from "../client/types.ts";
+import type { ManagedTokens } from "./_managed.ts";
+import { storageKeys } from "./keys.ts";
+
+/** The upstream calls the authorizer tokens need (provided by the client). */
+export interface AuthorizerUpstream {
+  /** `api_authorizer_token`. */
+  refresh(appid: string, refreshToken: string): Promise<AuthorizerTokenResponse>;
+  /** Looks `appid` up in `api_get_authorizer_list`: absent → `null`. */
+  findInList(appid: string): Promise<{ refreshToken?: string } | null>;
+}
+
+/** Called after a new refresh token was persisted, before anything derived from it is returned. */
+export type RefreshTokenHook = (authorizerAppId: string, refreshToken: string) => unknown;
+
+interface StoredRefreshToken {
+  refreshToken: string;
+  updatedAt: number;
+}
+
+/** Manages every authorizer's tokens and record. */
+export class AuthorizerTokens {
+  readonly #tokens: ManagedTokens;
+  readonly #upstream: AuthorizerUpstream;
+  readonly #hook: RefreshTokenHook | undefined;
+
+  constructor(tokens: ManagedTokens, upstream: AuthorizerUpstream, hook?: RefreshTokenHook) {
+    this.#tokens = tokens;
+    this.#upstream = upstream;
+    this.#hook = hook;
+  }
+
+  /** The stored access token when not expired, without any upstream call. */
+  cached(appid: string): Promise<AccessTokenInfo | null> {
+    return this.#tokens.cached(storageKeys.authorizerToken(appid));
+  }
+
+  /** The managed access token of `appid`. */
+  get(appid: string): Promise<AccessTokenInfo> {
+    return this.#tokens.get(storageKeys.authorizerToken(appid), () => this.#refreshNow(appid));
+  }
+
+  /** Refreshes only if the stored token is still `invalidToken` (or expired). */
+  refreshIfStale(appid: string, invalidToken: string): Promise<AccessTokenInfo> {
+    return this.#tokens.refreshIfStale(
+      storageKeys.authorizerToken(appid),
+      invalidToken,
+      () => this.#refreshNow(appid),
+    );
+  }
+
+  /** Forces a refresh (joins one in progress). */
+  refresh(appid: string): Promise<AccessTokenInfo> {
+    return this.#tokens.refresh(storageKeys.authorizerToken(appid), () => this.#refreshNow(appid));
+  }
+
+  /** The stored refresh token, or `null`. */
+  async readRefreshToken(appid: string): Promise<string | null> {
+    const raw = await this.#tokens.store.get(storageKeys.authorizerRefresh(appid));
+    if (raw === null) return null;
+    try {
+      const parsed = JSON.parse(raw) as StoredRefreshToken;
+      if (typeof parsed.refreshToken === "string" && parsed.refreshToken !== "") {
+        return parsed.refreshToken;
+      }
+    } catch {
+      // corrupt: treated as absent, but never overwritten by a failed refresh
+    }
+    return null;
+  }
+
+  /** Persists `refreshToken` (never with a TTL), then runs the hook. Failures propagate. */
+  async saveRefreshToken(appid: string, refreshToken: string): Promise<void> {
+    const updatedAt = this.#tokens.now();
+    const value: StoredRefreshToken = { refreshToken, updatedAt };
+    await this.#tokens.store.put(storageKeys.authorizerRefresh(appid), JSON.stringify(value), {
+      metadata: { updatedAt },
+    });
+    if (this.#hook) await this.#hook(appid, refreshToken);
+  }
+
+  /**
+   * Applies an authorization (`api_query_auth`): refresh token first (must succeed), then the
+   * access token and the record (best effort: the refresh token alone recovers both).
+   */
+  async saveAuthorization(info: AuthorizationInfo): Promise<void> {
+    const appid = info.authorizer_appid;
+    if (info.authorizer_refresh_token) {
+      const current = await this.readRefreshToken(appid);
+      if (current !== info.authorizer_refresh_token) {
+        await this.saveRefreshToken(appid, info.authorizer_refresh_token);
+      }
+    }
+    if (info.authorizer_access_token && info.expires_in !== undefined) {
+      const record = this.#tokens.record(info.authorizer_access_token, info.expires_in);
+      await this.#tokens.write(storageKeys.authorizerToken(appid), record).catch(() => {});
+    }
+    const now = this.#tokens.now();
+    const previous = await this.getRecord(appid).catch(() => null);
+    const record: AuthorizerRecord = {
+      authorizerAppId: appid,
+      status: "authorized",
+      authorizedAt: now,
+      updatedAt: now,
+      ...(previous?.revokedAt !== undefined ? { revokedAt: previous.revokedAt } : {}),
+      ...(info.func_info ? { funcInfo: info.func_info } : {}),
+    };
+    await this.#writeRecord(record).catch(() => {});
+  }
+
+  /** `unauthorized`: records the revocation, then purges both tokens. */
+  async revoke(appid: string, revokedAt: number): Promise<AuthorizerRecord> {
+    const previous = await this.getRecord(appid);
+    const record: AuthorizerRecord = {
+      ...(previous ?? {}),
+      authorizerAppId: appid,
+      status: "revoked",
+      updatedAt: this.#tokens.now(),
+      revokedAt,
+    };
+    delete record.reason;
+    delete record.reauthorizationRequiredAt;
+    await this.#writeRecord(record);
+    await this.#tokens.store.delete(storageKeys.authorizerToken(appid));
+    await this.#tokens.store.delete(storageKeys.authorizerRefresh(appid));
+    return record;
+  }
+
+  /** The stored record, or `null`. Falls back to a minimal record when only a refresh token exists. */
+  async getRecord(appid: string): Promise<AuthorizerRecord | null> {
+    const raw = await this.#tokens.store.get(storageKeys.authorizer(appid));
+    if (raw !== null) {
+      try {
+        return JSON.parse(raw) as AuthorizerRecord;
+      } catch {
+        // fall through
+      }
+    }
+    const refresh = await this.#tokens.store.getWithMetadata(storageKeys.authorizerRefresh(appid));
+    if (refresh.value === null) return null;
+    const updatedAt = typeof refresh.metadata?.updatedAt === "number"
+      ? refresh.metadata.updatedAt
+      : this.#tokens.now();
+    return { authorizerAppId: appid, status: "authorized", updatedAt };
+  }
+
+  /** One page of authorizer records. */
+  async listRecords(options: { cursor?: string; limit?: number } = {}): Promise<AuthorizerPage> {
+    const page = await this.#tokens.store.list({
+      prefix: storageKeys.authorizerPrefix,
+      cursor: options.cursor,
+      limit: options.limit,
+    });
+    const authorizers: AuthorizerRecord[] = [];
+    for (const key of page.keys) {
+      const raw = await this.#tokens.store.get(key.name);
+      if (raw === null) continue;
+      try {
+        authorizers.push(JSON.parse(raw) as AuthorizerRecord);
+      } catch {
+        // skip a corrupt record
+      }
+    }
+    return {
+      authorizers,
+      complete: page.complete,
+      ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
+    };
+  }
+
+  /** Authorizer access tokens whose expiry is at or before `before` (ms), up to `limit`. */
+  async expiring(before: number, limit: number): Promise<ExpiringToken[]> {
+    const out: ExpiringToken[] = [];
+    let cursor: string | undefined;
+    const prefix = storageKeys.authorizerTokenPrefix;
+    do {
+      const page = await this.#tokens.store.list({ prefix, cursor });
+      for (const key of page.keys) {
+        const expiresAt = key.metadata?.expiresAt;
+        if (typeof expiresAt !== "number" || expiresAt > before) continue;
+        out.push({ kind: "authorizer", authorizerAppId: key.name.slice(prefix.length), expiresAt });
+        if (out.length >= limit) return out;
+      }
+      cursor = page.complete ? undefined : page.cursor;
+    } while (cursor !== undefined);
+    return out;
+  }
+
+  async #writeRecord(record: AuthorizerRecord): Promise<void> {
+    const metadata: StoreMetadata = { status: record.status, updatedAt: record.updatedAt };
+    if (record.revokedAt !== undefined) metadata.revokedAt = record.revokedAt;
+    await this.#tokens.store.put(
+      storageKeys.authorizer(record.authorizerAppId),
+      JSON.stringify(record),
+      { metadata },
+    );
+  }
+
+  async #markReauthorizationRequired(appid: string, reason: string): Promise<void> {
+    try {
+      const previous = await this.getRecord(appid);
+      const now = this.#tokens.now();
+      await this.#writeRecord({
+        ...(previous ?? {}),
+        authorizerAppId: appid,
+        status: previous?.status === "revoked" ? "revoked" : "reauthorization_required",
+        updatedAt: now,
+        reauthorizationRequiredAt: now,
+        reason,
+      });
+    } catch {
+      // the error thrown to the caller says it all; the mark is for health reports
+    }
+  }
+
+  async #refreshNow(appid: string): Promise<AccessTokenInfo> {
+    const stored = await this.readRefreshToken(appid);
+    if (stored === null) {
+      const record = await this.getRecord(appid);
+      throw new ReauthorizationRequiredError(
+        appid,
+        record?.status === "revoked" ? "revoked" : "no_refresh_token",
+      );
+    }
+    let used = stored;
+    let response: AuthorizerTokenResponse;
+    try {
+      response = await this.#upstream.refresh(appid, used);
+    } catch (error) {
+      if (!(error instanceof WeChatError)) throw error;
+      if (error.errcode === 61003) {
+        await this.#markReauthorizationRequired(appid, "not_authorized");
+        throw new ReauthorizationRequiredError(appid, "not_authorized", { cause: error });
+      }
+      if (error.errcode !== 61023) throw error;
+      const record = await this.getRecord(appid);
+      if (
+        record?.status === "reauthorization_required" && record.reason === "refresh_token_invalid"
+      ) {
+        // Already looked up last time: do not hammer WeChat with list calls.
+        throw new ReauthorizationRequiredError(appid, "refresh_token_invalid", { cause: error });
+      }
+      const entry = await this.#upstream.findInList(appid);
+      if (entry === null) {
+        await this.#markReauthorizationRequired(appid, "refresh_token_invalid");
+        throw new ReauthorizationRequiredError(appid, "refresh_token_invalid", { cause: error });
+      }
+      if (entry.refreshToken && entry.refreshToken !== used) {
+        await this.saveRefreshToken(appid, entry.refreshToken);
+        used = entry.refreshToken;
+      }
+      try {
+        response = await this.#upstream.refresh(appid, used);
+      } catch (second) {
+        if (
+          second instanceof WeChatError && (second.errcode === 61023 || second.errcode === 61003)
+        ) {
+          const reason = second.errcode === 61003 ? "not_authorized" : "refresh_token_invalid";
+          await this.#markReauthorizationRequired(appid, reason);
+          throw new ReauthorizationRequiredError(appid, reason, { cause: second });
+        }
+        throw second;
+      }
+    }
+    if (response.authorizer_refresh_token && response.authorizer_refresh_token !== used) {
+      await this.saveRefreshToken(appid, response.authorizer_refresh_token);
+    }
+    const record = this.#tokens.record(response.authorizer_access_token, response.expires_in);
+    // The refresh token is safe; if this write fails the token is still valid and returned.
+    await this.#tokens.write(storageKeys.authorizerToken(appid), record).catch(() => {});
+    const current = await this.getRecord(appid).catch(() => null);
+    if (current && current.status === "reauthorization_required") {
+      const { reason: _r, reauthorizationRequiredAt: _a, ...rest } = current;
+      await this.#writeRecord({ ...rest, status: "authorized", updatedAt: this.#tokens.now() })
+        .catch(() => {});
+    }
+    return { token: record.token, expiresAt: record.expiresAt };
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The versioned storage key schema (v1) of every record the token managers write.
+ *
+ * See `docs/storage.md` for what each record holds and what its metadata carries.
+ *
+ * @module
+ */
+
+/** The prefix of every key of schema version 1. */
+export const STORAGE_PREFIX = "wxopen:v1:";
+
+/** Key builders and list prefixes of the v1 schema. */
+export interface StorageKeys {
+  /** The last `component_verify_ticket` (no TTL; validity is judged by `receivedAt`). */
+  readonly ticket: string;
+  /** The managed `component_access_token` (metadata `expiresAt`). */
+  readonly componentToken: string;
+  /** Prefix of authorizer records (no secrets). */
+  readonly authorizerPrefix: string;
+  /** Prefix of authorizer refresh tokens (never a TTL). */
+  readonly authorizerRefreshPrefix: string;
+  /** Prefix of authorizer access tokens (metadata `expiresAt`). */
+  readonly authorizerTokenPrefix: string;
+  /** Prefix of processed authorization codes (by SHA-256, TTL 2 h). */
+  readonly authCodePrefix: string;
+  /** The record of `appid`. */
+  authorizer(appid: string): string;
+  /** The refresh token of `appid`. */
+  authorizerRefresh(appid: string): string;
+  /** The access token of `appid`. */
+  authorizerToken(appid: string): string;
+  /** The marker of an authorization code already exchanged, by its SHA-256 hex. */
+  authCode(digestHex: string): string;
+}
+
+/**
+ * The v1 keys.
+ *
+ * @example Listing every authorizer access token for an expiry sweep
+ * ```ts
+ * import { MemoryStore, storageKeys } from "@wxopen/component";
+ *
+ * const store = new MemoryStore();
+ * const page = await store.list({ prefix: storageKeys.authorizerTokenPrefix });
+ * for (const key of page.keys) console.log(key.name, key.metadata?.expiresAt);
+ * ```
+ */
+export const storageKeys: StorageKeys = {
+  ticket: `${STORAGE_PREFIX}ticket`,
+  componentToken: `${STORAGE_PREFIX}component_token`,
+  authorizerPrefix: `${STORAGE_PREFIX}authorizer:`,
+  authorizerRefreshPrefix: `${STORAGE_PREFIX}authorizer_refresh:`,
+  authorizerTokenPrefix: `${STORAGE_PREFIX}authorizer_token:`,
+  authCodePrefix: `${STORAGE_PREFIX}auth_code:`,
+  authorizer: (appid) => `${STORAGE_PREFIX}authorizer:${checkAppId(appid)}`,
+  authorizerRefresh: (appid) => `${STORAGE_PREFIX}authorizer_refresh:${checkAppId(appid)}`,
+  authorizerToken: (appid) => `${STORAGE_PREFIX}authorizer_token:${checkAppId(appid)}`,
+  authCode: (digestHex) => `${STORAGE_PREFIX}auth_code:${digestHex}`,
+};
+
+const APPID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Returns `appid` when it looks like an appid (letters, digits, `_`, `-`); throws TypeError otherwise. */
+export function checkAppId(appid: string): string {
+  if (typeof appid !== "string" || !APPID.test(appid)) {
+    throw new TypeError("Invalid appid: expected 1 to 64 letters, digits, '_' or '-'");
+  }
+  return appid;
+}
