@@ -1,0 +1,557 @@
+/**
+ * Token lifecycle: ticket, component token, authorizer tokens, single-flight refresh,
+ * refresh-if-stale, refresh-token durability, 61023 recovery, events, expiry sweep.
+ *
+ * Upstream is a small scripted fake of WeChat's token endpoints (below) so each rule can be
+ * driven precisely; `client_test.ts` runs the APIs against the WeChatSimulator.
+ */
+
+import assert from "node:assert/strict";
+import {
+  ComponentClient,
+  MemoryStore,
+  MissingTicketError,
+  NetworkError,
+  ReauthorizationRequiredError,
+  SingleFlight,
+  storageKeys,
+  WeChatError,
+} from "../mod.ts";
+import { FaultyStore } from "../src/testing/faulty_store.ts";
+
+const COMPONENT_APPID = "wxcomponent0000001";
+const SECRET = "component-secret-0123456789abcdef";
+const AUTHORIZER = "wxauthorizer000001";
+
+type Fault = number | "network" | { status: number; body: string } | { errmsg: string };
+
+/** A fake of WeChat's token endpoints with counters and per-path fault queues. */
+class FakeWeChat {
+  clock = { now: Date.parse("2026-01-01T00:00:00Z") };
+  calls: { path: string; query: URLSearchParams; body: Record<string, unknown> }[] = [];
+  componentTokens = new Set<string>();
+  authorizerTokens = new Set<string>();
+  /** The refresh token WeChat currently accepts, per authorizer. */
+  refreshTokens = new Map<string, string>();
+  authCodes = new Map<string, string>();
+  faults = new Map<string, Fault[]>();
+  /** When set, api_authorizer_token returns a new refresh token every time. */
+  rotateRefreshTokens = false;
+  /** When set, every response waits for this promise (to hold refreshes in flight). */
+  gate: Promise<void> | undefined;
+  #seq = 0;
+
+  count(path: string): number {
+    return this.calls.filter((c) => c.path.endsWith(path)).length;
+  }
+
+  fault(path: string, ...faults: Fault[]): void {
+    this.faults.set(path, [...(this.faults.get(path) ?? []), ...faults]);
+  }
+
+  grant(appid: string): string {
+    const code = `queryauthcode@@@${appid}-${++this.#seq}`;
+    this.authCodes.set(code, appid);
+    return code;
+  }
+
+  fetch: typeof fetch = async (input, init) => {
+    const url = new URL(typeof input === "string" ? input : (input as Request).url);
+    const body = init?.body ? JSON.parse(String(init.body)) : {};
+    const path = url.pathname.replace(/^.*\/cgi-bin\/component\//, "");
+    this.calls.push({ path, query: url.searchParams, body });
+    if (this.gate) await this.gate;
+    const queued = this.faults.get(path)?.shift();
+    if (queued !== undefined) {
+      if (queued === "network") {
+        throw new TypeError(`error sending request for url (${url.href})`);
+      }
+      if (typeof queued === "number") {
+        return json({ errcode: queued, errmsg: `fault rid: r-${queued}` });
+      }
+      if ("status" in queued) return new Response(queued.body, { status: queued.status });
+      return json({ errcode: 40013, errmsg: queued.errmsg });
+    }
+    const ctoken = url.searchParams.get("component_access_token");
+    const needsComponent = path !== "api_component_token";
+    if (needsComponent && !this.componentTokens.has(ctoken ?? "")) {
+      return json({ errcode: 40001, errmsg: "invalid credential rid: x" });
+    }
+    switch (path) {
+      case "api_component_token": {
+        if (body.component_appsecret !== SECRET) {
+          return json({ errcode: 40125, errmsg: "invalid appsecret" });
+        }
+        const token = `ctoken-${++this.#seq}`;
+        this.componentTokens.add(token);
+        return json({ component_access_token: token, expires_in: 7200 });
+      }
+      case "api_create_preauthcode":
+        return json({ pre_auth_code: `preauthcode@@@${++this.#seq}`, expires_in: 600 });
+      case "api_query_auth": {
+        const code = String(body.authorization_code);
+        const appid = this.authCodes.get(code);
+        if (!appid) return json({ errcode: 61009, errmsg: "code is invalid" });
+        this.authCodes.delete(code);
+        const refresh = `refreshtoken@@@${appid}-${++this.#seq}`;
+        this.refreshTokens.set(appid, refresh);
+        const token = `atoken-${++this.#seq}`;
+        this.authorizerTokens.add(token);
+        return json({
+          authorization_info: {
+            authorizer_appid: appid,
+            authorizer_access_token: token,
+            expires_in: 7200,
+            authorizer_refresh_token: refresh,
+            func_info: [{ funcscope_category: { id: 1 } }],
+          },
+        });
+      }
+      case "api_authorizer_token": {
+        const appid = String(body.authorizer_appid);
+        const current = this.refreshTokens.get(appid);
+        if (current === undefined) {
+          return json({ errcode: 61003, errmsg: "component is not authorized" });
+        }
+        if (body.authorizer_refresh_token !== current) {
+          return json({ errcode: 61023, errmsg: "refresh_token is invalid" });
+        }
+        let refresh = current;
+        if (this.rotateRefreshTokens) {
+          refresh = `refreshtoken@@@${appid}-${++this.#seq}`;
+          this.refreshTokens.set(appid, refresh);
+        }
+        const token = `atoken-${++this.#seq}`;
+        this.authorizerTokens.add(token);
+        return json({
+          authorizer_access_token: token,
+          expires_in: 7200,
+          authorizer_refresh_token: refresh,
+        });
+      }
+      case "api_get_authorizer_list": {
+        const list = [...this.refreshTokens].map(([appid, refresh]) => ({
+          authorizer_appid: appid,
+          refresh_token: refresh,
+          auth_time: 1700000000,
+        }));
+        return json({ total_count: list.length, list });
+      }
+      default:
+        return json({ errcode: 40097, errmsg: "invalid args" });
+    }
+  };
+}
+
+function json(value: unknown): Response {
+  return new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
+}
+
+function setup(
+  options: { store?: MemoryStore | FaultyStore; hook?: (a: string, r: string) => unknown } = {},
+) {
+  const wechat = new FakeWeChat();
+  const memory = new MemoryStore({ now: () => wechat.clock.now });
+  const store = options.store ?? memory;
+  const client = new ComponentClient({
+    appId: COMPONENT_APPID,
+    appSecret: SECRET,
+    store,
+    fetch: wechat.fetch,
+    now: () => wechat.clock.now,
+    onAuthorizerRefreshToken: options.hook,
+  });
+  return { wechat, client, store };
+}
+
+async function authorized(env: ReturnType<typeof setup>): Promise<void> {
+  await env.client.acceptTicket("ticket@@@1");
+  await env.client.queryAuth(env.wechat.grant(AUTHORIZER));
+}
+
+async function storedRefreshToken(store: { get(k: string): Promise<string | null> }) {
+  const raw = await store.get(storageKeys.authorizerRefresh(AUTHORIZER));
+  return raw === null ? null : (JSON.parse(raw) as { refreshToken: string }).refreshToken;
+}
+
+// ------------------------------------------------------------------ ticket
+
+Deno.test("without a ticket the component token fails clearly and calls nobody", async () => {
+  const { client, wechat } = setup();
+  await assert.rejects(client.componentAccessToken(), (e: unknown) => {
+    assert.ok(e instanceof MissingTicketError);
+    assert.match(e.message, /startPushTicket\(\)/);
+    return true;
+  });
+  assert.equal(wechat.calls.length, 0);
+});
+
+Deno.test("a ticket is used for 12 hours from receipt, then refused", async () => {
+  const { client, wechat } = setup();
+  await client.acceptTicket("ticket@@@1");
+  wechat.clock.now += 12 * 3600_000 - 1000;
+  assert.match(await client.componentAccessToken(), /^ctoken-/);
+  await client.acceptTicket("ticket@@@1", wechat.clock.now - 12 * 3600_000);
+  wechat.clock.now += 3 * 3600_000; // the component token is stale now
+  await assert.rejects(client.refreshComponentAccessToken(), MissingTicketError);
+  assert.equal(wechat.count("api_component_token"), 1);
+});
+
+Deno.test("WeChat rejecting the ticket (61006) becomes a MissingTicketError", async () => {
+  const { client, wechat } = setup();
+  await client.acceptTicket("ticket@@@1");
+  wechat.fault("api_component_token", 61006);
+  await assert.rejects(client.componentAccessToken(), MissingTicketError);
+});
+
+Deno.test("an older ticket push arriving late does not replace a newer ticket", async () => {
+  const { client } = setup();
+  await client.handleComponentEvent({
+    InfoType: "component_verify_ticket",
+    AppId: COMPONENT_APPID,
+    CreateTime: "200",
+    ComponentVerifyTicket: "ticket@@@new",
+  });
+  await client.handleComponentEvent({
+    InfoType: "component_verify_ticket",
+    AppId: COMPONENT_APPID,
+    CreateTime: "100",
+    ComponentVerifyTicket: "ticket@@@old",
+  });
+  assert.equal((await client.currentTicket())?.ticket, "ticket@@@new");
+});
+
+// ------------------------------------------------------------------ component token
+
+Deno.test("the component token is cached and refreshed ahead of expiry", async () => {
+  const { client, wechat } = setup();
+  await client.acceptTicket("ticket@@@1");
+  const first = await client.componentAccessTokenInfo();
+  assert.equal(await client.componentAccessToken(), first.token);
+  assert.equal(first.expiresAt, wechat.clock.now + 7200_000);
+  wechat.clock.now += 7200_000 - 599_000; // inside the 600 s margin, not yet expired
+  const second = await client.componentAccessToken();
+  assert.notEqual(second, first.token);
+  assert.equal(wechat.count("api_component_token"), 2);
+  assert.deepEqual(await client.cachedComponentAccessToken(), {
+    token: second,
+    expiresAt: wechat.clock.now + 7200_000,
+  });
+});
+
+Deno.test("100 concurrent callers on an expired component token → exactly 1 upstream refresh", async () => {
+  const { client, wechat } = setup();
+  await client.acceptTicket("ticket@@@1");
+  await client.componentAccessToken();
+  wechat.clock.now += 7200_000 + 1;
+  const tokens = await Promise.all(
+    Array.from({ length: 100 }, () => client.componentAccessToken()),
+  );
+  assert.equal(new Set(tokens).size, 1);
+  assert.equal(wechat.count("api_component_token"), 2);
+});
+
+Deno.test("a failed margin refresh still serves the stored, unexpired token", async () => {
+  const { client, wechat } = setup();
+  await client.acceptTicket("ticket@@@1");
+  const token = await client.componentAccessToken();
+  wechat.clock.now += 7000_000;
+  wechat.fault("api_component_token", -1);
+  assert.equal(await client.componentAccessToken(), token);
+  wechat.clock.now += 300_000; // expired now: the failure shows
+  wechat.fault("api_component_token", -1);
+  await assert.rejects(client.componentAccessToken(), WeChatError);
+});
+
+Deno.test("40001 mid-flight: refresh once, retry once, never loop", async () => {
+  const { client, wechat } = setup();
+  await client.acceptTicket("ticket@@@1");
+  const before = await client.componentAccessToken();
+  wechat.componentTokens.delete(before); // WeChat invalidates the token behind our back
+  const code = await client.createPreAuthCode();
+  assert.match(code.pre_auth_code, /^preauthcode@@@/);
+  assert.equal(wechat.count("api_component_token"), 2);
+  assert.equal(wechat.count("api_create_preauthcode"), 2);
+
+  // WeChat keeps saying 40001: one refresh, one retry, then the error surfaces.
+  wechat.fault("api_create_preauthcode", 40001, 40001, 40001);
+  await assert.rejects(
+    client.createPreAuthCode(),
+    (e: unknown) => e instanceof WeChatError && e.errcode === 40001,
+  );
+  assert.equal(wechat.count("api_create_preauthcode"), 4);
+  assert.equal(wechat.count("api_component_token"), 3);
+});
+
+Deno.test("refresh-if-stale refreshes only when the stored token is the failed one", async () => {
+  const { client, wechat } = setup();
+  await client.acceptTicket("ticket@@@1");
+  const t1 = await client.componentAccessToken();
+  const t2 = (await client.refreshComponentAccessTokenIfStale(t1)).token;
+  assert.notEqual(t2, t1);
+  assert.equal(wechat.count("api_component_token"), 2);
+  // A late report about t1 does not refresh again.
+  assert.equal((await client.refreshComponentAccessTokenIfStale(t1)).token, t2);
+  assert.equal(wechat.count("api_component_token"), 2);
+  // 50 concurrent reports about t2 → one refresh.
+  const results = await Promise.all(
+    Array.from({ length: 50 }, () => client.refreshComponentAccessTokenIfStale(t2)),
+  );
+  assert.equal(new Set(results.map((r) => r.token)).size, 1);
+  assert.equal(wechat.count("api_component_token"), 3);
+});
+
+// ------------------------------------------------------------------ authorizer tokens
+
+Deno.test("queryAuth persists the refresh token before returning", async () => {
+  const seen: (string | null)[] = [];
+  const hookStore = new MemoryStore();
+  const env = setup({
+    store: hookStore,
+    hook: async (_appid) => seen.push(await storedRefreshToken(hookStore)),
+  });
+  await env.client.acceptTicket("ticket@@@1");
+  const result = await env.client.queryAuth(env.wechat.grant(AUTHORIZER));
+  const refresh = result.authorization_info.authorizer_refresh_token!;
+  assert.deepEqual(seen, [refresh]);
+  assert.equal(await storedRefreshToken(hookStore), refresh);
+  const record = await env.client.getAuthorizer(AUTHORIZER);
+  assert.equal(record?.status, "authorized");
+  assert.ok(!JSON.stringify(record).includes(refresh));
+  assert.equal(
+    await env.client.authorizerAccessToken(AUTHORIZER),
+    result.authorization_info.authorizer_access_token,
+  );
+  assert.equal(env.wechat.count("api_authorizer_token"), 0);
+});
+
+Deno.test("queryAuth fails when the refresh token cannot be stored", async () => {
+  const faulty = new FaultyStore(new MemoryStore());
+  const env = setup({ store: faulty });
+  await env.client.acceptTicket("ticket@@@1");
+  faulty.inject({ ops: "put", key: storageKeys.authorizerRefresh(AUTHORIZER) });
+  await assert.rejects(env.client.queryAuth(env.wechat.grant(AUTHORIZER)));
+  assert.equal(await faulty.inner.get(storageKeys.authorizerToken(AUTHORIZER)), null);
+});
+
+Deno.test("100 concurrent callers on an expired authorizer token → exactly 1 upstream refresh", async () => {
+  const env = setup();
+  await authorized(env);
+  env.wechat.clock.now += 7200_000 + 1;
+  const before = env.wechat.count("api_authorizer_token");
+  const tokens = await Promise.all(
+    Array.from({ length: 100 }, () => env.client.authorizerAccessToken(AUTHORIZER)),
+  );
+  assert.equal(new Set(tokens).size, 1);
+  assert.equal(env.wechat.count("api_authorizer_token") - before, 1);
+  assert.equal(env.wechat.count("api_component_token"), 2); // the component token expired too
+});
+
+Deno.test("a rotated refresh token is stored before the access token is returned", async () => {
+  const env = setup();
+  await authorized(env);
+  env.wechat.rotateRefreshTokens = true;
+  env.wechat.clock.now += 7200_000;
+  await env.client.authorizerAccessToken(AUTHORIZER);
+  assert.equal(await storedRefreshToken(env.store), env.wechat.refreshTokens.get(AUTHORIZER));
+});
+
+Deno.test("a store failing mid-refresh loses nothing: the old refresh token stays", async () => {
+  const faulty = new FaultyStore(new MemoryStore());
+  const env = setup({ store: faulty });
+  await authorized(env);
+  const original = await storedRefreshToken(faulty.inner);
+  env.wechat.clock.now += 7200_000;
+
+  // Upstream fails: nothing is dropped.
+  env.wechat.fault("api_authorizer_token", "network");
+  await assert.rejects(env.client.authorizerAccessToken(AUTHORIZER), NetworkError);
+  assert.equal(await storedRefreshToken(faulty.inner), original);
+
+  // WeChat rotates the refresh token but the store cannot take it: the call fails (no access
+  // token derived from an unsaved refresh token is handed out) and the old one is still there.
+  env.wechat.rotateRefreshTokens = true;
+  faulty.inject({ ops: "put", key: storageKeys.authorizerRefresh(AUTHORIZER) });
+  await assert.rejects(env.client.authorizerAccessToken(AUTHORIZER));
+  assert.equal(await storedRefreshToken(faulty.inner), original);
+
+  // The stale refresh token is rejected with 61023; the list knows the current one.
+  const token = await env.client.authorizerAccessToken(AUTHORIZER);
+  assert.ok(env.wechat.authorizerTokens.has(token));
+  assert.equal(await storedRefreshToken(faulty.inner), env.wechat.refreshTokens.get(AUTHORIZER));
+  assert.equal(env.wechat.count("api_get_authorizer_list"), 1);
+});
+
+Deno.test("61023 recovery: the current refresh token is taken from api_get_authorizer_list", async () => {
+  const env = setup();
+  await authorized(env);
+  env.wechat.refreshTokens.set(AUTHORIZER, "refreshtoken@@@rotated-elsewhere");
+  env.wechat.clock.now += 7200_000;
+  const token = await env.client.authorizerAccessToken(AUTHORIZER);
+  assert.ok(env.wechat.authorizerTokens.has(token));
+  assert.equal(await storedRefreshToken(env.store), "refreshtoken@@@rotated-elsewhere");
+  assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "authorized");
+});
+
+Deno.test("61023 with no recovery marks the authorizer and keeps its refresh token", async () => {
+  const env = setup();
+  await authorized(env);
+  const original = await storedRefreshToken(env.store);
+  env.wechat.refreshTokens.delete(AUTHORIZER);
+  env.wechat.refreshTokens.set("wxsomeoneelse00001", "r");
+  env.wechat.fault("api_authorizer_token", 61023);
+  env.wechat.clock.now += 7200_000;
+  await assert.rejects(env.client.authorizerAccessToken(AUTHORIZER), (e: unknown) => {
+    assert.ok(e instanceof ReauthorizationRequiredError);
+    assert.equal(e.reason, "refresh_token_invalid");
+    return true;
+  });
+  assert.equal(await storedRefreshToken(env.store), original);
+  const record = await env.client.getAuthorizer(AUTHORIZER);
+  assert.equal(record?.status, "reauthorization_required");
+  // The next attempt is bounded: one upstream call, no list lookup.
+  const calls = env.wechat.calls.length;
+  await assert.rejects(env.client.authorizerAccessToken(AUTHORIZER), ReauthorizationRequiredError);
+  assert.equal(env.wechat.calls.length - calls, 1);
+});
+
+Deno.test("a spurious 61023 is retried once with the listed token, then succeeds", async () => {
+  const env = setup();
+  await authorized(env);
+  env.wechat.clock.now += 7200_000;
+  env.wechat.fault("api_authorizer_token", 61023);
+  assert.ok(env.wechat.authorizerTokens.has(await env.client.authorizerAccessToken(AUTHORIZER)));
+  assert.equal(env.wechat.count("api_authorizer_token"), 2);
+});
+
+Deno.test("an authorizer call retries once after 40001 with a token refreshed only if stale", async () => {
+  const env = setup();
+  await authorized(env);
+  const token = await env.client.authorizerAccessToken(AUTHORIZER);
+  // 20 concurrent callers all told the same token is invalid → one refresh.
+  const fresh = await Promise.all(
+    Array.from(
+      { length: 20 },
+      () => env.client.refreshAuthorizerAccessTokenIfStale(AUTHORIZER, token),
+    ),
+  );
+  assert.equal(new Set(fresh.map((f) => f.token)).size, 1);
+  assert.notEqual(fresh[0].token, token);
+  assert.equal(env.wechat.count("api_authorizer_token"), 1);
+  assert.deepEqual(await env.client.cachedAuthorizerAccessToken(AUTHORIZER), fresh[0]);
+});
+
+// ------------------------------------------------------------------ events
+
+Deno.test("events drive the lifecycle: ticket, authorized (idempotent), unauthorized", async () => {
+  const env = setup();
+  const ticket = await env.client.handleComponentEvent({
+    AppId: COMPONENT_APPID,
+    CreateTime: "1413192605",
+    InfoType: "component_verify_ticket",
+    ComponentVerifyTicket: "ticket@@@pushed",
+  });
+  assert.deepEqual(ticket, { action: "ticket_stored" });
+  assert.equal((await env.client.currentTicket())?.receivedAt, env.wechat.clock.now);
+
+  const code = env.wechat.grant(AUTHORIZER);
+  const push = {
+    AppId: COMPONENT_APPID,
+    CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
+    InfoType: "authorized",
+    AuthorizerAppid: AUTHORIZER,
+    AuthorizationCode: code,
+  };
+  const [a, b] = await Promise.all([
+    env.client.handleComponentEvent(push),
+    env.client.handleComponentEvent(push),
+  ]);
+  assert.equal(a.action, "authorized");
+  assert.ok(b.action === "authorized" || b.action === "duplicate");
+  assert.deepEqual(await env.client.handleComponentEvent(push), {
+    action: "duplicate",
+    authorizerAppId: AUTHORIZER,
+  });
+  // The browser redirect carries the same code: answered from the store.
+  const replay = await env.client.queryAuth(code);
+  assert.equal(replay.authorization_info.authorizer_appid, AUTHORIZER);
+  assert.equal(
+    replay.authorization_info.authorizer_refresh_token,
+    await storedRefreshToken(env.store),
+  );
+  assert.equal(env.wechat.count("api_query_auth"), 1);
+
+  env.wechat.clock.now += 60_000;
+  const revoke = {
+    AppId: COMPONENT_APPID,
+    CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
+    InfoType: "unauthorized",
+    AuthorizerAppid: AUTHORIZER,
+  };
+  assert.equal((await env.client.handleComponentEvent(revoke)).action, "revoked");
+  assert.equal((await env.client.handleComponentEvent(revoke)).action, "revoked");
+  assert.equal(await storedRefreshToken(env.store), null);
+  assert.equal(await env.client.cachedAuthorizerAccessToken(AUTHORIZER), null);
+  const record = await env.client.getAuthorizer(AUTHORIZER);
+  assert.equal(record?.status, "revoked");
+  assert.equal(record?.revokedAt, Number(revoke.CreateTime) * 1000);
+  const calls = env.wechat.calls.length;
+  await assert.rejects(
+    env.client.authorizerAccessToken(AUTHORIZER),
+    (e: unknown) => e instanceof ReauthorizationRequiredError && e.reason === "revoked",
+  );
+  assert.equal(env.wechat.calls.length, calls);
+  assert.equal(
+    (await env.client.handleComponentEvent({ InfoType: "notify_third_fasteregister" })).action,
+    "ignored",
+  );
+  await assert.rejects(
+    env.client.handleComponentEvent({ ...revoke, AppId: "wxanothercomponent1" }),
+    TypeError,
+  );
+});
+
+Deno.test("listAuthorizers pages through records; the cron sweep finds tokens expiring soon", async () => {
+  const env = setup();
+  await env.client.acceptTicket("ticket@@@1");
+  for (const appid of ["wxauthorizer000001", "wxauthorizer000002", "wxauthorizer000003"]) {
+    await env.client.queryAuth(env.wechat.grant(appid));
+  }
+  const page = await env.client.listAuthorizers({ limit: 2 });
+  assert.equal(page.authorizers.length, 2);
+  assert.equal(page.complete, false);
+  const rest = await env.client.listAuthorizers({ cursor: page.cursor });
+  assert.equal(rest.authorizers.length, 1);
+  assert.deepEqual(await env.client.listExpiringTokens({ withinSeconds: 600 }), []);
+  env.wechat.clock.now += 7200_000 - 300_000;
+  const due = await env.client.listExpiringTokens({ withinSeconds: 600 });
+  assert.equal(due.length, 4);
+  assert.deepEqual(due.map((d) => d.kind).sort(), [
+    "authorizer",
+    "authorizer",
+    "authorizer",
+    "component",
+  ]);
+  assert.deepEqual(await env.client.refreshExpiringTokens({ withinSeconds: 600 }), {
+    refreshed: 4,
+    failed: 0,
+  });
+  assert.deepEqual(await env.client.listExpiringTokens({ withinSeconds: 600 }), []);
+});
+
+Deno.test("SingleFlight shares one run per key and clears it when settled", async () => {
+  const flights = new SingleFlight<number>();
+  let runs = 0;
+  const work = () => new Promise<number>((r) => setTimeout(() => r(++runs), 1));
+  const [a, b] = await Promise.all([flights.run("k", work), flights.run("k", work)]);
+  assert.deepEqual([a, b], [1, 1]);
+  assert.equal(flights.size, 0);
+  await assert.rejects(
+    flights.run("k", () => {
+      throw new Error("sync");
+    }),
+    /sync/,
+  );
+  assert.equal(flights.size, 0);
+  assert.equal(await flights.run("k", work), 2);
+});
