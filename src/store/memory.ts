@@ -76,35 +76,42 @@ export class MemoryStore implements VersionedStore {
 
   /** The value of `key`, or `null` when it is absent or expired. */
   get(key: string): Promise<string | null> {
-    checkKey(key);
-    return Promise.resolve(this.#live(key)?.value ?? null);
+    return settle(() => {
+      checkKey(key);
+      return this.#live(key)?.value ?? null;
+    });
   }
 
   /** The value of `key` with its metadata. */
   getWithMetadata(key: string): Promise<StoreRecord> {
-    checkKey(key);
-    const entry = this.#live(key);
-    return Promise.resolve({
-      value: entry?.value ?? null,
-      metadata: entry ? cloneMetadata(entry.metadata) : null,
+    return settle(() => {
+      checkKey(key);
+      const entry = this.#live(key);
+      return {
+        value: entry?.value ?? null,
+        metadata: entry ? cloneMetadata(entry.metadata) : null,
+      };
     });
   }
 
   /** The value of `key` with its metadata and version, for {@linkcode MemoryStore.putIfUnchanged}. */
   getVersioned(key: string): Promise<VersionedRecord> {
-    checkKey(key);
-    const entry = this.#live(key);
-    return Promise.resolve({
-      value: entry?.value ?? null,
-      metadata: entry ? cloneMetadata(entry.metadata) : null,
-      version: entry ? String(entry.version) : null,
+    return settle(() => {
+      checkKey(key);
+      const entry = this.#live(key);
+      return {
+        value: entry?.value ?? null,
+        metadata: entry ? cloneMetadata(entry.metadata) : null,
+        version: entry ? String(entry.version) : null,
+      };
     });
   }
 
   /** Writes `value` under `key`; `ttlSeconds` counts from the injected clock. */
   put(key: string, value: string, options?: StorePutOptions): Promise<void> {
-    this.#write(key, value, options);
-    return Promise.resolve();
+    return settle(() => {
+      this.#write(key, value, options);
+    });
   }
 
   /**
@@ -117,57 +124,62 @@ export class MemoryStore implements VersionedStore {
     version: string | null,
     options?: StorePutOptions,
   ): Promise<boolean> {
-    checkKey(key);
-    const entry = this.#live(key);
-    const current = entry ? String(entry.version) : null;
-    if (current !== version) {
-      checkValue(value);
-      checkPutOptions(options);
-      return Promise.resolve(false);
-    }
-    this.#write(key, value, options);
-    return Promise.resolve(true);
+    return settle(() => {
+      checkKey(key);
+      const entry = this.#live(key);
+      const current = entry ? String(entry.version) : null;
+      if (current !== version) {
+        checkValue(value);
+        checkPutOptions(options);
+        return false;
+      }
+      this.#write(key, value, options);
+      return true;
+    });
   }
 
   /** Removes `key`; removing an absent key is not an error. */
   delete(key: string): Promise<void> {
-    checkKey(key);
-    this.#entries.delete(key);
-    return Promise.resolve();
+    return settle(() => {
+      checkKey(key);
+      this.#entries.delete(key);
+    });
   }
 
   /** Lists live keys starting with `prefix`, in lexicographic order, at most `limit` per page. */
   list(options: StoreListOptions): Promise<StoreListPage> {
-    const limit = checkListOptions(options?.prefix, options?.limit);
-    const { prefix, cursor } = options;
-    const after = cursor === undefined || cursor === "" ? undefined : decodeCursor(cursor);
-    const now = this.#now();
-    const names: string[] = [];
-    for (const [name, entry] of this.#entries) {
-      if (!name.startsWith(prefix)) continue;
-      if (after !== undefined && compareKeys(name, after) <= 0) continue;
-      if (isExpired(entry, now)) {
-        this.#entries.delete(name);
-        continue;
+    return settle(() => {
+      const limit = checkListOptions(options?.prefix, options?.limit);
+      const { prefix, cursor } = options;
+      const after = cursor === undefined || cursor === "" ? undefined : decodeCursor(cursor);
+      const now = this.#now();
+      const names: string[] = [];
+      for (const [name, entry] of this.#entries) {
+        if (!name.startsWith(prefix)) continue;
+        if (after !== undefined && compareKeys(name, after) <= 0) continue;
+        if (isExpired(entry, now)) {
+          this.#entries.delete(name);
+          continue;
+        }
+        names.push(name);
       }
-      names.push(name);
-    }
-    names.sort(compareKeys);
-    const page = names.slice(0, limit);
-    const keys: StoreListKey[] = page.map((name) => {
-      const entry = this.#entries.get(name)!;
-      const key: StoreListKey = { name, metadata: cloneMetadata(entry.metadata) };
-      if (entry.expiresAt !== undefined) key.expiration = Math.floor(entry.expiresAt / 1000);
-      return key;
-    });
-    if (names.length > limit) {
-      return Promise.resolve({
-        keys,
-        cursor: encodeCursor(page[page.length - 1]),
-        complete: false,
+      names.sort(compareKeys);
+      const page = names.slice(0, limit);
+      const keys: StoreListKey[] = page.map((name) => {
+        const entry = this.#entries.get(name)!;
+        const key: StoreListKey = { name, metadata: cloneMetadata(entry.metadata) };
+        if (entry.expiresAt !== undefined) key.expiration = Math.floor(entry.expiresAt / 1000);
+        return key;
       });
-    }
-    return Promise.resolve({ keys, complete: true });
+      if (names.length > limit) {
+        return {
+          keys,
+          cursor: encodeCursor(page[page.length - 1]),
+          complete: false,
+        };
+      }
+      return { keys, complete: true };
+    });
   }
 
   #live(key: string): Entry | undefined {
@@ -195,4 +207,13 @@ export class MemoryStore implements VersionedStore {
 
 function isExpired(entry: Entry, now: number): boolean {
   return entry.expiresAt !== undefined && entry.expiresAt <= now;
+}
+
+/** Runs `fn` and turns its result or exception into a promise, so misuse rejects, never throws. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
