@@ -1,0 +1,163 @@
+/**
+ * Picks the message-crypto primitives by measurement (see docs/crypto.md):
+ * AES-256-CBC without padding (Web Crypto vs @noble/ciphers) and SHA-1 (@noble/hashes vs
+ * crypto.subtle.digest), on a component_verify_ticket push of about 400 bytes, plus the whole
+ * `MessageCrypto.open` with either AES backend.
+ *
+ * Run: `deno bench -A bench/crypto_bench.ts`
+ */
+
+import { cbc } from "@noble/ciphers/aes.js";
+import { sha1 } from "@noble/hashes/legacy.js";
+import { MessageCrypto } from "../mod.ts";
+import { decodeBase64, utf8Encode } from "../src/_bytes.ts";
+import { backendConfig, type CbcBackend, createRawCbc } from "../src/crypto/_aes.ts";
+
+const options = {
+  token: "AAAAA",
+  encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+  appId: "wx134c8103faa5a59e",
+};
+
+// A realistic component_verify_ticket push (plaintext ~ 290 bytes, ciphertext 352 bytes,
+// request body ~ 550 bytes).
+const TICKET_PUSH = "<xml><AppId><![CDATA[wx134c8103faa5a59e]]></AppId>\n" +
+  "<CreateTime>1715943329</CreateTime>\n" +
+  "<InfoType><![CDATA[component_verify_ticket]]></InfoType>\n" +
+  "<ComponentVerifyTicket><![CDATA[ticket@@@lEHjsBEi_TPDey0IZxw4Zbb7JRYLOtEf9ksvDpSwzkwog3R6xEpdaK0yIee7JOyOXM0V7cp0dpM58GKmb8FSKA]]></ComponentVerifyTicket>\n" +
+  "</xml>";
+
+async function instance(backend: CbcBackend): Promise<MessageCrypto> {
+  const saved = backendConfig.backend;
+  backendConfig.backend = backend;
+  try {
+    return await MessageCrypto.create(options);
+  } finally {
+    backendConfig.backend = saved;
+  }
+}
+
+const nobleMc = await instance("noble");
+const webMc = await instance("webcrypto");
+const encrypt = await nobleMc.encrypt(TICKET_PUSH);
+const ciphertext = decodeBase64(encrypt);
+const body = `<xml>\n    <AppId><![CDATA[${options.appId}]]></AppId>\n` +
+  `    <Encrypt><![CDATA[${encrypt}]]></Encrypt>\n</xml>`;
+const query = {
+  msg_signature: nobleMc.signature("1715943329", "1590219412", encrypt),
+  timestamp: "1715943329",
+  nonce: "1590219412",
+};
+const sortedInput = utf8Encode(
+  [options.token, query.timestamp, query.nonce, encrypt].sort().join(""),
+);
+
+// Sanity: both backends agree before anything is timed.
+if ((await webMc.open(body, query)) !== TICKET_PUSH) throw new Error("webcrypto backend broken");
+if ((await nobleMc.open(body, query)) !== TICKET_PUSH) throw new Error("noble backend broken");
+
+const aesKey = decodeBase64("jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2A=");
+const nobleRaw = await createRawCbc(aesKey, "noble");
+const webRaw = await createRawCbc(aesKey, "webcrypto");
+
+Deno.bench({
+  name: "noble cbc decrypt (352 B, no padding)",
+  group: "aes-decrypt",
+  baseline: true,
+  fn: () => {
+    cbc(aesKey, aesKey.subarray(0, 16), { disablePadding: true }).decrypt(ciphertext);
+  },
+});
+Deno.bench({
+  name: "webcrypto AES-CBC decrypt (352 B, +1 crafted pad block)",
+  group: "aes-decrypt",
+  fn: async () => {
+    await webRaw.decrypt(ciphertext);
+  },
+});
+Deno.bench({
+  name: "noble backend wrapper decrypt",
+  group: "aes-decrypt",
+  fn: async () => {
+    await nobleRaw.decrypt(ciphertext);
+  },
+});
+
+const plainBlocks = new Uint8Array(352).fill(7);
+Deno.bench({
+  name: "noble cbc encrypt (352 B)",
+  group: "aes-encrypt",
+  baseline: true,
+  fn: async () => {
+    await nobleRaw.encrypt(plainBlocks);
+  },
+});
+Deno.bench({
+  name: "webcrypto AES-CBC encrypt (352 B, drop pad block)",
+  group: "aes-encrypt",
+  fn: async () => {
+    await webRaw.encrypt(plainBlocks);
+  },
+});
+
+Deno.bench({
+  name: "noble sha1 (msg_signature input)",
+  group: "sha1",
+  baseline: true,
+  fn: () => {
+    sha1(sortedInput);
+  },
+});
+Deno.bench({
+  name: "crypto.subtle.digest SHA-1 (msg_signature input)",
+  group: "sha1",
+  fn: async () => {
+    await crypto.subtle.digest("SHA-1", sortedInput.slice());
+  },
+});
+Deno.bench({
+  name: "MessageCrypto.signature (sort + sha1 + hex)",
+  group: "sha1",
+  fn: () => {
+    nobleMc.signature(query.timestamp, query.nonce, encrypt);
+  },
+});
+
+Deno.bench({
+  name: "open (noble AES)",
+  group: "open",
+  baseline: true,
+  fn: async () => {
+    await nobleMc.open(body, query);
+  },
+});
+Deno.bench({
+  name: "open (webcrypto AES)",
+  group: "open",
+  fn: async () => {
+    await webMc.open(body, query);
+  },
+});
+Deno.bench({
+  name: "decrypt only (noble AES)",
+  group: "open",
+  fn: async () => {
+    await nobleMc.decrypt(encrypt);
+  },
+});
+
+Deno.bench({
+  name: "seal (noble AES)",
+  group: "seal",
+  baseline: true,
+  fn: async () => {
+    await nobleMc.seal(TICKET_PUSH, { timestamp: "1", nonce: "2" });
+  },
+});
+Deno.bench({
+  name: "seal (webcrypto AES)",
+  group: "seal",
+  fn: async () => {
+    await webMc.seal(TICKET_PUSH, { timestamp: "1", nonce: "2" });
+  },
+});
