@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { Miniflare } from "miniflare";
 import * as core from "../mod.ts";
+import * as testing from "../src/testing/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -21,7 +22,8 @@ const SMOKE = String.raw`
 export async function smoke(m, input) {
   const results = {};
   async function check(name, needs, fn) {
-    if (!needs.every((n) => typeof m[n] === "function")) {
+    const find = (path) => path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), m);
+    if (!needs.every((n) => typeof find(n) === "function")) {
       results[name] = { skipped: true };
       return;
     }
@@ -83,6 +85,42 @@ export async function smoke(m, input) {
       signature: await mc.signature("1700000000", "12345", encrypted),
       opened,
       forged: await errorName(mc.open(envelope, { msg_signature: "0".repeat(40), timestamp: "1700000000", nonce: "12345" })),
+    };
+  });
+
+  await check("componentFlow", ["ComponentClient", "testing.WeChatSimulator"], async () => {
+    let now = 1700000000000;
+    const clock = () => now;
+    const sim = new m.testing.WeChatSimulator({
+      componentAppId: input.crypto.appId,
+      componentAppSecret: "app-secret",
+      componentToken: input.crypto.token,
+      encodingAesKey: input.crypto.encodingAesKey,
+      now: clock,
+    });
+    const inner = new m.MemoryStore({ now: clock });
+    const store = new m.SealedStore(inner, { key: new Uint8Array(32).fill(3) });
+    const client = new m.ComponentClient({
+      appId: input.crypto.appId,
+      appSecret: "app-secret",
+      store,
+      fetch: sim.fetch,
+      now: clock,
+    });
+    await client.acceptTicket(sim.issueTicket());
+    const tokens = await Promise.all([1, 2, 3].map(() => client.componentAccessToken()));
+    const { pre_auth_code } = await client.createPreAuthCode();
+    const authorization = await sim.authorizeAccount({ kind: "official_account", preAuthCode: pre_auth_code });
+    const auth = await client.queryAuth(authorization.authCode);
+    const appid = auth.authorization_info.authorizer_appid;
+    const at = await client.authorizerAccessToken(appid);
+    const raw = [];
+    for (const k of (await inner.list({ prefix: "" })).keys) raw.push(await inner.get(k.name));
+    return {
+      sameToken: tokens.every((t) => t === tokens[0]),
+      componentTokenUpstream: sim.calls("api_component_token"),
+      authorizerTokenCurrent: at === sim.currentAccessToken(appid),
+      refreshTokenSealed: raw.every((v) => !v.includes(sim.account(appid).refreshToken)),
     };
   });
 
@@ -155,7 +193,8 @@ Deno.test({
         `${dir}/entry.ts`,
         `export * from "${ROOT}mod.ts";\n` +
           `export { KvStore } from "${ROOT}src/store/kv.ts";\n` +
-          `export { DenoKvStore } from "${ROOT}src/store/deno_kv.ts";\n`,
+          `export { DenoKvStore } from "${ROOT}src/store/deno_kv.ts";\n` +
+          `export * as testing from "${ROOT}src/testing/mod.ts";\n`,
       );
       await run(Deno.execPath(), [
         "bundle",
@@ -173,14 +212,16 @@ Deno.test({
 
       // Reference: the same script on Deno, against the source.
       const { smoke } = await import(`file://${dir}/smoke.mjs`);
-      const expected: Results = await smoke(core, input);
+      const reference: Record<string, unknown> = { ...core, testing };
+      const expected: Results = await smoke(reference, input);
       for (const [name, result] of Object.entries(expected)) {
         assert.ok(result.ok || result.skipped, `${name} failed on Deno: ${result.error}`);
       }
       for (const name of ["memoryStore", "sealedStore"]) assert.ok(expected[name].ok, name);
-      const exported = core as Record<string, unknown>;
+      const find = (path: string) =>
+        path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], reference);
       for (const [name, needs] of Object.entries(CHECK_NEEDS)) {
-        if (needs.every((n) => typeof exported[n] === "function")) {
+        if (needs.every((n) => typeof find(n) === "function")) {
           assert.ok(expected[name].ok, `${name} must run when the core exports ${needs}`);
         }
       }
@@ -275,6 +316,7 @@ const CHECK_NEEDS: Record<string, string[]> = {
   parseComponentEvent: ["parseComponentEvent"],
   parseMessage: ["parseMessage"],
   textReply: ["textReply"],
+  componentFlow: ["ComponentClient", "testing.WeChatSimulator"],
 };
 
 /** The reference results are right, not merely equal everywhere. */
@@ -312,6 +354,14 @@ function assertMeaningful(results: Results, input: typeof INPUT): void {
     const v = results.parseMessage.value as Record<string, string>;
     assert.equal(v.MsgType, "text");
     assert.equal(v.Content, "你好");
+  }
+  if (results.componentFlow.ok) {
+    assert.deepEqual(results.componentFlow.value, {
+      sameToken: true,
+      componentTokenUpstream: 1,
+      authorizerTokenCurrent: true,
+      refreshTokenSealed: true,
+    });
   }
   if (results.textReply.ok) {
     assert.match(results.textReply.value as string, /<Content><!\[CDATA\[hi\]\]><\/Content>/);
