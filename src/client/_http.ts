@@ -56,7 +56,8 @@ function sensitiveValues(
 
 /** Replaces every occurrence of each secret in `text` with `[redacted]`. */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
+  // WeChat's credential shapes (`ticket@@@…`, `refreshtoken@@@…`, `queryauthcode@@@…`).
+  let out = text.replace(/\b[a-z]+@@@[A-Za-z0-9_\-+/=]+/g, "[redacted]");
   for (const secret of secrets) {
     if (secret.length < 4) continue;
     out = out.split(secret).join("[redacted]");
