@@ -245,6 +245,10 @@ Deno.test("store conformance: SealedStore over MemoryStore", async (t) => {
   await runSuite(t, clocked((now) => new SealedStore(new MemoryStore({ now }), { key: KEY_A })));
 });
 
+Deno.test("store conformance: FaultyStore over MemoryStore passes calls through", async (t) => {
+  await runSuite(t, clocked((now) => new FaultyStore(new MemoryStore({ now }))));
+});
+
 Deno.test("store conformance: DenoKvStore over Deno KV", async (t) => {
   const kv = await Deno.openKv(":memory:");
   try {
@@ -544,4 +548,21 @@ Deno.test("FaultyStore delays a chosen call without failing it", async () => {
   ]);
   assert.deepEqual(order, ["f", "s"]);
   assert.throws(() => store.inject({ fault: "delay" }), RangeError);
+});
+
+Deno.test("FaultyStore reproduces KV's one write per second per key", async () => {
+  let now = T0;
+  const store = new FaultyStore(new MemoryStore(), { kvWriteRateLimit: true, now: () => now });
+  await store.put("k", "1");
+  await store.put("other", "x");
+  const error = await store.put("k", "2").then(() => undefined, (e) => e);
+  assert.ok(error instanceof StoreRateLimitError && error.retryable);
+  await assert.rejects(store.delete("k"), StoreRateLimitError);
+  assert.equal(await store.get("k"), "1", "a rate-limited write changes nothing");
+  now += 999;
+  await assert.rejects(store.put("k", "3"), StoreRateLimitError);
+  now += 1;
+  await store.put("k", "4");
+  assert.equal(await store.get("k"), "4");
+  assert.equal(store.calls.filter((c) => c.outcome === "rate-limit").length, 3);
 });

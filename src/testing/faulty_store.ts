@@ -68,6 +68,18 @@ export interface StoreCall {
   outcome: "ok" | "error" | "rate-limit" | "delay" | "custom";
 }
 
+/** Options of {@linkcode FaultyStore}. */
+export interface FaultyStoreOptions {
+  /**
+   * Reproduce Workers KV's limit of one write per second per key: a `put` or `delete` of a key
+   * written less than 1000 ms before (on `now`) fails with a {@linkcode StoreRateLimitError}
+   * and changes nothing. Default false.
+   */
+  kvWriteRateLimit?: boolean;
+  /** The clock for `kvWriteRateLimit`, in ms; default `Date.now`. */
+  now?: () => number;
+}
+
 interface ActiveRule {
   rule: FaultRule;
   ops: readonly StoreOperation[] | undefined;
@@ -97,14 +109,18 @@ export class FaultyStore implements Store {
   /** Every call made through this wrapper, in order. */
   readonly calls: StoreCall[] = [];
   readonly #inner: Store;
+  readonly #now: () => number;
+  readonly #lastWrite: Map<string, number> | undefined;
   #rules: ActiveRule[] = [];
 
   /** Wraps `inner`. */
-  constructor(inner: Store) {
+  constructor(inner: Store, options: FaultyStoreOptions = {}) {
     if (inner === null || typeof inner !== "object" || typeof inner.get !== "function") {
       throw new TypeError("FaultyStore needs a store to wrap");
     }
     this.#inner = inner;
+    this.#now = options.now ?? Date.now;
+    this.#lastWrite = options.kvWriteRateLimit ? new Map() : undefined;
   }
 
   /** The wrapped store, to inspect state without faults or recording. */
@@ -188,6 +204,17 @@ export class FaultyStore implements Store {
     const active = this.#match(op, key);
     const record: StoreCall = { op, key, outcome: "ok" };
     this.calls.push(record);
+    if (this.#lastWrite !== undefined && (op === "put" || op === "delete")) {
+      const now = this.#now();
+      const last = this.#lastWrite.get(key);
+      if (last !== undefined && now - last < 1000) {
+        record.outcome = "rate-limit";
+        throw new StoreRateLimitError(`Rate limit: more than one write per second to a key`);
+      }
+      if (active === undefined || active.rule.fault === "delay" || active.rule.when === "after") {
+        this.#lastWrite.set(key, now);
+      }
+    }
     if (active === undefined) return await call();
     const { fault, delayMs, when } = active.rule;
     record.outcome = fault instanceof Error ? "custom" : fault!;
