@@ -8,7 +8,7 @@
  *
  * @example Answer the release test
  * ```ts
- * import { parseMessage, replyTo, textReply } from "../mod.ts";
+ * import { parseMessage, replyTo, textReply } from "@wxopen/component";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName>gh_3c884a361561</ToUserName><FromUserName>ozy4qt5QUADNXORxCVipKMV9dss0</FromUserName>" +
@@ -46,9 +46,9 @@ export interface ReplyToOptions {
  * @param options an explicit `CreateTime`
  * @returns the reply header
  *
- * @example
+ * @example Usage
  * ```ts
- * import { replyTo } from "../mod.ts";
+ * import { replyTo } from "@wxopen/component";
  *
  * replyTo({ ToUserName: "gh_abc", FromUserName: "o_user" });
  * // { ToUserName: "o_user", FromUserName: "gh_abc" }
@@ -105,9 +105,9 @@ function reply(header: ReplyHeader, msgType: string, body: XmlInputObject): stri
  * @returns the reply XML
  * @throws {TypeError} for an empty address or a non-string content
  *
- * @example
+ * @example Usage
  * ```ts
- * import { textReply } from "../mod.ts";
+ * import { textReply } from "@wxopen/component";
  *
  * textReply({ ToUserName: "o_user", FromUserName: "gh_abc", CreateTime: 1700000000 }, "hi");
  * // <xml><ToUserName><![CDATA[o_user]]></ToUserName>…<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content></xml>
@@ -125,9 +125,9 @@ export function textReply(header: ReplyHeader, content: string): string {
  * @param mediaId the uploaded image's media id
  * @returns the reply XML
  *
- * @example
+ * @example Usage
  * ```ts
- * import { imageReply } from "../mod.ts";
+ * import { imageReply } from "@wxopen/component";
  *
  * imageReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, "media_id");
  * ```
@@ -143,9 +143,9 @@ export function imageReply(header: ReplyHeader, mediaId: string): string {
  * @param mediaId the uploaded voice's media id
  * @returns the reply XML
  *
- * @example
+ * @example Usage
  * ```ts
- * import { voiceReply } from "../mod.ts";
+ * import { voiceReply } from "@wxopen/component";
  *
  * voiceReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, "media_id");
  * ```
@@ -171,9 +171,9 @@ export interface VideoReplyContent {
  * @param video media id, title, description
  * @returns the reply XML
  *
- * @example
+ * @example Usage
  * ```ts
- * import { videoReply } from "../mod.ts";
+ * import { videoReply } from "@wxopen/component";
  *
  * videoReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, { MediaId: "m", Title: "t" });
  * ```
@@ -209,9 +209,9 @@ export interface MusicReplyContent {
  * @param music title, description, URLs, thumbnail
  * @returns the reply XML
  *
- * @example
+ * @example Usage
  * ```ts
- * import { musicReply } from "../mod.ts";
+ * import { musicReply } from "@wxopen/component";
  *
  * musicReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, {
  *   Title: "t",
@@ -256,9 +256,9 @@ export const MAX_NEWS_ARTICLES = 8;
  * @returns the reply XML
  * @throws {RangeError} for no article or more than 8
  *
- * @example
+ * @example Usage
  * ```ts
- * import { newsReply } from "../mod.ts";
+ * import { newsReply } from "@wxopen/component";
  *
  * newsReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, [
  *   { Title: "Hello", Description: "d", PicUrl: "https://example.com/p.png", Url: "https://example.com" },
@@ -296,9 +296,9 @@ export interface TransferCustomerServiceOptions {
  * @param options a specific agent
  * @returns the reply XML
  *
- * @example
+ * @example Usage
  * ```ts
- * import { transferCustomerServiceReply } from "../mod.ts";
+ * import { transferCustomerServiceReply } from "@wxopen/component";
  *
  * transferCustomerServiceReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, { KfAccount: "test1@test" });
  * ```

@@ -17,7 +17,7 @@ export type PushFormatErrorCode = "missing_field" | "invalid_field";
  *
  * @example Tell a malformed push from a broken document
  * ```ts
- * import { parseComponentEvent, PushFormatError } from "../../mod.ts";
+ * import { parseComponentEvent, PushFormatError } from "@wxopen/component";
  *
  * try {
  *   parseComponentEvent("<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>authorized</InfoType></xml>");
@@ -33,6 +33,8 @@ export class PushFormatError extends Error {
   readonly field: string;
 
   /**
+   * Create an error.
+   *
    * @param code stable reason
    * @param field the element name at fault
    * @param kind the push kind being parsed, for the message (e.g. `InfoType authorized`)

@@ -9,7 +9,7 @@
  *
  * @example Store the ticket, react to authorizations
  * ```ts
- * import { isKnownComponentEvent, parseComponentEvent } from "../../mod.ts";
+ * import { isKnownComponentEvent, parseComponentEvent } from "@wxopen/component";
  *
  * const event = parseComponentEvent(
  *   "<xml><AppId><![CDATA[wx6a5c7b3deae109fb]]></AppId><CreateTime>1472650983</CreateTime>" +
@@ -194,9 +194,9 @@ const KNOWN = new Set<string>(KNOWN_INFO_TYPES);
  * @param event a parsed event
  * @returns true for a known `InfoType`
  *
- * @example
+ * @example Usage
  * ```ts
- * import { isKnownComponentEvent, parseComponentEvent } from "../../mod.ts";
+ * import { isKnownComponentEvent, parseComponentEvent } from "@wxopen/component";
  *
  * const e = parseComponentEvent("<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>new_kind</InfoType></xml>");
  * isKnownComponentEvent(e); // false
@@ -215,9 +215,9 @@ export function isKnownComponentEvent(event: ComponentEvent): event is KnownComp
  * @throws {XmlParseError} when the text is not safe, well-formed XML
  * @throws {PushFormatError} when a field the kind requires is missing or not text
  *
- * @example
+ * @example Usage
  * ```ts
- * import { parseComponentEvent } from "../../mod.ts";
+ * import { parseComponentEvent } from "@wxopen/component";
  *
  * const e = parseComponentEvent(
  *   "<xml><AppId>wxb3d033d520d15fe7</AppId><CreateTime>1496461034</CreateTime>" +

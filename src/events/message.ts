@@ -10,7 +10,7 @@
  *
  * @example Answer the release test's text message
  * ```ts
- * import { isKnownMessage, parseMessage } from "../../mod.ts";
+ * import { isKnownMessage, parseMessage } from "@wxopen/component";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName><![CDATA[gh_3c884a361561]]></ToUserName><FromUserName><![CDATA[ozy4qt5QUADNXORxCVipKMV9dss0]]></FromUserName>" +
@@ -427,9 +427,9 @@ const KNOWN_EVENTS = new Set([
  * @param message a parsed message
  * @returns true for a known `MsgType` (and, for events, a known `Event`)
  *
- * @example
+ * @example Usage
  * ```ts
- * import { isKnownMessage, parseMessage } from "../../mod.ts";
+ * import { isKnownMessage, parseMessage } from "@wxopen/component";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +
@@ -453,9 +453,9 @@ export function isKnownMessage(message: AuthorizerMessage): message is KnownMess
  * @throws {XmlParseError} when the text is not safe, well-formed XML
  * @throws {PushFormatError} when a field the kind requires is missing or has the wrong shape
  *
- * @example
+ * @example Usage
  * ```ts
- * import { parseMessage } from "../../mod.ts";
+ * import { parseMessage } from "@wxopen/component";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +

@@ -7,7 +7,7 @@
  *
  * @example Build a push body
  * ```ts
- * import { buildXml } from "./build.ts";
+ * import { buildXml } from "@wxopen/component";
  *
  * const xml = buildXml({ AppId: "wx6a5c7b3deae109fb", CreateTime: 1472650983 });
  * // <xml><AppId><![CDATA[wx6a5c7b3deae109fb]]></AppId><CreateTime>1472650983</CreateTime></xml>
@@ -31,6 +31,7 @@ export type XmlInput =
 
 /** Child elements, in insertion order, keyed by element name. */
 export interface XmlInputObject {
+  /** A child element's value, by element name. */
   [name: string]: XmlInput;
 }
 
@@ -55,9 +56,9 @@ const INVALID_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
  * @returns the CDATA markup
  * @throws {RangeError} if `text` holds a character XML 1.0 cannot represent
  *
- * @example
+ * @example Usage
  * ```ts
- * import { cdata } from "./build.ts";
+ * import { cdata } from "@wxopen/component";
  *
  * cdata("a]]>b"); // "<![CDATA[a]]]]><![CDATA[>b]]>"
  * ```
@@ -76,9 +77,9 @@ export function cdata(text: string): string {
  * @returns the escaped text
  * @throws {RangeError} if `text` holds a character XML 1.0 cannot represent
  *
- * @example
+ * @example Usage
  * ```ts
- * import { escapeText } from "./build.ts";
+ * import { escapeText } from "@wxopen/component";
  *
  * escapeText("a<b & c"); // "a&lt;b &amp; c"
  * ```
@@ -104,9 +105,9 @@ function checkName(name: string): void {
  * @returns the markup
  * @throws {RangeError} for an invalid name, a non-finite number or an unrepresentable character
  *
- * @example
+ * @example Usage
  * ```ts
- * import { element } from "./build.ts";
+ * import { element } from "@wxopen/component";
  *
  * element("Content", "hi"); // "<Content><![CDATA[hi]]></Content>"
  * element("CreateTime", 1700000000); // "<CreateTime>1700000000</CreateTime>"
@@ -152,7 +153,7 @@ function children(obj: XmlInputObject, newlines: boolean): string {
  *
  * @example A passive text reply
  * ```ts
- * import { buildXml } from "./build.ts";
+ * import { buildXml } from "@wxopen/component";
  *
  * buildXml({ ToUserName: "o_user", FromUserName: "gh_abc", CreateTime: 1700000000, MsgType: "text", Content: "hi" });
  * ```

@@ -9,7 +9,7 @@
  *
  * @example Parse a component_verify_ticket push
  * ```ts
- * import { parseXml } from "./parse.ts";
+ * import { parseXml } from "@wxopen/component";
  *
  * const fields = parseXml(
  *   "<xml><AppId><![CDATA[wx6a5c7b3deae109fb]]></AppId><CreateTime>1472650983</CreateTime></xml>",
@@ -29,6 +29,7 @@ export type XmlValue = string | XmlElement | XmlValue[];
  * Non-whitespace text mixed with child elements is kept under `"#text"`.
  */
 export interface XmlElement {
+  /** A child element's value, by element name. */
   [name: string]: XmlValue;
 }
 
@@ -46,7 +47,7 @@ export type XmlParseErrorCode =
  *
  * @example Tell a hostile document from a broken one
  * ```ts
- * import { parseXml, XmlParseError } from "./parse.ts";
+ * import { parseXml, XmlParseError } from "@wxopen/component";
  *
  * try {
  *   parseXml('<!DOCTYPE x [<!ENTITY a "b">]><xml/>');
@@ -62,6 +63,8 @@ export class XmlParseError extends Error {
   readonly offset: number | undefined;
 
   /**
+   * Create an error.
+   *
    * @param code stable reason
    * @param message human-readable description (sentence case, no trailing period)
    * @param offset position in the input where the problem was found
@@ -232,7 +235,7 @@ function malformed(message: string, offset: number): XmlParseError {
  *
  * @example Nested and repeated elements
  * ```ts
- * import { parseXml } from "./parse.ts";
+ * import { parseXml } from "@wxopen/component";
  *
  * const m = parseXml(
  *   "<xml><SendPicsInfo><Count>2</Count><PicList>" +
