@@ -1091,3 +1091,54 @@ Deno.test("the constructor validates its options", () => {
   assert.throws(() => sim.advance(-1), RangeError);
   assert.ok(Math.abs(sim.now() - Date.now()) < 60_000);
 });
+
+Deno.test("the authorization page escapes what it echoes", async () => {
+  const sim = makeSim({ componentName: "<b>平台</b>" });
+  const params = new URLSearchParams({
+    component_appid: APPID,
+    pre_auth_code: sim.issuePreAuthCode(),
+    redirect_uri: 'https://p.example/cb?x="><script>alert(1)</script>',
+  });
+  const html =
+    await (await sim.fetch(`https://mp.weixin.qq.com/cgi-bin/componentloginpage?${params}`))
+      .text();
+  assert.doesNotMatch(html, /<script>/);
+  assert.doesNotMatch(html, /<b>平台/);
+  assert.match(html, /&quot;&gt;&lt;script&gt;/);
+});
+
+Deno.test("OAuth authorize page refuses an appid that is not an authorized Official Account", async () => {
+  const sim = makeSim();
+  const mp = await sim.authorizeAccount({ kind: "mini_program" });
+  const url = (appid: string, extra: Record<string, string> = {}) =>
+    "https://open.weixin.qq.com/connect/oauth2/authorize?" + new URLSearchParams({
+      appid,
+      redirect_uri: "https://p.example/oauth",
+      response_type: "code",
+      scope: "snsapi_userinfo",
+      component_appid: APPID,
+      ...extra,
+    });
+  assert.equal((await sim.fetch(url(mp.appId))).status, 400);
+  assert.equal((await sim.fetch(url("wx0"))).status, 400);
+  const oa = await sim.authorizeAccount({ kind: "official_account" });
+  assert.equal((await sim.fetch(url(oa.appId, { scope: "snsapi_all" }))).status, 400);
+  assert.equal((await sim.fetch(url(oa.appId, { component_appid: "wx0" }))).status, 400);
+  const ok = await sim.fetch(url(oa.appId));
+  assert.equal(ok.status, 302);
+  assert.equal(new URL(ok.headers.get("location")!).searchParams.get("state"), null);
+});
+
+Deno.test("fault: status and errcode together; handle() throws on a dropped connection", async () => {
+  const sim = makeSim();
+  sim.inject({ status: 500, errcode: -1 });
+  const res = await sim.fetch(`${API}/cgi-bin/get_current_selfmenu_info`);
+  assert.equal(res.status, 500);
+  assertErr(await res.json(), -1);
+  sim.inject({ drop: true });
+  await assert.rejects(
+    sim.handle(new Request(`${API}/cgi-bin/get_current_selfmenu_info`)),
+    TypeError,
+  );
+  assert.equal(sim.calls("get_current_selfmenu_info"), 2);
+});

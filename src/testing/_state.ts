@@ -134,7 +134,34 @@ export class Model {
   readonly clears = new Map<string, { month: number; used: number }>();
   readonly sessionKeys = new Map<string, string>();
 
+  #issued = 0;
+
   constructor(readonly config: ModelConfig) {}
+
+  /**
+   * Every 1000 issued credentials, forgets those that expired more than a day ago, so a long
+   * soak does not grow without bound. Until then an expired credential still answers as
+   * expired (42001, 61010, …), not as unknown.
+   */
+  #sweep(): void {
+    if (++this.#issued % 1000 !== 0) return;
+    const horizon = this.now() - DAY_MS;
+    const maps: Map<string, { expiresAt: number }>[] = [
+      this.tokens,
+      this.preAuthCodes,
+      this.authCodes,
+      this.oauthCodes,
+      this.jsCodes,
+      this.oauthRefresh,
+      this.oauthTokens,
+    ];
+    for (const map of maps) {
+      for (const [key, rec] of map) if (rec.expiresAt < horizon) map.delete(key);
+    }
+    for (const [ticket, issued] of this.tickets) {
+      if (issued + TICKET_LIFETIME_S * 1000 < horizon) this.tickets.delete(ticket);
+    }
+  }
 
   now(): number {
     return this.config.now();
@@ -143,6 +170,7 @@ export class Model {
   // ---- tickets -------------------------------------------------------------------------
 
   issueTicket(): string {
+    this.#sweep();
     const ticket = "ticket@@@" + opaque(60);
     this.tickets.set(ticket, this.now());
     return ticket;
@@ -159,6 +187,7 @@ export class Model {
 
   /** Issues a token for `holder`, superseding the holder's previous one. */
   issueToken(type: "component" | "authorizer", appId: string): string {
+    this.#sweep();
     const holder = type === "component" ? "component" : appId;
     const now = this.now();
     const previous = this.currentToken.get(holder);
@@ -211,6 +240,7 @@ export class Model {
   // ---- pre-auth and authorization codes -----------------------------------------------
 
   issuePreAuthCode(): string {
+    this.#sweep();
     const code = "preauthcode@@@" + opaque(60);
     this.preAuthCodes.set(code, {
       expiresAt: this.now() + this.config.preAuthCodeLifetimeS * 1000,
@@ -236,6 +266,7 @@ export class Model {
   }
 
   issueAuthCode(appId: string): { code: string; expiresAt: number } {
+    this.#sweep();
     const code = "queryauthcode@@@" + opaque(72);
     const expiresAt = this.now() + this.config.authCodeLifetimeS * 1000;
     this.authCodes.set(code, { appId, expiresAt, used: false, exchanges: 0 });
@@ -257,7 +288,8 @@ export class Model {
   // ---- OAuth on behalf and jscode2session ---------------------------------------------
 
   issueUserCode(kind: "oauth" | "js", appId: string, openid: string, scope: string): string {
-    const code = opaque(kind === "oauth" ? 24 : 24);
+    this.#sweep();
+    const code = opaque(24);
     (kind === "oauth" ? this.oauthCodes : this.jsCodes).set(code, {
       appId,
       openid,

@@ -288,7 +288,8 @@ export class WeChatSimulator {
   /**
    * WeChat as a `fetch` function (bound): serves `https://api.weixin.qq.com/...` and the pages
    * of `mp.weixin.qq.com` / `open.weixin.qq.com`, applying injected faults. Pass it wherever a
-   * `fetch` is injected.
+   * `fetch` is injected. Redirects are never followed: the authorization page's 302 is
+   * returned as it is, with its `location`.
    */
   readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
