@@ -167,3 +167,67 @@ export async function requestJson<T>(ctx: HttpContext, spec: RequestSpec<T>): Pr
   if (!parsed.success) throw new ResponseSchemaError(spec.path, describeIssues(parsed.issues));
   return parsed.output;
 }
+
+/** A raw exchange: what {@linkcode requestRaw} returns. */
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** Sends a request as is (for proxying) under the same deadline and error rules. */
+export async function requestRaw(
+  ctx: HttpContext,
+  spec: {
+    api: string;
+    url: string;
+    method: string;
+    headers?: Headers;
+    body?: Uint8Array<ArrayBuffer>;
+  },
+  secrets: readonly string[],
+): Promise<RawResponse> {
+  const controller = new AbortController();
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+      reject(new TimeoutError(spec.api, ctx.timeoutMs));
+    }, ctx.timeoutMs);
+  });
+  try {
+    const exchange = (async () => {
+      const res = await ctx.fetch(spec.url, {
+        method: spec.method,
+        headers: spec.headers,
+        body: spec.body as BodyInit | undefined,
+        signal: controller.signal,
+      });
+      return {
+        status: res.status,
+        headers: new Headers(res.headers),
+        bytes: new Uint8Array(await res.arrayBuffer()),
+      };
+    })();
+    exchange.catch(() => {});
+    return await Promise.race([exchange, deadline]);
+  } catch (error) {
+    if (error instanceof TimeoutError) throw error;
+    if (timedOut) throw new TimeoutError(spec.api, ctx.timeoutMs);
+    throw new NetworkError(spec.api, { cause: redactedCause(error, [...ctx.secrets, ...secrets]) });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** WeChat's errcode in a JSON body, if the body is a small JSON object with one. */
+export function errcodeInBody(bytes: Uint8Array): number | undefined {
+  if (bytes.length === 0 || bytes.length > 65536 || bytes[0] !== 0x7b /* { */) return undefined;
+  try {
+    return errcodeOf(JSON.parse(new TextDecoder().decode(bytes)));
+  } catch {
+    return undefined;
+  }
+}

@@ -23,7 +23,7 @@
 import type * as v from "valibot";
 import type { Store } from "../store/store.ts";
 import { toHex, utf8Encode } from "../_bytes.ts";
-import { buildUrl, type HttpContext, requestJson } from "./_http.ts";
+import { buildUrl, errcodeInBody, type HttpContext, requestJson, requestRaw } from "./_http.ts";
 import {
   AnyObjectSchema,
   AuthorizerInfoSchema,
@@ -37,7 +37,12 @@ import {
   PreAuthCodeSchema,
   QueryAuthSchema,
 } from "./_schemas.ts";
-import { isInvalidTokenError, MissingTicketError, WeChatError } from "./errors.ts";
+import {
+  INVALID_TOKEN_ERRCODES,
+  isInvalidTokenError,
+  MissingTicketError,
+  WeChatError,
+} from "./errors.ts";
 import type {
   AccessTokenInfo,
   AuthorizerInfoResponse,
@@ -863,6 +868,57 @@ export class ComponentClient {
       query,
       body,
       schema: AnyObjectSchema,
+    });
+  }
+
+  /**
+   * Proxies any request to WeChat on behalf of an authorizer and returns WeChat's response as
+   * is (JSON, binary media, any status): `access_token` is set in the query (a caller-supplied
+   * one is replaced), and when WeChat answers 40001/40014/42001 the token is refreshed only if
+   * it is still the stored one and the request is sent once more. The body is buffered so it
+   * can be replayed.
+   *
+   * @example Proxy a menu query
+   * ```ts ignore
+   * const response = await client.fetchAsAuthorizer("wxf8b4f85f3a794e77", "/cgi-bin/get_current_selfmenu_info");
+   * console.log(response.status, await response.json());
+   * ```
+   */
+  async fetchAsAuthorizer(
+    authorizerAppId: string,
+    pathAndQuery: string,
+    init: { method?: string; headers?: HeadersInit; body?: BodyInit | null } = {},
+  ): Promise<Response> {
+    checkAppId(authorizerAppId);
+    if (typeof pathAndQuery !== "string" || !/^\/(?!\/)[^#\s]*$/.test(pathAndQuery)) {
+      throw new TypeError(
+        "Invalid path: expected an absolute path, optionally with a query string",
+      );
+    }
+    const url = new URL(this.#http.apiBase + pathAndQuery);
+    const api = url.pathname;
+    const method = (init.method ?? "GET").toUpperCase();
+    const headers = new Headers(init.headers);
+    headers.delete("host");
+    headers.delete("content-length");
+    const body = init.body === undefined || init.body === null || method === "GET" ||
+        method === "HEAD"
+      ? undefined
+      : new Uint8Array(await new Response(init.body).arrayBuffer());
+    const send = async (token: string) => {
+      url.searchParams.set("access_token", token);
+      return await requestRaw(this.#http, { api, url: url.href, method, headers, body }, [token]);
+    };
+    const token = await this.authorizerAccessToken(authorizerAppId);
+    let raw = await send(token);
+    const errcode = errcodeInBody(raw.bytes);
+    if (errcode !== undefined && INVALID_TOKEN_ERRCODES.includes(errcode)) {
+      const fresh = await this.refreshAuthorizerAccessTokenIfStale(authorizerAppId, token);
+      raw = await send(fresh.token);
+    }
+    return new Response(raw.status === 204 || raw.status === 304 ? null : raw.bytes, {
+      status: raw.status,
+      headers: raw.headers,
     });
   }
 
