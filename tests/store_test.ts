@@ -451,6 +451,48 @@ Deno.test("SealedStore rotation: reads with previous keys, writes with the curre
   await assert.rejects(newOnly.get("r2"), /unknown key id 2025/);
 });
 
+Deno.test("SealedStore resealAll migrates a prefix page by page, keeping TTLs and metadata", async () => {
+  let now = T0;
+  const inner = new MemoryStore({ now: () => now });
+  const old = new SealedStore(inner, { key: KEY_A, keyId: "old" });
+  for (let i = 0; i < 5; i++) {
+    await old.put(`tok:${i}`, `value ${i}`, { ttlSeconds: 600, metadata: { i } });
+  }
+  await old.put("other:1", "untouched");
+  const store = new SealedStore(inner, {
+    key: KEY_B,
+    keyId: "new",
+    previousKeys: { old: KEY_A },
+    now: () => now,
+  });
+  await store.put("tok:5", "already new");
+  now += 100_000;
+  let cursor: string | undefined;
+  let resealed = 0;
+  let pages = 0;
+  do {
+    const page = await store.resealAll("tok:", { cursor, limit: 2 });
+    resealed += page.resealed;
+    cursor = page.cursor;
+    pages++;
+    assert.equal(page.complete, cursor === undefined);
+  } while (cursor !== undefined);
+  assert.equal(resealed, 5);
+  assert.equal(pages, 3);
+  const newOnly = new SealedStore(inner, { key: KEY_B, keyId: "new" });
+  for (let i = 0; i < 5; i++) {
+    assert.deepEqual(await newOnly.getWithMetadata(`tok:${i}`), {
+      value: `value ${i}`,
+      metadata: { i },
+    });
+  }
+  assert.match((await inner.get("other:1"))!, /^v1:old:/);
+  const { keys } = await inner.list({ prefix: "tok:0" });
+  assert.equal(keys[0].expiration, Math.floor(T0 / 1000) + 600, "TTL carried over, not renewed");
+  now += 500_000;
+  assert.equal(await newOnly.get("tok:0"), null, "the resealed record still expires on time");
+});
+
 Deno.test("SealedStore validates its key material at construction", () => {
   const inner = new MemoryStore();
   assert.throws(() => new SealedStore(inner, { key: new Uint8Array(31) }), RangeError);

@@ -41,9 +41,11 @@ export interface SealedStoreOptions {
   /**
    * Earlier keys by id, still accepted for reading while values sealed under them remain.
    * Values read with an earlier key are not rewritten automatically; use
-   * {@linkcode SealedStore.reseal} to migrate them.
+   * {@linkcode SealedStore.reseal} or {@linkcode SealedStore.resealAll} to migrate them.
    */
   previousKeys?: Record<string, SealingKey>;
+  /** The clock used to carry TTLs over when resealing, in ms; default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -107,6 +109,7 @@ export class SealedStore implements VersionedStore {
   readonly #keyId: string;
   readonly #rawKeys = new Map<string, Uint8Array>();
   readonly #cryptoKeys = new Map<string, Promise<CryptoKey>>();
+  readonly #now: () => number;
 
   /**
    * Wraps `inner`. Throws at once (`TypeError`/`RangeError`) on a key that is not 32 bytes or
@@ -119,7 +122,11 @@ export class SealedStore implements VersionedStore {
     if (options === null || typeof options !== "object") {
       throw new TypeError("SealedStore needs options with a key");
     }
+    if (options.now !== undefined && typeof options.now !== "function") {
+      throw new TypeError("SealedStore option now must be a function");
+    }
     this.#inner = inner;
+    this.#now = options.now ?? Date.now;
     this.#keyId = options.keyId ?? "1";
     checkKeyId(this.#keyId);
     for (const [id, key] of Object.entries(options.previousKeys ?? {})) {
@@ -195,16 +202,65 @@ export class SealedStore implements VersionedStore {
 
   /**
    * Rewrites the value of `key` under the current key when it was sealed under an earlier one,
-   * keeping its metadata; resolves to true when it rewrote. A TTL is not carried over, so pass
-   * `ttlSeconds` for records that must still expire (the list `expiration` tells when).
+   * keeping its metadata and its remaining TTL; resolves to true when it rewrote.
    */
-  async reseal(key: string, options: { ttlSeconds?: number } = {}): Promise<boolean> {
+  async reseal(key: string): Promise<boolean> {
     checkKey(key);
+    // The first key listed under the prefix `key` is `key` itself, if it exists.
+    const page = await this.#inner.list({ prefix: key, limit: 1 });
+    const listed = page.keys[0]?.name === key ? page.keys[0] : undefined;
+    return await this.#reseal(key, listed?.expiration);
+  }
+
+  /**
+   * Reseals one page of the keys under `prefix` (see {@linkcode SealedStore.reseal}): call
+   * again with the returned cursor until `complete`, e.g. from a scheduled job after a key
+   * rotation. Once nothing is left under a previous key, drop it from `previousKeys`.
+   *
+   * @example Migrating every value after a rotation
+   * ```ts
+   * import { MemoryStore, SealedStore } from "@wxopen/component";
+   *
+   * const inner = new MemoryStore();
+   * const oldKey = crypto.getRandomValues(new Uint8Array(32));
+   * await new SealedStore(inner, { key: oldKey, keyId: "a" }).put("t:1", "one");
+   * const store = new SealedStore(inner, {
+   *   key: crypto.getRandomValues(new Uint8Array(32)),
+   *   keyId: "b",
+   *   previousKeys: { a: oldKey },
+   * });
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await store.resealAll("t:", { cursor, limit: 100 });
+   *   cursor = page.cursor;
+   * } while (cursor !== undefined);
+   * ```
+   */
+  async resealAll(
+    prefix: string,
+    options: { cursor?: string; limit?: number } = {},
+  ): Promise<{ resealed: number; cursor?: string; complete: boolean }> {
+    const page = await this.#inner.list({ prefix, cursor: options.cursor, limit: options.limit });
+    let resealed = 0;
+    for (const key of page.keys) {
+      if (await this.#reseal(key.name, key.expiration)) resealed++;
+    }
+    return page.complete
+      ? { resealed, complete: true }
+      : { resealed, cursor: page.cursor, complete: false };
+  }
+
+  async #reseal(key: string, expiration: number | undefined): Promise<boolean> {
     const record = await this.#inner.getWithMetadata(key);
     if (record.value === null || this.#sealedKeyId(record.value) === this.#keyId) return false;
+    let ttlSeconds: number | undefined;
+    if (expiration !== undefined) {
+      ttlSeconds = expiration - Math.floor(this.#now() / 1000);
+      if (ttlSeconds <= 0) return false; // expiring anyway
+    }
     const plaintext = await this.#open(key, record.value);
     await this.#inner.put(key, await this.#seal(key, plaintext), {
-      ttlSeconds: options.ttlSeconds,
+      ttlSeconds,
       metadata: record.metadata ?? undefined,
     });
     return true;
