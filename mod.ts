@@ -7,12 +7,13 @@
  */
 
 export * from "./src/store/store.ts";
+export { timingSafeEqual, toHex } from "./src/_bytes.ts";
+export * from "./src/crypto/message_crypto.ts";
+export * from "./src/crypto/errors.ts";
 export * from "./src/store/errors.ts";
 export * from "./src/store/versioned.ts";
 export * from "./src/store/memory.ts";
 export * from "./src/store/sealed.ts";
-export * from "./src/crypto/message_crypto.ts";
-export * from "./src/crypto/errors.ts";
 export * from "./src/xml/parse.ts";
 export * from "./src/xml/build.ts";
 export * from "./src/events/component_event.ts";

@@ -1,0 +1,236 @@
+/**
+ * Runs the real worker bundle (what `wrangler deploy --dry-run` produces) under Miniflare, with
+ * a `WeChatSimulator` in this process standing in for WeChat: every outbound `fetch` of the
+ * worker goes to the simulator (or to a recorder for `FORWARD_URL`).
+ *
+ * @module
+ */
+
+import { Miniflare, Response as MfResponse } from "miniflare";
+import { WeChatSimulator } from "../src/testing/mod.ts";
+
+/** Settings of the test platform. */
+export const SETTINGS: Record<string, string> = {
+  COMPONENT_APPID: "wx1234567890abcdef",
+  WECHAT_API_BASE: "https://api.weixin.qq.com",
+  COMPONENT_APPSECRET: "test-component-secret-0001",
+  COMPONENT_TOKEN: "wxopentesttoken",
+  COMPONENT_AES_KEY: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+  ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
+  STORAGE_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+};
+
+/** Where forwarded messages go in the tests. */
+export const FORWARD_URL = "https://forward.example.test/wechat-messages";
+/** Their HMAC key. */
+export const FORWARD_SECRET = "forward-secret-0123456789";
+
+/** Origin the worker is addressed with. */
+export const ORIGIN = "https://wxopen.example.test";
+
+const bundles = new Map<string, Promise<{ code: string; bytes: number; path: string }>>();
+
+/** Bundles the worker with `wrangler deploy --dry-run` (once per environment and process). */
+export function bundleWorker(
+  env: "" | "dev" = "",
+): Promise<{ code: string; bytes: number; path: string }> {
+  let bundle = bundles.get(env);
+  if (!bundle) {
+    bundle = (async () => {
+      const outdir = await Deno.makeTempDir({ prefix: "wxopen-bundle-" });
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "npm:wrangler@4",
+          "deploy",
+          "--dry-run",
+          `--env=${env}`,
+          "--outdir",
+          outdir,
+        ],
+        env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" },
+        cwd: new URL("..", import.meta.url).pathname,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      if (!out.success) throw new Error(`wrangler deploy --dry-run failed:\n${text}`);
+      const name = env === "dev" ? "dev.js" : "index.js";
+      const path = `${outdir}/${name}`;
+      const code = await Deno.readTextFile(path);
+      return { code, bytes: new TextEncoder().encode(code).length, path };
+    })();
+    bundles.set(env, bundle);
+  }
+  return bundle;
+}
+
+/** Gzip size of `text` in bytes. */
+export async function gzipSize(text: string): Promise<number> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+interface KvLike {
+  list(options: { cursor?: string }): Promise<{
+    keys: { name: string }[];
+    list_complete: boolean;
+    cursor?: string;
+  }>;
+  getWithMetadata(key: string, type: "text"): Promise<{ value: string | null; metadata: unknown }>;
+}
+
+/** A forwarded request as the recorder saw it. */
+export interface Forwarded {
+  headers: Headers;
+  body: string;
+}
+
+/** A worker under Miniflare with its simulator. */
+export interface Harness {
+  mf: Miniflare;
+  sim: WeChatSimulator;
+  forwarded: Forwarded[];
+  /** Sends a request to the worker; returns a standard Response. */
+  fetch(path: string | Request, init?: RequestInit): Promise<Response>;
+  /** Sends `request` (built by the simulator) to the worker. */
+  send(request: Request): Promise<Response>;
+  /** Admin API call with the bearer token. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+  /** Every key, value and metadata in `TOKENS`. */
+  snapshot(): Promise<Map<string, string>>;
+  /** Runs the cron handler. */
+  cron(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Options of {@linkcode startWorker}. */
+export interface StartOptions {
+  /** Replace or remove (`undefined`) settings. */
+  settings?: Record<string, string | undefined>;
+  env?: "" | "dev";
+  /** Serve on a port (for a browser). */
+  port?: number;
+}
+
+async function toMf(res: Response): Promise<MfResponse> {
+  return new MfResponse(await res.arrayBuffer(), {
+    status: res.status,
+    headers: [...res.headers],
+  }) as MfResponse;
+}
+
+/** Starts the bundled worker under Miniflare. */
+export async function startWorker(options: StartOptions = {}): Promise<Harness> {
+  const bundle = await bundleWorker(options.env ?? "");
+  const bindings: Record<string, string> = {};
+  const merged = { ...SETTINGS, FORWARD_URL, FORWARD_SECRET, ...options.settings };
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined) bindings[k] = v;
+  const forwarded: Forwarded[] = [];
+  // deno-lint-ignore prefer-const
+  let harness: Harness;
+  const sim = new WeChatSimulator({
+    componentAppId: SETTINGS.COMPONENT_APPID,
+    componentAppSecret: SETTINGS.COMPONENT_APPSECRET,
+    componentToken: SETTINGS.COMPONENT_TOKEN,
+    encodingAesKey: SETTINGS.COMPONENT_AES_KEY,
+    events: {
+      url: `${ORIGIN}/wechat/component/events`,
+      fetch: (request) => harness.send(request),
+    },
+  });
+  const mf = new Miniflare({
+    modules: true,
+    script: bundle.code,
+    compatibilityDate: "2025-08-01",
+    kvNamespaces: ["TOKENS"],
+    durableObjects: { COORDINATOR: "Coordinator" },
+    bindings,
+    ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
+    outboundService: (async (request: Request) => {
+      const url = new URL(request.url);
+      const body = request.method === "GET" || request.method === "HEAD"
+        ? undefined
+        : await request.arrayBuffer();
+      if (request.url === FORWARD_URL) {
+        forwarded.push({
+          headers: new Headers([...request.headers]),
+          body: new TextDecoder().decode(body),
+        });
+        return new MfResponse("ok") as MfResponse;
+      }
+      const res = await sim.fetch(url, {
+        method: request.method,
+        headers: [...request.headers],
+        body,
+      });
+      return await toMf(res);
+    }) as never,
+  });
+  const fetchWorker = async (input: string | Request, init?: RequestInit): Promise<Response> => {
+    const req = typeof input === "string"
+      ? new Request(new URL(input, ORIGIN), init)
+      : new Request(input, init);
+    const body = req.method === "GET" || req.method === "HEAD"
+      ? undefined
+      : await req.arrayBuffer();
+    const res = await mf.dispatchFetch(req.url, {
+      method: req.method,
+      headers: [...req.headers],
+      body,
+      redirect: "manual",
+    });
+    return new Response(
+      res.status === 204 || res.status === 304 ? null : await res.arrayBuffer(),
+      { status: res.status, headers: [...res.headers] },
+    );
+  };
+  harness = {
+    mf,
+    sim,
+    forwarded,
+    fetch: fetchWorker,
+    send: (request) => fetchWorker(request),
+    admin: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${SETTINGS.ADMIN_TOKEN}`);
+      return fetchWorker(path, { ...init, headers });
+    },
+    async snapshot() {
+      const kv = await mf.getKVNamespace("TOKENS") as unknown as KvLike;
+      const out = new Map<string, string>();
+      let cursor: string | undefined;
+      do {
+        const page = await kv.list({ cursor });
+        for (const key of page.keys) {
+          const { value, metadata } = await kv.getWithMetadata(key.name, "text");
+          out.set(key.name, JSON.stringify({ value, metadata }));
+        }
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor);
+      return out;
+    },
+    async cron() {
+      const worker = await mf.getWorker();
+      await worker.scheduled({ cron: "*/5 * * * *" });
+    },
+    async dispose() {
+      await sim.settled().catch(() => {});
+      await mf.dispose();
+    },
+  };
+  await mf.ready;
+  return harness;
+}
+
+/** Polls `check` until it returns a truthy value (at most `ms` milliseconds). */
+export async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error("Condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

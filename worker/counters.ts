@@ -1,0 +1,55 @@
+/**
+ * Isolate-wide counters of KV reads and upstream (WeChat) calls, and the wrappers that count
+ * them. Routes report the difference over one request in `X-Wxopen-Kv-Reads` and
+ * `X-Wxopen-Upstream-Calls` (exact for sequential requests; an upper bound under concurrency).
+ *
+ * @module
+ */
+
+import type { KVNamespace } from "./env.ts";
+
+/** The counters of this isolate. */
+export const counters: { kvReads: number; kvWrites: number; upstreamCalls: number } = {
+  kvReads: 0,
+  kvWrites: 0,
+  upstreamCalls: 0,
+};
+
+/** A KV namespace whose reads and writes are counted. */
+export function countingKv(kv: KVNamespace): KVNamespace {
+  return {
+    get(key, type) {
+      counters.kvReads++;
+      return kv.get(key, type);
+    },
+    getWithMetadata(key, type) {
+      counters.kvReads++;
+      return kv.getWithMetadata(key, type);
+    },
+    put(key, value, options) {
+      counters.kvWrites++;
+      return kv.put(key, value, options);
+    },
+    delete(key) {
+      counters.kvWrites++;
+      return kv.delete(key);
+    },
+    list(options) {
+      counters.kvReads++;
+      return kv.list(options);
+    },
+  } as KVNamespace;
+}
+
+/** A fetch whose calls are counted as upstream calls. */
+export function countingFetch(inner: typeof fetch): typeof fetch {
+  return ((input: RequestInfo | URL, init?: RequestInit) => {
+    counters.upstreamCalls++;
+    return inner(input, init);
+  }) as typeof fetch;
+}
+
+/** A snapshot to diff against at the end of a request. */
+export function snapshot(): { kvReads: number; upstreamCalls: number } {
+  return { kvReads: counters.kvReads, upstreamCalls: counters.upstreamCalls };
+}

@@ -1,0 +1,133 @@
+/**
+ * The local-development entry (`deno task dev`, wrangler environment `dev`): the same worker,
+ * with the core's `WeChatSimulator` standing in for WeChat, so the whole flow runs in a browser
+ * with no WeChat account and no secrets:
+ *
+ * - the simulator is mounted under `/_sim` (API and authorization pages) and is the worker's
+ *   upstream fetch; links to WeChat's authorization page point at `/_sim`;
+ * - a ticket is pushed to `/wechat/component/events` before the first request and every
+ *   10 minutes after, and whenever the worker calls `api_start_push_ticket`;
+ * - settings default to fixed development values (any var or secret set in `.dev.vars` wins).
+ *
+ * Never deployed: `wrangler.toml`'s top level uses `worker/index.ts`, which does not import this.
+ *
+ * @module
+ */
+
+import { WeChatSimulator } from "../src/testing/mod.ts";
+import type { Env, ExecutionContext } from "./env.ts";
+import { createWorker } from "./worker.ts";
+
+/** Fixed development settings (not secrets: they only ever talk to the simulator). */
+export const DEV_SETTINGS: Readonly<Record<string, string>> = {
+  COMPONENT_APPID: "wxd0e1c2b3a4958677",
+  COMPONENT_APPSECRET: "dev-component-secret",
+  COMPONENT_TOKEN: "wxopendevtoken",
+  COMPONENT_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+  ADMIN_TOKEN: "dev-admin-token-change-me",
+  STORAGE_KEY: "ZGV2LXN0b3JhZ2Uta2V5LTMyLWJ5dGVzLWxvbmchISE=",
+};
+
+/** Where the simulator is mounted. */
+export const SIM_PREFIX = "/_sim";
+const TICKET_EVERY_MS = 10 * 60 * 1000;
+
+const envs = new WeakMap<object, Env>();
+
+/** `env` with the development defaults under whatever is set. */
+function devEnv(env: Env): Env {
+  let merged = envs.get(env);
+  if (!merged) {
+    merged = { ...DEV_SETTINGS, ...stripEmpty(env) } as Env;
+    envs.set(env, merged);
+  }
+  return merged;
+}
+
+function stripEmpty(env: Env): Env {
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(env)) {
+    if (value !== "" && value !== undefined) out[k] = value;
+  }
+  return out as Env;
+}
+
+let lastEnv: Env | undefined;
+let origin = "http://localhost:8787";
+
+const sim = new WeChatSimulator({
+  componentAppId: DEV_SETTINGS.COMPONENT_APPID,
+  componentAppSecret: DEV_SETTINGS.COMPONENT_APPSECRET,
+  componentToken: DEV_SETTINGS.COMPONENT_TOKEN,
+  encodingAesKey: DEV_SETTINGS.COMPONENT_AES_KEY,
+  componentName: "wxopen dev platform",
+  basePath: SIM_PREFIX,
+  events: {
+    get url() {
+      return `${origin}/wechat/component/events`;
+    },
+    fetch: (request) => deliver(request),
+  },
+});
+
+const worker = createWorker({
+  upstreamFetch: (input, init) => sim.fetch(input, init),
+  envTransform: devEnv,
+  authorizationLink: (link, requestUrl) => {
+    const url = new URL(link);
+    return `${requestUrl.origin}${SIM_PREFIX}${url.pathname}${url.search}${url.hash}`;
+  },
+});
+
+const noCtx: ExecutionContext = {
+  waitUntil: () => {},
+  passThroughOnException: () => {},
+};
+
+/** Hands a simulated push straight to the worker's own handler (no network). */
+async function deliver(request: Request): Promise<Response> {
+  if (!lastEnv) throw new TypeError("The dev worker has not served a request yet");
+  return await worker.handler.fetch(request, lastEnv, noCtx);
+}
+
+let lastTicketAt = 0;
+let ticketInFlight: Promise<void> | undefined;
+
+function pushTicket(): Promise<void> {
+  ticketInFlight ??= (async () => {
+    try {
+      const res = await deliver(await sim.ticketPush(`${origin}/wechat/component/events`));
+      if (res.ok) lastTicketAt = Date.now();
+      else console.warn(`[wxopen dev] ticket push answered HTTP ${res.status}`);
+    } finally {
+      ticketInFlight = undefined;
+    }
+  })();
+  return ticketInFlight;
+}
+
+/** The Durable Object class, with the dev settings and the simulator. */
+export const Coordinator = worker.Coordinator;
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    lastEnv = env;
+    const url = new URL(request.url);
+    origin = url.origin;
+    if (url.pathname === SIM_PREFIX || url.pathname.startsWith(SIM_PREFIX + "/")) {
+      return await sim.handle(request);
+    }
+    if (lastTicketAt === 0) await pushTicket();
+    else if (Date.now() - lastTicketAt > TICKET_EVERY_MS) ctx.waitUntil(pushTicket());
+    return await worker.handler.fetch(request, env, ctx);
+  },
+  async scheduled(
+    controller: { cron: string; scheduledTime: number },
+    env: Env,
+    ctx: ExecutionContext,
+  ): Promise<void> {
+    lastEnv = env;
+    if (Date.now() - lastTicketAt > TICKET_EVERY_MS) await pushTicket();
+    await worker.handler.scheduled(controller, env, ctx);
+  },
+};
