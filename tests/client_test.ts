@@ -15,11 +15,13 @@ import {
   parseComponentEvent,
   ReauthorizationRequiredError,
   ResponseSchemaError,
+  storageKeys,
   TimeoutError,
   WeChatApiCallError,
   WeChatError,
 } from "../mod.ts";
 import { WeChatSimulator } from "../src/testing/simulator.ts";
+import { FaultyStore } from "../src/testing/faulty_store.ts";
 
 const APPID = "wx3cf0f39249000060";
 const SECRET = "sim-component-secret-3f9a2b7c";
@@ -491,4 +493,52 @@ Deno.test("fetchAsAuthorizer proxies as is, replaces access_token, retries once 
   });
   assert.equal(((await limited.json()) as { errcode: number }).errcode, 45011);
   await assert.rejects(env.client.fetchAsAuthorizer(env.appid, "//evil.example/x"), TypeError);
+});
+
+Deno.test("a store failing mid-refresh loses nothing (simulator + FaultyStore)", async () => {
+  const sim = new WeChatSimulator({
+    componentAppId: APPID,
+    componentAppSecret: SECRET,
+    componentToken: TOKEN,
+    encodingAesKey: AES_KEY,
+    now: () => Date.parse("2026-03-01T08:00:00Z"),
+  });
+  const store = new FaultyStore(new MemoryStore({ now: () => sim.now() }));
+  const client = new ComponentClient({
+    appId: APPID,
+    appSecret: SECRET,
+    store,
+    fetch: sim.fetch,
+    now: () => sim.now(),
+  });
+  await client.acceptTicket(sim.issueTicket());
+  const auth = await sim.authorizeAccount({ kind: "official_account" });
+  await client.queryAuth(auth.authCode);
+  const refreshKey = storageKeys.authorizerRefresh(auth.appId);
+  const original = await store.inner.get(refreshKey);
+  assert.ok(original);
+
+  // The access-token write fails: the fresh token is still served, the refresh token intact.
+  sim.advance(7200_000);
+  store.inject({ ops: "put", key: storageKeys.authorizerToken(auth.appId) });
+  assert.equal(await client.authorizerAccessToken(auth.appId), sim.currentAccessToken(auth.appId));
+  assert.equal(await store.inner.get(refreshKey), original);
+
+  // WeChat issues a token but the answer is lost: an error, nothing dropped, next call fine.
+  sim.advance(7200_000);
+  sim.inject({ path: "api_authorizer_token", drop: "after" });
+  await assert.rejects(client.authorizerAccessToken(auth.appId), NetworkError);
+  assert.equal(await store.inner.get(refreshKey), original);
+  assert.equal(await client.authorizerAccessToken(auth.appId), sim.currentAccessToken(auth.appId));
+
+  // 61023 and the recovered refresh token cannot be stored: the call fails, the old record
+  // stays; with the store back, recovery succeeds and the new token is kept.
+  sim.invalidateRefreshToken(auth.appId);
+  sim.advance(7200_000);
+  store.inject({ ops: "put", key: refreshKey });
+  await assert.rejects(client.authorizerAccessToken(auth.appId));
+  assert.equal(await store.inner.get(refreshKey), original);
+  assert.equal(await client.authorizerAccessToken(auth.appId), sim.currentAccessToken(auth.appId));
+  const stored = JSON.parse((await store.inner.get(refreshKey))!) as { refreshToken: string };
+  assert.equal(stored.refreshToken, sim.account(auth.appId)?.refreshToken);
 });
