@@ -21,7 +21,7 @@ import {
 import { decodeBase64, encodeBase64, utf8Encode } from "../src/_bytes.ts";
 import { backendConfig, type CbcBackend } from "../src/crypto/_aes.ts";
 
-const BACKENDS: CbcBackend[] = ["noble", "webcrypto"];
+const BACKENDS: CbcBackend[] = ["noble", "noble-plain", "webcrypto"];
 
 // ---------------------------------------------------------------------------------------------
 // Vectors (facts from WeChat's documentation and Tencent's sample code)

@@ -326,10 +326,12 @@ export class MessageCrypto {
    * console.log(plain); // 1616140317555161061
    * ```
    */
-  async verifyEncryptedUrl(query: VerifyEncryptedUrlQuery): Promise<string> {
-    const { msg_signature, timestamp, nonce, echostr } = query;
-    this.#checkMsgSignature(msg_signature, timestamp, nonce, echostr);
-    return (await this.decryptWithKey(echostr)).plaintext;
+  verifyEncryptedUrl(query: VerifyEncryptedUrlQuery): Promise<string> {
+    return settle(() => {
+      const { msg_signature, timestamp, nonce, echostr } = query;
+      this.#checkMsgSignature(msg_signature, timestamp, nonce, echostr);
+      return then(this.#decrypt(echostr), plaintextOf);
+    });
   }
 
   /**
@@ -352,11 +354,19 @@ export class MessageCrypto {
    * console.log(b64.length % 4); // 0
    * ```
    */
-  async encrypt(
+  encrypt(
     plaintext: string,
     random?: Uint8Array,
     key: KeyChoice = "current",
   ): Promise<string> {
+    return settle(() => this.#encrypt(plaintext, random, key));
+  }
+
+  #encrypt(
+    plaintext: string,
+    random: Uint8Array | undefined,
+    key: KeyChoice,
+  ): string | Promise<string> {
     if (typeof plaintext !== "string") throw new TypeError("Plaintext must be a string");
     if (random !== undefined && (!(random instanceof Uint8Array) || random.length !== 16)) {
       throw new TypeError("Random prefix must be 16 bytes");
@@ -372,7 +382,7 @@ export class MessageCrypto {
     data.set(msg, 20);
     data.set(appId, 20 + msg.length);
     data.fill(pad, n);
-    return encodeBase64(await slot.cbc.encrypt(data));
+    return then(slot.cbc.encrypt(data), encodeBase64);
   }
 
   /**
@@ -391,8 +401,8 @@ export class MessageCrypto {
    * console.log(await mc.decrypt(await mc.encrypt("hello"))); // hello
    * ```
    */
-  async decrypt(encrypt: string): Promise<string> {
-    return (await this.decryptWithKey(encrypt)).plaintext;
+  decrypt(encrypt: string): Promise<string> {
+    return settle(() => then(this.#decrypt(encrypt), plaintextOf));
   }
 
   /**
@@ -415,29 +425,8 @@ export class MessageCrypto {
    * console.log(key); // current
    * ```
    */
-  async decryptWithKey(encrypt: string): Promise<DecryptResult> {
-    if (typeof encrypt !== "string") throw new InvalidBase64Error();
-    let data: Uint8Array;
-    try {
-      data = decodeBase64(encrypt);
-    } catch (cause) {
-      throw new InvalidBase64Error({ cause });
-    }
-    if (data.length === 0 || data.length % 32 !== 0) {
-      throw new InvalidBlockLengthError(data.length);
-    }
-    try {
-      return await this.#decryptWith(this.#current, data);
-    } catch (currentError) {
-      if (!this.#previous || !(currentError instanceof MessageCryptoError)) throw currentError;
-      try {
-        return await this.#decryptWith(this.#previous, data);
-      } catch (previousError) {
-        if (currentError instanceof AppIdMismatchError) throw currentError;
-        if (previousError instanceof AppIdMismatchError) throw previousError;
-        throw currentError;
-      }
-    }
+  decryptWithKey(encrypt: string): Promise<DecryptResult> {
+    return settle(() => this.#decrypt(encrypt));
   }
 
   /**
@@ -465,8 +454,8 @@ export class MessageCrypto {
    * });
    * ```
    */
-  async open(body: string, query: PushQuery): Promise<string> {
-    return (await this.openWithKey(body, query)).plaintext;
+  open(body: string, query: PushQuery): Promise<string> {
+    return settle(() => then(this.#open(body, query), plaintextOf));
   }
 
   /**
@@ -491,13 +480,8 @@ export class MessageCrypto {
    * const reply = await mc.seal("<xml>reply</xml>", { nonce: "2", key });
    * ```
    */
-  async openWithKey(body: string, query: PushQuery): Promise<DecryptResult> {
-    if (typeof query !== "object" || query === null) {
-      throw new InvalidSignatureError("Push query parameters are missing");
-    }
-    const encrypt = extractEncrypt(body);
-    this.#checkMsgSignature(query.msg_signature, query.timestamp, query.nonce, encrypt);
-    return await this.decryptWithKey(encrypt);
+  openWithKey(body: string, query: PushQuery): Promise<DecryptResult> {
+    return settle(() => this.#open(body, query));
   }
 
   /**
@@ -519,14 +503,24 @@ export class MessageCrypto {
    * console.log(xml.startsWith("<xml>\n<Encrypt><![CDATA[")); // true
    * ```
    */
-  async seal(plaintext: string, options: SealOptions = {}): Promise<string> {
+  seal(plaintext: string, options: SealOptions = {}): Promise<string> {
+    return settle(() => this.#seal(plaintext, options));
+  }
+
+  #seal(plaintext: string, options: SealOptions): string | Promise<string> {
     const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
     if (!/^[0-9]+$/.test(timestamp)) throw new TypeError("Option timestamp must be digits");
     const nonce = options.nonce ?? randomNonce();
     if (typeof nonce !== "string" || nonce.length === 0 || nonce.includes("]]>")) {
       throw new TypeError("Option nonce must be a non-empty string without ]]>");
     }
-    const encrypt = await this.encrypt(plaintext, options.random, options.key ?? "current");
+    return then(
+      this.#encrypt(plaintext, options.random, options.key ?? "current"),
+      (encrypt) => this.#envelope(encrypt, timestamp, nonce),
+    );
+  }
+
+  #envelope(encrypt: string, timestamp: string, nonce: string): string {
     const signature = this.signature(timestamp, nonce, encrypt);
     return `<xml>\n<Encrypt><![CDATA[${encrypt}]]></Encrypt>\n` +
       `<MsgSignature><![CDATA[${signature}]]></MsgSignature>\n` +
@@ -561,8 +555,50 @@ export class MessageCrypto {
     }
   }
 
-  async #decryptWith(slot: KeySlot, data: Uint8Array): Promise<DecryptResult> {
-    const plain = await slot.cbc.decrypt(data);
+  #open(body: string, query: PushQuery): Maybe<DecryptResult> {
+    if (typeof query !== "object" || query === null) {
+      throw new InvalidSignatureError("Push query parameters are missing");
+    }
+    const encrypt = extractEncrypt(body);
+    this.#checkMsgSignature(query.msg_signature, query.timestamp, query.nonce, encrypt);
+    return this.#decrypt(encrypt);
+  }
+
+  /** Decrypts with the current key, then the previous one. Synchronous with a sync backend. */
+  #decrypt(encrypt: string): Maybe<DecryptResult> {
+    const data = decodeCiphertext(encrypt);
+    let result: Maybe<DecryptResult>;
+    try {
+      result = this.#decryptWith(this.#current, data);
+    } catch (currentError) {
+      return this.#decryptWithPrevious(currentError, data);
+    }
+    return result instanceof Promise
+      ? result.catch((currentError) => this.#decryptWithPrevious(currentError, data))
+      : result;
+  }
+
+  #decryptWithPrevious(currentError: unknown, data: Uint8Array): Maybe<DecryptResult> {
+    if (!this.#previous || !(currentError instanceof MessageCryptoError)) throw currentError;
+    const fail = (previousError: unknown): never => {
+      if (currentError instanceof AppIdMismatchError) throw currentError;
+      if (previousError instanceof AppIdMismatchError) throw previousError;
+      throw currentError;
+    };
+    let result: Maybe<DecryptResult>;
+    try {
+      result = this.#decryptWith(this.#previous, data);
+    } catch (previousError) {
+      return fail(previousError);
+    }
+    return result instanceof Promise ? result.catch(fail) : result;
+  }
+
+  #decryptWith(slot: KeySlot, data: Uint8Array): Maybe<DecryptResult> {
+    return then(slot.cbc.decrypt(data), (plain) => this.#unframe(slot, plain));
+  }
+
+  #unframe(slot: KeySlot, plain: Uint8Array): DecryptResult {
     const pad = plain[plain.length - 1];
     if (pad < 1 || pad > 32) throw new InvalidPaddingError(`Pad byte ${pad} is outside 1..32`);
     const end = plain.length - pad;
@@ -587,6 +623,41 @@ export class MessageCrypto {
     }
     return { plaintext, key: slot.key };
   }
+}
+
+/** A value, or a promise of it when the AES backend is asynchronous. */
+type Maybe<T> = T | Promise<T>;
+
+/** Applies `f` now, or when `value` settles. */
+function then<T, U>(value: Maybe<T>, f: (value: T) => U): Maybe<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
+/** Runs `f` and returns its outcome as a promise, synchronous throws becoming rejections. */
+function settle<T>(f: () => Maybe<T>): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function plaintextOf(result: DecryptResult): string {
+  return result.plaintext;
+}
+
+function decodeCiphertext(encrypt: string): Uint8Array {
+  if (typeof encrypt !== "string") throw new InvalidBase64Error();
+  let data: Uint8Array;
+  try {
+    data = decodeBase64(encrypt);
+  } catch (cause) {
+    throw new InvalidBase64Error({ cause });
+  }
+  if (data.length === 0 || data.length % 32 !== 0) {
+    throw new InvalidBlockLengthError(data.length);
+  }
+  return data;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
