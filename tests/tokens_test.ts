@@ -555,3 +555,29 @@ Deno.test("SingleFlight shares one run per key and clears it when settled", asyn
   assert.equal(flights.size, 0);
   assert.equal(await flights.run("k", work), 2);
 });
+
+Deno.test("an authorized push for a code another instance already exchanged is a duplicate", async () => {
+  const faulty = new FaultyStore(new MemoryStore());
+  const env = setup({ store: faulty });
+  await env.client.acceptTicket("ticket@@@1");
+  const code = env.wechat.grant(AUTHORIZER);
+  // The marker write is lost (as when another instance did the exchange and KV lags).
+  faulty.inject({ ops: "put", key: (k) => k.startsWith(storageKeys.authCodePrefix) });
+  await env.client.queryAuth(code);
+  const outcome = await env.client.handleComponentEvent({
+    InfoType: "authorized",
+    AuthorizerAppid: AUTHORIZER,
+    AuthorizationCode: code,
+  });
+  assert.deepEqual(outcome, { action: "duplicate", authorizerAppId: AUTHORIZER });
+  assert.equal(env.wechat.count("api_query_auth"), 2);
+  // An unknown code for an authorizer we do not have is still an error.
+  await assert.rejects(
+    env.client.handleComponentEvent({
+      InfoType: "authorized",
+      AuthorizerAppid: "wxauthorizer000009",
+      AuthorizationCode: "queryauthcode@@@nope",
+    }),
+    (e: unknown) => e instanceof WeChatError && e.errcode === 61009,
+  );
+});

@@ -686,7 +686,21 @@ export class ComponentClient {
         if (already !== null && !this.#authCodeFlights.has(digest)) {
           return { action: "duplicate", authorizerAppId: already };
         }
-        const response = await this.queryAuth(code);
+        let response: QueryAuthResponse;
+        try {
+          response = await this.queryAuth(code);
+        } catch (error) {
+          // The code was already exchanged elsewhere (another instance took the redirect and
+          // its marker is not visible here yet): harmless when the authorizer is on record.
+          if (
+            error instanceof WeChatError && (error.errcode === 61009 || error.errcode === 61010) &&
+            event.AuthorizerAppid !== undefined &&
+            await this.#isAuthorized(event.AuthorizerAppid)
+          ) {
+            return { action: "duplicate", authorizerAppId: event.AuthorizerAppid };
+          }
+          throw error;
+        }
         return {
           action: "authorized",
           authorizerAppId: response.authorization_info.authorizer_appid,
@@ -711,6 +725,13 @@ export class ComponentClient {
       default:
         return { action: "ignored" };
     }
+  }
+
+  async #isAuthorized(appid: string): Promise<boolean> {
+    checkAppId(appid);
+    const record = await this.#authorizers.getRecord(appid);
+    return record?.status === "authorized" &&
+      (await this.#authorizers.readRefreshToken(appid)) !== null;
   }
 
   // ---------------------------------------------------------------- authorizer APIs

@@ -175,9 +175,9 @@ export class AuthorizerTokens {
       cursor: options.cursor,
       limit: options.limit,
     });
+    const values = await Promise.all(page.keys.map((key) => this.#tokens.store.get(key.name)));
     const authorizers: AuthorizerRecord[] = [];
-    for (const key of page.keys) {
-      const raw = await this.#tokens.store.get(key.name);
+    for (const raw of values) {
       if (raw === null) continue;
       try {
         authorizers.push(JSON.parse(raw) as AuthorizerRecord);
