@@ -588,3 +588,87 @@ Deno.test("parseMessage: missing required fields are PushFormatError naming the 
     "Content",
   );
 });
+
+Deno.test("parse functions pass limits through and refuse non-XML arguments", () => {
+  assert.throws(
+    () => parseComponentEvent(TICKET_DOC, { maxBytes: 50 }),
+    (e: unknown) => e instanceof XmlParseError && e.code === "xml_too_large",
+  );
+  assert.throws(
+    () => parseMessage(ev("CLICK", "<EventKey>k</EventKey>"), { maxDepth: 1 }),
+    (e: unknown) => e instanceof XmlParseError && e.code === "xml_too_deep",
+  );
+  assert.throws(() => parseComponentEvent(undefined as unknown as string), TypeError);
+  assert.throws(() => parseMessage(null as unknown as string), TypeError);
+  assert.throws(() => parseMessage([] as unknown as string), TypeError);
+});
+
+// Seeded fuzz over the typed parsers: a server maps exactly these two error classes to 400,
+// so nothing else may escape.
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("fuzz: 400 seeded mutations of real pushes give a typed value, XmlParseError or PushFormatError", () => {
+  const pieces = ["<", "</", ">", "<![CDATA[", "]]>", "&", "<info>", "</info>", "<item>", "x", " "];
+  const corpus = [
+    { xml: TICKET_CAPTURED, parse: parseComponentEvent },
+    { xml: AUTHORIZED_CAPTURED, parse: parseComponentEvent },
+    { xml: FASTREGISTER_DOC, parse: parseComponentEvent },
+    {
+      xml: ev(
+        "pic_weixin",
+        "<EventKey>6</EventKey><SendPicsInfo><Count>2</Count><PicList><item><PicMd5Sum>a</PicMd5Sum>" +
+          "</item><item><PicMd5Sum>b</PicMd5Sum></item></PicList></SendPicsInfo>",
+      ),
+      parse: parseMessage,
+    },
+    {
+      xml: ev(
+        "location_select",
+        "<EventKey>6</EventKey><SendLocationInfo><Location_X>23</Location_X><Location_Y>113</Location_Y>" +
+          "<Scale>15</Scale><Label>L</Label></SendLocationInfo>",
+      ),
+      parse: parseMessage,
+    },
+  ];
+  const rnd = prng(20261125);
+  const outcomes = { ok: 0, xml: 0, format: 0 };
+  for (let i = 0; i < 400; i++) {
+    const { xml, parse } = corpus[i % corpus.length];
+    let s = xml;
+    for (let r = 0; r < 1 + Math.floor(rnd() * 3); r++) {
+      const pos = Math.floor(rnd() * (s.length + 1));
+      const op = Math.floor(rnd() * 4);
+      if (op === 3) {
+        // Drop one whole leaf element, so required fields go missing.
+        const leaves = [...s.matchAll(/<(\w+)>[^<]*(?:<!\[CDATA\[[^\]]*\]\]>)?<\/\1>/g)];
+        const m = leaves[Math.floor(rnd() * leaves.length)];
+        if (m) s = s.slice(0, m.index) + s.slice(m.index + m[0].length);
+      } else if (op === 0) s = s.slice(0, pos) + s.slice(pos + 1 + Math.floor(rnd() * 12));
+      else if (op === 1) {
+        s = s.slice(0, pos) + pieces[Math.floor(rnd() * pieces.length)] + s.slice(pos);
+      } else {
+        const len = Math.floor(rnd() * 60);
+        s = s.slice(0, pos) + s.slice(pos, pos + len) + s.slice(pos);
+      }
+    }
+    try {
+      const out = (parse as (x: string) => { [k: string]: unknown })(s);
+      assert.equal(typeof out, "object");
+      outcomes.ok++;
+    } catch (e) {
+      if (e instanceof XmlParseError) outcomes.xml++;
+      else if (e instanceof PushFormatError) outcomes.format++;
+      else throw new Error(`case ${i}: ${e} for ${JSON.stringify(s)}`);
+    }
+  }
+  assert.ok(outcomes.ok > 10 && outcomes.xml > 10 && outcomes.format > 5, JSON.stringify(outcomes));
+});

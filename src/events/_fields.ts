@@ -105,3 +105,11 @@ export function compact<T extends object>(o: T): T {
   }
   return o;
 }
+
+/** Accept an already parsed document; anything else is a caller's mistake. */
+export function checkParsed(xml: unknown): XmlElement {
+  if (typeof xml !== "object" || xml === null || Array.isArray(xml)) {
+    throw new TypeError("Expected XML text or the object parseXml returns");
+  }
+  return xml as XmlElement;
+}

@@ -32,8 +32,8 @@
  * @module
  */
 
-import { parseXml, type XmlElement, type XmlValue } from "../xml/parse.ts";
-import { compact, opt, optObject, req } from "./_fields.ts";
+import { parseXml, type ParseXmlOptions, type XmlElement, type XmlValue } from "../xml/parse.ts";
+import { checkParsed, compact, opt, optObject, req } from "./_fields.ts";
 
 export { PushFormatError, type PushFormatErrorCode } from "./_fields.ts";
 
@@ -211,6 +211,7 @@ export function isKnownComponentEvent(event: ComponentEvent): event is KnownComp
  * an already parsed `<xml>` document) into a typed object.
  *
  * @param xml the XML text or its parsed children
+ * @param options limits for parsing the text (see {@linkcode parseXml})
  * @returns the typed event; unknown `InfoType`s still parse, with their raw fields
  * @throws {XmlParseError} when the text is not safe, well-formed XML
  * @throws {PushFormatError} when a field the kind requires is missing or not text
@@ -226,8 +227,11 @@ export function isKnownComponentEvent(event: ComponentEvent): event is KnownComp
  * if (e.InfoType === "unauthorized") console.log(e.AuthorizerAppid);
  * ```
  */
-export function parseComponentEvent(xml: string | XmlElement): ComponentEvent {
-  const fields = typeof xml === "string" ? parseXml(xml) : xml;
+export function parseComponentEvent(
+  xml: string | XmlElement,
+  options?: ParseXmlOptions,
+): ComponentEvent {
+  const fields = typeof xml === "string" ? parseXml(xml, options) : checkParsed(xml);
   const InfoType = req(fields, "InfoType", "authorization event");
   const kind = `InfoType ${InfoType}`;
   const base = {

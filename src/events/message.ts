@@ -23,8 +23,17 @@
  * @module
  */
 
-import { parseXml, type XmlElement, type XmlValue } from "../xml/parse.ts";
-import { compact, list, opt, optObject, PushFormatError, req, reqObject } from "./_fields.ts";
+import { parseXml, type ParseXmlOptions, type XmlElement, type XmlValue } from "../xml/parse.ts";
+import {
+  checkParsed,
+  compact,
+  list,
+  opt,
+  optObject,
+  PushFormatError,
+  req,
+  reqObject,
+} from "./_fields.ts";
 
 /** Fields every authorizer message and event carries. */
 export interface MessageBase {
@@ -449,6 +458,7 @@ export function isKnownMessage(message: AuthorizerMessage): message is KnownMess
  * an already parsed `<xml>` document) into a typed object.
  *
  * @param xml the XML text or its parsed children
+ * @param options limits for parsing the text (see {@linkcode parseXml})
  * @returns the typed message; unknown kinds still parse, with their raw fields
  * @throws {XmlParseError} when the text is not safe, well-formed XML
  * @throws {PushFormatError} when a field the kind requires is missing or has the wrong shape
@@ -464,8 +474,11 @@ export function isKnownMessage(message: AuthorizerMessage): message is KnownMess
  * if (m.MsgType === "voice") console.log(m.Recognition);
  * ```
  */
-export function parseMessage(xml: string | XmlElement): AuthorizerMessage {
-  const f = typeof xml === "string" ? parseXml(xml) : xml;
+export function parseMessage(
+  xml: string | XmlElement,
+  options?: ParseXmlOptions,
+): AuthorizerMessage {
+  const f = typeof xml === "string" ? parseXml(xml, options) : checkParsed(xml);
   const MsgType = req(f, "MsgType", "message");
   const kind = MsgType === "event"
     ? `event ${opt(f, "Event", "event") ?? ""}`
