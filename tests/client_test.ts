@@ -210,6 +210,7 @@ Deno.test("authorizer info, options (current and legacy), list, quota, push tick
   assert.equal((await env.client.clearQuota()).errcode, 0);
   assert.equal((await env.client.clearQuotaV2()).errcode, 0);
   assert.equal((await env.client.clearQuotaV2({ appId: env.appid })).errcode, 0);
+  assert.equal((await env.client.clearAuthorizerQuota(env.appid)).errcode, 0);
   assert.equal((await env.client.startPushTicket()).errcode, 0);
 });
 
@@ -541,4 +542,20 @@ Deno.test("a store failing mid-refresh loses nothing (simulator + FaultyStore)",
   assert.equal(await client.authorizerAccessToken(auth.appId), sim.currentAccessToken(auth.appId));
   const stored = JSON.parse((await store.inner.get(refreshKey))!) as { refreshToken: string };
   assert.equal(stored.refreshToken, sim.account(auth.appId)?.refreshToken);
+});
+
+Deno.test("an errcode sent as a string (as jscode2session's documentation shows) is an error", async () => {
+  const fake: typeof fetch = (input) =>
+    Promise.resolve(
+      new URL(String(input)).pathname.endsWith("api_component_token")
+        ? Response.json({ component_access_token: "tok-abcdefgh", expires_in: 7200 })
+        : Response.json({ errcode: "40029", errmsg: "invalid code" }),
+    );
+  const env = setup({ fetch: fake });
+  await env.client.acceptTicket("ticket@@@1");
+  await assert.rejects(
+    env.client.jscode2session({ appId: "wxminiprogram00001", jsCode: "js-code-1234" }),
+    (e: unknown) =>
+      e instanceof WeChatError && e.errcode === 40029 && e.api === "/sns/component/jscode2session",
+  );
 });

@@ -838,6 +838,17 @@ export class ComponentClient {
     );
   }
 
+  /** `cgi-bin/clear_quota` with the authorizer's token: resets that account's API quota. */
+  clearAuthorizerQuota(authorizerAppId: string): Promise<OkResponse> {
+    checkAppId(authorizerAppId);
+    return this.#authorizerRequest(authorizerAppId, {
+      method: "POST",
+      path: "/cgi-bin/clear_quota",
+      body: { appid: authorizerAppId },
+      schema: OkSchema,
+    });
+  }
+
   /**
    * `component/clear_quota/v2` (appsecret, no token: works when the token API itself hit
    * 45009): the platform's quota, or an authorized account's with `appId`.
