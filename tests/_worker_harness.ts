@@ -212,7 +212,9 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       return out;
     },
     async cron() {
-      const worker = await mf.getWorker();
+      const worker = await mf.getWorker() as unknown as {
+        scheduled(options: { cron: string }): Promise<unknown>;
+      };
       await worker.scheduled({ cron: "*/5 * * * *" });
     },
     async dispose() {
