@@ -50,6 +50,8 @@ export class MessageCryptoError extends Error {
   readonly code: MessageCryptoErrorCode;
 
   /**
+   * Creates the error.
+   *
    * @param code the condition
    * @param message a human-readable message (never containing a secret)
    * @param options standard error options (`cause`)
@@ -63,7 +65,11 @@ export class MessageCryptoError extends Error {
 
 /** The `signature` or `msg_signature` does not match the token, timestamp, nonce (and ciphertext). */
 export class InvalidSignatureError extends MessageCryptoError {
-  /** @param message what did not match */
+  /**
+   * Creates the error.
+   *
+   * @param message what did not match
+   */
   constructor(message = "Signature does not match") {
     super("invalid_signature", message);
     this.name = "InvalidSignatureError";
@@ -72,7 +78,11 @@ export class InvalidSignatureError extends MessageCryptoError {
 
 /** The ciphertext is not standard, padded base64. */
 export class InvalidBase64Error extends MessageCryptoError {
-  /** @param options standard error options (`cause`) */
+  /**
+   * Creates the error.
+   *
+   * @param options standard error options (`cause`)
+   */
   constructor(options?: ErrorOptions) {
     super("invalid_base64", "Ciphertext is not valid base64", options);
     this.name = "InvalidBase64Error";
@@ -84,7 +94,11 @@ export class InvalidBlockLengthError extends MessageCryptoError {
   /** The decoded ciphertext length in bytes. */
   readonly byteLength: number;
 
-  /** @param byteLength the decoded ciphertext length in bytes */
+  /**
+   * Creates the error.
+   *
+   * @param byteLength the decoded ciphertext length in bytes
+   */
   constructor(byteLength: number) {
     super(
       "invalid_block_length",
@@ -97,7 +111,11 @@ export class InvalidBlockLengthError extends MessageCryptoError {
 
 /** The PKCS#7 pad byte is outside 1..32, or the pad bytes are not all equal to it. */
 export class InvalidPaddingError extends MessageCryptoError {
-  /** @param message what is wrong with the padding */
+  /**
+   * Creates the error.
+   *
+   * @param message what is wrong with the padding
+   */
   constructor(message = "Decrypted data has invalid padding") {
     super("invalid_padding", message);
     this.name = "InvalidPaddingError";
@@ -106,7 +124,11 @@ export class InvalidPaddingError extends MessageCryptoError {
 
 /** The 4-byte big-endian message length points beyond the decrypted data. */
 export class InvalidLengthError extends MessageCryptoError {
-  /** @param message what is wrong with the length */
+  /**
+   * Creates the error.
+   *
+   * @param message what is wrong with the length
+   */
   constructor(message = "Message length exceeds the decrypted data") {
     super("invalid_length", message);
     this.name = "InvalidLengthError";
@@ -115,7 +137,11 @@ export class InvalidLengthError extends MessageCryptoError {
 
 /** The decrypted message is not valid UTF-8. */
 export class InvalidUtf8Error extends MessageCryptoError {
-  /** @param options standard error options (`cause`) */
+  /**
+   * Creates the error.
+   *
+   * @param options standard error options (`cause`)
+   */
   constructor(options?: ErrorOptions) {
     super("invalid_utf8", "Decrypted message is not valid UTF-8", options);
     this.name = "InvalidUtf8Error";
@@ -130,7 +156,11 @@ export class AppIdMismatchError extends MessageCryptoError {
   /** The appid found at the end of the decrypted data. */
   readonly appId: string;
 
-  /** @param appId the appid found at the end of the decrypted data */
+  /**
+   * Creates the error.
+   *
+   * @param appId the appid found at the end of the decrypted data
+   */
   constructor(appId: string) {
     super(
       "appid_mismatch",
@@ -144,6 +174,8 @@ export class AppIdMismatchError extends MessageCryptoError {
 /** The push body is not a well-formed `<xml>` envelope with an `<Encrypt>` element. */
 export class InvalidEnvelopeError extends MessageCryptoError {
   /**
+   * Creates the error.
+   *
    * @param message what is wrong with the envelope
    * @param options standard error options (`cause`)
    */
