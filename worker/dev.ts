@@ -19,7 +19,7 @@ import type { Env, ExecutionContext } from "./env.ts";
 import { createWorker } from "./worker.ts";
 
 /** Fixed development settings (not secrets: they only ever talk to the simulator). */
-export const DEV_SETTINGS: Readonly<Record<string, string>> = {
+const DEV_SETTINGS: Readonly<Record<string, string>> = {
   COMPONENT_APPID: "wxd0e1c2b3a4958677",
   COMPONENT_APPSECRET: "dev-component-secret",
   COMPONENT_TOKEN: "wxopendevtoken",
@@ -29,7 +29,7 @@ export const DEV_SETTINGS: Readonly<Record<string, string>> = {
 };
 
 /** Where the simulator is mounted. */
-export const SIM_PREFIX = "/_sim";
+const SIM_PREFIX = "/_sim";
 const TICKET_EVERY_MS = 10 * 60 * 1000;
 
 const envs = new WeakMap<object, Env>();
