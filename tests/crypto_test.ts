@@ -19,7 +19,7 @@ import {
   MessageCryptoError,
 } from "../mod.ts";
 import { decodeBase64, encodeBase64, utf8Encode } from "../src/_bytes.ts";
-import { backendConfig, type CbcBackend } from "../src/crypto/_aes.ts";
+import { backendConfig, type CbcBackend, nobleCachedCbc } from "../src/crypto/_aes.ts";
 
 const BACKENDS: CbcBackend[] = ["noble", "noble-plain", "webcrypto"];
 
@@ -349,6 +349,36 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+Deno.test("all AES backends produce identical ciphertexts and open each other's", async () => {
+  const instances = await Promise.all(BACKENDS.map((b) => withBackend(b, () => create())));
+  const random = new Uint8Array(16).map((_, i) => i * 13);
+  for (let len = 0; len < 100; len += 7) {
+    const msg = "€x".repeat(len);
+    const outputs = await Promise.all(instances.map((mc) => mc.encrypt(msg, random)));
+    for (const out of outputs) assert.equal(out, outputs[0], `length ${len}`);
+    for (const mc of instances) assert.equal(await mc.decrypt(outputs[0]), msg);
+  }
+});
+
+Deno.test("the cached-key noble path is active here and equals noble's cbc()", () => {
+  for (const encodingAesKey of [KEY_1, KEY_2, KEY_3, "A".repeat(43)]) {
+    const key = aesKeyOf(encodingAesKey);
+    const fast = nobleCachedCbc(key);
+    assert.ok(fast, "cached path fell back to cbc()");
+    for (const n of [16, 32, 48, 352, 1024]) {
+      const data = crypto.getRandomValues(new Uint8Array(n));
+      const reference = cbc(key, key.slice(0, 16), { disablePadding: true });
+      assert.deepEqual(fast.encrypt(data), reference.encrypt(data));
+      const reference2 = cbc(key, key.slice(0, 16), { disablePadding: true });
+      assert.deepEqual(fast.decrypt(data), reference2.decrypt(data));
+      // Unaligned input views work too.
+      const shifted = new Uint8Array(n + 1).subarray(1);
+      shifted.set(data);
+      assert.deepEqual(fast.decrypt(shifted), reference2.decrypt(data));
+    }
+  }
+});
 
 // ---------------------------------------------------------------------------------------------
 // Round trips (default backend)

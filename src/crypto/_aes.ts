@@ -54,7 +54,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * may change), so this path is used only on little-endian hosts and only after it reproduced
  * noble's own `cbc()` for this key; otherwise the caller falls back to `cbc()`.
  */
-function nobleCachedCbc(key: Uint8Array): RawCbc | undefined {
+export function nobleCachedCbc(key: Uint8Array): RawCbc | undefined {
   if (!LITTLE_ENDIAN) return undefined;
   try {
     const encKey = unsafe.expandKeyLE(key);
