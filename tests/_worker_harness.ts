@@ -125,7 +125,10 @@ async function toMf(res: Response): Promise<MfResponse> {
 export async function startWorker(options: StartOptions = {}): Promise<Harness> {
   const bundle = await bundleWorker(options.env ?? "");
   const bindings: Record<string, string> = {};
-  const merged = { ...SETTINGS, FORWARD_URL, FORWARD_SECRET, ...options.settings };
+  // The dev bundle carries its own settings; the production bundle gets the test settings.
+  const merged = options.env === "dev"
+    ? { ...options.settings }
+    : { ...SETTINGS, FORWARD_URL, FORWARD_SECRET, ...options.settings };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) bindings[k] = v;
   const forwarded: Forwarded[] = [];
   // deno-lint-ignore prefer-const

@@ -68,7 +68,9 @@ export function createCoordinatorClass(options: CoordinatorOptions = {}): Coordi
       } catch (err) {
         const http = toHttpError(err);
         if (http.status >= 500) {
-          console.error(`[wxopen] coordinator ${http.code}: ${(err as Error).name}`);
+          console.error(
+            `[wxopen] coordinator ${http.code}: ${(err as Error).name}: ${(err as Error).message}`,
+          );
         }
         return Response.json(errorBody(http.code, http.message, http.details), {
           status: http.status,

@@ -53,6 +53,8 @@ function stripEmpty(env: Env): Env {
 }
 
 let lastEnv: Env | undefined;
+/** The context of the request being served: pushes it triggers keep their work alive with it. */
+let lastCtx: ExecutionContext | undefined;
 let origin = "http://localhost:8787";
 
 const sim = new WeChatSimulator({
@@ -87,7 +89,7 @@ const noCtx: ExecutionContext = {
 /** Hands a simulated push straight to the worker's own handler (no network). */
 async function deliver(request: Request): Promise<Response> {
   if (!lastEnv) throw new TypeError("The dev worker has not served a request yet");
-  return await worker.handler.fetch(request, lastEnv, noCtx);
+  return await worker.handler.fetch(request, lastEnv, lastCtx ?? noCtx);
 }
 
 let lastTicketAt = 0;
@@ -112,6 +114,7 @@ export const Coordinator = worker.Coordinator;
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     lastEnv = env;
+    lastCtx = ctx;
     const url = new URL(request.url);
     origin = url.origin;
     if (url.pathname === SIM_PREFIX || url.pathname.startsWith(SIM_PREFIX + "/")) {
@@ -127,6 +130,7 @@ export default {
     ctx: ExecutionContext,
   ): Promise<void> {
     lastEnv = env;
+    lastCtx = ctx;
     if (Date.now() - lastTicketAt > TICKET_EVERY_MS) await pushTicket();
     await worker.handler.scheduled(controller, env, ctx);
   },
