@@ -68,6 +68,18 @@ export function decodeBase64(text: string): Uint8Array {
     if (out.length !== expected) throw new TypeError("Invalid base64: unexpected character");
     return out;
   }
+  return decodeBase64Portable(text);
+}
+
+/** {@linkcode decodeBase64} without the native decoder: the path Node 20 takes. */
+export function decodeBase64Portable(text: string): Uint8Array {
+  const len = text.length;
+  if (len % 4 !== 0) throw new TypeError("Invalid base64: length is not a multiple of 4");
+  const pad = len === 0
+    ? 0
+    : text.charCodeAt(len - 1) === 61
+    ? (text.charCodeAt(len - 2) === 61 ? 2 : 1)
+    : 0;
   if (!BASE64_SHAPE.test(text)) throw new TypeError("Invalid base64: unexpected character");
   if (pad > 0 && B64_INDEX[text.charCodeAt(len - 1 - pad)] & (pad === 2 ? 15 : 3)) {
     throw new TypeError("Invalid base64: non-zero trailing bits");
