@@ -21,7 +21,8 @@ const encrypt = await mc.encrypt(inner);
 const timestamp = "1409304348";
 const nonce = "xxxxxx";
 const query = { msg_signature: mc.signature(timestamp, nonce, encrypt), timestamp, nonce };
-const body = `<xml><AppId><![CDATA[${appId}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
+const body =
+  `<xml><AppId><![CDATA[${appId}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
 
 async function once(): Promise<void> {
   const event = parseComponentEvent(await mc.open(body, query));
