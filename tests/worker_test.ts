@@ -319,13 +319,13 @@ Deno.test({
     const cookie = res.headers.get("set-cookie")!.split(";")[0];
     const link = new URL(/href="([^"]+)"/.exec(html(await res.text()))![1]);
     const redirect = new URL(link.searchParams.get("redirect_uri")!);
+    const exchanges = h.sim.calls("/cgi-bin/component/api_query_auth");
     const auth = await h.sim.authorizeAccount({
       kind: "official_account",
       preAuthCode: link.searchParams.get("pre_auth_code")!,
       nickName: "测试公众号",
     });
     appid = auth.appId;
-    const exchanges = h.sim.calls("/cgi-bin/component/api_query_auth");
     const cb = `${redirect.pathname}${redirect.search}&auth_code=${
       encodeURIComponent(auth.authCode)
     }&expires_in=600`;
@@ -520,6 +520,68 @@ Deno.test({
       "bad_signature",
     );
     assert.equal(h.forwarded.length, before + 1);
+  },
+});
+
+Deno.test({
+  name: "worker: WeChat's three retries of an `authorized` push make one api_query_auth",
+  ...opts,
+  async fn() {
+    const quiet = await startWorker();
+    try {
+      // A simulator without automatic delivery: this test sends the pushes itself.
+      await quiet.send(await quiet.sim.ticketPush(EVENTS));
+      const auth = await quiet.sim.authorizeAccount({ kind: "mini_program" });
+      await quiet.sim.settled();
+      const before = quiet.sim.calls("/cgi-bin/component/api_query_auth");
+      const push = await quiet.sim.authorizationPush(EVENTS, auth);
+      const copies = [push.clone(), push.clone(), push];
+      for (const copy of copies) assert.equal(await (await quiet.send(copy)).text(), "success");
+      await eventually(async () =>
+        (await quiet.snapshot()).has(`wxopen:v1:authorizer_token:${auth.appId}`)
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(quiet.sim.calls("/cgi-bin/component/api_query_auth") - before <= 1);
+      const token = await (await quiet.admin(`/api/authorizers/${auth.appId}/access-token`))
+        .json();
+      assert.equal(token.access_token, quiet.sim.currentAccessToken(auth.appId));
+    } finally {
+      await quiet.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "worker: concurrent requests for a missing token make one upstream refresh",
+  ...opts,
+  async fn() {
+    const auth = await h.sim.authorizeAccount({ kind: "official_account" });
+    await h.sim.settled();
+    const key = `wxopen:v1:authorizer_token:${auth.appId}`;
+    await eventually(async () => (await h.snapshot()).has(key));
+    const kv = await h.mf.getKVNamespace("TOKENS") as unknown as {
+      delete(k: string): Promise<void>;
+    };
+    await kv.delete(key);
+    await kv.delete("wxopen:v1:component_token");
+    const tokenCalls = h.sim.calls("/cgi-bin/component/api_authorizer_token");
+    const componentCalls = h.sim.calls("/cgi-bin/component/api_component_token");
+    const answers = await Promise.all(
+      Array.from(
+        { length: 30 },
+        () => h.admin(`/api/authorizers/${auth.appId}/access-token`).then((r) => r.json()),
+      ),
+    );
+    const current = h.sim.currentAccessToken(auth.appId);
+    for (const a of answers) assert.equal(a.access_token, current);
+    assert.equal(h.sim.calls("/cgi-bin/component/api_authorizer_token") - tokenCalls, 1);
+    assert.ok(h.sim.calls("/cgi-bin/component/api_component_token") - componentCalls <= 1);
+    // Pages that need the component token concurrently: still at most one refresh.
+    await kv.delete("wxopen:v1:component_token");
+    const before = h.sim.calls("/cgi-bin/component/api_component_token");
+    const pages = await Promise.all(Array.from({ length: 10 }, () => h.fetch("/authorize")));
+    for (const p of pages) assert.equal(p.status, 200, await p.text());
+    assert.ok(h.sim.calls("/cgi-bin/component/api_component_token") - before <= 1);
   },
 });
 
