@@ -511,6 +511,51 @@ Deno.test("events drive the lifecycle: ticket, authorized (idempotent), unauthor
   );
 });
 
+Deno.test("a refresh in flight when unauthorized arrives writes nothing back: the purge wins", async () => {
+  for (const revoker of ["same client", "another instance"] as const) {
+    const env = setup();
+    await authorized(env);
+    env.wechat.rotateRefreshTokens = true;
+    env.wechat.clock.now += 7200_000; // both tokens expired
+    await env.client.componentAccessToken(); // component token fresh again, only the refresh waits
+    let open!: () => void;
+    env.wechat.gate = new Promise((resolve) => open = resolve);
+    const before = env.wechat.count("api_authorizer_token");
+    const refreshing = env.client.authorizerAccessToken(AUTHORIZER);
+    while (env.wechat.count("api_authorizer_token") === before) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const other = revoker === "same client" ? env.client : new ComponentClient({
+      appId: COMPONENT_APPID,
+      appSecret: SECRET,
+      store: env.store,
+      fetch: env.wechat.fetch,
+      now: () => env.wechat.clock.now,
+    });
+    const outcome = await other.handleComponentEvent({
+      AppId: COMPONENT_APPID,
+      CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
+      InfoType: "unauthorized",
+      AuthorizerAppid: AUTHORIZER,
+    });
+    assert.equal(outcome.action, "revoked");
+    env.wechat.gate = undefined;
+    open();
+    await assert.rejects(refreshing, (e: unknown) => {
+      assert.ok(e instanceof ReauthorizationRequiredError, revoker);
+      assert.equal(e.reason, "revoked");
+      return true;
+    });
+    assert.equal(await storedRefreshToken(env.store), null, revoker);
+    assert.equal(await env.store.get(storageKeys.authorizerToken(AUTHORIZER)), null, revoker);
+    assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "revoked", revoker);
+    await assert.rejects(
+      env.client.authorizerAccessToken(AUTHORIZER),
+      ReauthorizationRequiredError,
+    );
+  }
+});
+
 Deno.test("listAuthorizers pages through records; the cron sweep finds tokens expiring soon", async () => {
   const env = setup();
   await env.client.acceptTicket("ticket@@@1");
@@ -580,4 +625,56 @@ Deno.test("an authorized push for a code another instance already exchanged is a
     }),
     (e: unknown) => e instanceof WeChatError && e.errcode === 61009,
   );
+});
+
+Deno.test("a revocation landing between a refresh's check and its writes is undone", async () => {
+  const wechat = new FakeWeChat();
+  let onTokenWrite: (() => Promise<unknown>) | undefined;
+  class RacingStore extends MemoryStore {
+    override async put(
+      key: string,
+      value: string,
+      options?: Parameters<MemoryStore["put"]>[2],
+    ): Promise<void> {
+      if (key === storageKeys.authorizerToken(AUTHORIZER) && onTokenWrite) {
+        const hook = onTokenWrite;
+        onTokenWrite = undefined;
+        await hook();
+      }
+      await super.put(key, value, options);
+    }
+  }
+  const store = new RacingStore({ now: () => wechat.clock.now });
+  const env = {
+    wechat,
+    store,
+    client: new ComponentClient({
+      appId: COMPONENT_APPID,
+      appSecret: SECRET,
+      store,
+      fetch: wechat.fetch,
+      now: () => wechat.clock.now,
+    }),
+  };
+  await authorized(env);
+  wechat.rotateRefreshTokens = true;
+  wechat.clock.now += 7200_000;
+  const other = new ComponentClient({
+    appId: COMPONENT_APPID,
+    appSecret: SECRET,
+    store,
+    fetch: wechat.fetch,
+    now: () => wechat.clock.now,
+  });
+  onTokenWrite = () =>
+    other.handleComponentEvent({
+      AppId: COMPONENT_APPID,
+      CreateTime: String(Math.floor(wechat.clock.now / 1000)),
+      InfoType: "unauthorized",
+      AuthorizerAppid: AUTHORIZER,
+    });
+  await assert.rejects(env.client.authorizerAccessToken(AUTHORIZER), ReauthorizationRequiredError);
+  assert.equal(await storedRefreshToken(store), null);
+  assert.equal(await store.get(storageKeys.authorizerToken(AUTHORIZER)), null);
+  assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "revoked");
 });

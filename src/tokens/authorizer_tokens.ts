@@ -8,7 +8,10 @@
  * - a failed refresh never deletes or overwrites the stored refresh token;
  * - on 61023 the current refresh token is looked up with `api_get_authorizer_list` and tried once
  *   before the authorizer is marked as needing re-authorization;
- * - one upstream refresh per authorizer at a time.
+ * - one upstream refresh per authorizer at a time;
+ * - a revocation wins over a refresh in flight: when `unauthorized` is applied while a refresh
+ *   waits for WeChat, the refresh writes nothing back (checked before and after its writes, in
+ *   this instance through a revocation generation and across instances through the record).
  *
  * @module
  */
@@ -47,6 +50,8 @@ export class AuthorizerTokens {
   readonly #tokens: ManagedTokens;
   readonly #upstream: AuthorizerUpstream;
   readonly #hook: RefreshTokenHook | undefined;
+  /** Revocations applied by this instance, per authorizer (a generation counter). */
+  readonly #revocations = new Map<string, number>();
 
   constructor(tokens: ManagedTokens, upstream: AuthorizerUpstream, hook?: RefreshTokenHook) {
     this.#tokens = tokens;
@@ -134,6 +139,7 @@ export class AuthorizerTokens {
 
   /** `unauthorized`: records the revocation, then purges both tokens. */
   async revoke(appid: string, revokedAt: number): Promise<AuthorizerRecord> {
+    this.#revocations.set(appid, (this.#revocations.get(appid) ?? 0) + 1);
     const previous = await this.getRecord(appid);
     const record: AuthorizerRecord = {
       ...(previous ?? {}),
@@ -237,15 +243,51 @@ export class AuthorizerTokens {
     }
   }
 
+  /** What identifies the revocation a record says happened (`null`: not revoked). */
+  #revocationStamp(record: AuthorizerRecord | null): string | null {
+    return record?.status === "revoked" ? `${record.revokedAt}:${record.updatedAt}` : null;
+  }
+
+  /**
+   * Throws when `appid` was revoked since `start` was taken (generation of this instance, and
+   * the stored record for revocations applied elsewhere).
+   */
+  async #checkNotRevokedSince(
+    appid: string,
+    start: { generation: number; stamp: string | null },
+  ): Promise<void> {
+    let revoked = (this.#revocations.get(appid) ?? 0) !== start.generation;
+    if (!revoked) {
+      const stamp = this.#revocationStamp(await this.getRecord(appid));
+      revoked = stamp !== null && stamp !== start.stamp;
+    }
+    if (revoked) throw new ReauthorizationRequiredError(appid, "revoked");
+  }
+
+  /** Deletes the tokens a refresh wrote, if they are still the stored ones. */
+  async #undoWrites(appid: string, refreshToken: string | undefined, token: string): Promise<void> {
+    const store = this.#tokens.store;
+    if (refreshToken !== undefined && await this.readRefreshToken(appid) === refreshToken) {
+      await store.delete(storageKeys.authorizerRefresh(appid));
+    }
+    if ((await this.#tokens.read(storageKeys.authorizerToken(appid)))?.token === token) {
+      await store.delete(storageKeys.authorizerToken(appid));
+    }
+  }
+
   async #refreshNow(appid: string): Promise<AccessTokenInfo> {
-    const stored = await this.readRefreshToken(appid);
+    const generation = this.#revocations.get(appid) ?? 0;
+    const [stored, startRecord] = await Promise.all([
+      this.readRefreshToken(appid),
+      this.getRecord(appid),
+    ]);
     if (stored === null) {
-      const record = await this.getRecord(appid);
       throw new ReauthorizationRequiredError(
         appid,
-        record?.status === "revoked" ? "revoked" : "no_refresh_token",
+        startRecord?.status === "revoked" ? "revoked" : "no_refresh_token",
       );
     }
+    const start = { generation, stamp: this.#revocationStamp(startRecord) };
     let used = stored;
     let response: AuthorizerTokenResponse;
     try {
@@ -270,6 +312,7 @@ export class AuthorizerTokens {
         throw new ReauthorizationRequiredError(appid, "refresh_token_invalid", { cause: error });
       }
       if (entry.refreshToken && entry.refreshToken !== used) {
+        await this.#checkNotRevokedSince(appid, start);
         await this.saveRefreshToken(appid, entry.refreshToken);
         used = entry.refreshToken;
       }
@@ -286,12 +329,22 @@ export class AuthorizerTokens {
         throw second;
       }
     }
-    if (response.authorizer_refresh_token && response.authorizer_refresh_token !== used) {
-      await this.saveRefreshToken(appid, response.authorizer_refresh_token);
-    }
+    // The authorization may have been revoked while WeChat answered: then nothing is written.
+    await this.#checkNotRevokedSince(appid, start);
+    const rotated = response.authorizer_refresh_token && response.authorizer_refresh_token !== used
+      ? response.authorizer_refresh_token
+      : undefined;
+    if (rotated) await this.saveRefreshToken(appid, rotated);
     const record = this.#tokens.record(response.authorizer_access_token, response.expires_in);
     // The refresh token is safe; if this write fails the token is still valid and returned.
     await this.#tokens.write(storageKeys.authorizerToken(appid), record).catch(() => {});
+    try {
+      await this.#checkNotRevokedSince(appid, start);
+    } catch (error) {
+      // Revoked between the check and the writes: take back what this refresh wrote.
+      await this.#undoWrites(appid, rotated, record.token);
+      throw error;
+    }
     const current = await this.getRecord(appid).catch(() => null);
     if (current && current.status === "reauthorization_required") {
       const { reason: _r, reauthorizationRequiredAt: _a, ...rest } = current;
