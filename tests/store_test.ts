@@ -410,6 +410,35 @@ Deno.test("SealedStore rejects a value moved to another key", async () => {
   assert.equal(await store.get("authorizer:wxA:refresh"), "token of A");
 });
 
+Deno.test("SealedStore's documented format: v1:<keyId>:base64(iv|ciphertext|tag), AAD v1:<keyId>:<key>", async () => {
+  const inner = new MemoryStore();
+  const store = new SealedStore(inner, { key: KEY_A, keyId: "k2026" });
+  await store.put("wxopen:v1:authorizer_refresh:wxA", "refresh-of-A", {
+    metadata: { updatedAt: 1 },
+  });
+  const sealed = (await inner.getWithMetadata("wxopen:v1:authorizer_refresh:wxA"))!;
+  const [version, keyId, payload] = sealed.value!.split(":");
+  assert.equal(version, "v1");
+  assert.equal(keyId, "k2026");
+  assert.deepEqual(sealed.metadata, { updatedAt: 1 }); // metadata stays plaintext
+  const bytes = decodeBase64(payload);
+  const key = await crypto.subtle.importKey("raw", KEY_A, "AES-GCM", false, ["decrypt"]);
+  const plain = await crypto.subtle.decrypt(
+    {
+      name: "AES-GCM",
+      iv: bytes.subarray(0, 12) as BufferSource,
+      additionalData: new TextEncoder().encode("v1:k2026:wxopen:v1:authorizer_refresh:wxA"),
+    },
+    key,
+    bytes.subarray(12) as BufferSource,
+  );
+  assert.equal(new TextDecoder().decode(plain), "refresh-of-A");
+  // Relabelled under another configured key id: the AAD no longer matches.
+  const both = new SealedStore(inner, { key: KEY_A, keyId: "k2026", previousKeys: { old: KEY_A } });
+  await inner.put("wxopen:v1:authorizer_refresh:wxA", `v1:old:${payload}`);
+  await assert.rejects(both.get("wxopen:v1:authorizer_refresh:wxA"), SealedValueError);
+});
+
 Deno.test("SealedStore rejects the wrong key and unknown key ids", async () => {
   const inner = new MemoryStore();
   await new SealedStore(inner, { key: KEY_A }).put("k", "v");
