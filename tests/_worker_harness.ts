@@ -92,6 +92,8 @@ export interface Harness {
   mf: Miniflare;
   sim: WeChatSimulator;
   forwarded: Forwarded[];
+  /** The next this many forward attempts are answered 503 (then the recorder accepts). */
+  forwardFailures: { remaining: number; attempts: number };
   /** Sends a request to the worker; returns a standard Response. */
   fetch(path: string | Request, init?: RequestInit): Promise<Response>;
   /** Sends `request` (built by the simulator) to the worker. */
@@ -131,6 +133,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     : { ...SETTINGS, FORWARD_URL, FORWARD_SECRET, ...options.settings };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) bindings[k] = v;
   const forwarded: Forwarded[] = [];
+  const forwardFailures = { remaining: 0, attempts: 0 };
   // deno-lint-ignore prefer-const
   let harness: Harness;
   const sim = new WeChatSimulator({
@@ -157,6 +160,11 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         ? undefined
         : await request.arrayBuffer();
       if (request.url === FORWARD_URL) {
+        forwardFailures.attempts++;
+        if (forwardFailures.remaining > 0) {
+          forwardFailures.remaining--;
+          return new MfResponse("busy", { status: 503 }) as MfResponse;
+        }
         forwarded.push({
           headers: new Headers([...request.headers]),
           body: new TextDecoder().decode(body),
@@ -193,6 +201,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     mf,
     sim,
     forwarded,
+    forwardFailures,
     fetch: fetchWorker,
     send: (request) => fetchWorker(request),
     admin: (path, init = {}) => {
@@ -230,7 +239,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
 }
 
 /** Polls `check` until it returns a truthy value (at most `ms` milliseconds). */
-export async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await check();

@@ -664,6 +664,62 @@ Deno.test({
 });
 
 Deno.test({
+  name: "worker: key rotation, result redirect and forward retries",
+  ...opts,
+  async fn() {
+    const w = await startWorker({
+      settings: {
+        // WeChat (the simulator) still uses the old key: it is the previous one here.
+        COMPONENT_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        COMPONENT_AES_KEY_PREVIOUS: SETTINGS.COMPONENT_AES_KEY,
+        RESULT_REDIRECT_URL: "https://platform.example.test/done",
+      },
+    });
+    try {
+      assert.equal(await (await w.send(await w.sim.ticketPush(EVENTS))).text(), "success");
+      const url = `${ORIGIN}/wechat/authorizers/$APPID$/callback`;
+      const reply = await w.send(await w.sim.releaseTestTextPush(url));
+      assert.match(
+        await w.sim.openReply(await reply.text()),
+        /TESTCOMPONENT_MSG_TYPE_TEXT_callback/,
+      );
+
+      const res = await w.fetch("/authorize");
+      const cookie = res.headers.get("set-cookie")!.split(";")[0];
+      const link = new URL(/href="([^"]+)"/.exec(html(await res.text()))![1]);
+      const redirect = new URL(link.searchParams.get("redirect_uri")!);
+      const auth = await w.sim.authorizeAccount({
+        kind: "mini_program",
+        preAuthCode: link.searchParams.get("pre_auth_code")!,
+      });
+      const cb = await w.fetch(
+        `${redirect.pathname}${redirect.search}&auth_code=${encodeURIComponent(auth.authCode)}`,
+        { headers: { cookie } },
+      );
+      assert.equal(cb.status, 302);
+      assert.equal(
+        cb.headers.get("location"),
+        `https://platform.example.test/done?authorizer_appid=${auth.appId}`,
+      );
+
+      // The platform's service is down twice, then up: the message arrives on the third try.
+      w.forwardFailures.remaining = 2;
+      const msg = await w.sim.textMessagePush(
+        `${ORIGIN}/wechat/authorizers/${auth.appId}/callback`,
+        { appId: auth.appId, content: "retry me" },
+      );
+      assert.equal(await (await w.send(msg)).text(), "success");
+      const fwd = await eventually(() => w.forwarded[0]);
+      assert.equal(JSON.parse(fwd.body).message.Content, "retry me");
+      assert.equal(w.forwardFailures.attempts, 3);
+      assert.equal(fwd.headers.get("x-wxopen-attempt"), "3");
+    } finally {
+      await w.dispose();
+    }
+  },
+});
+
+Deno.test({
   name: "worker: a missing or malformed setting is named in a clear 500",
   ...opts,
   async fn() {

@@ -11,6 +11,7 @@ import * as v from "valibot";
 import {
   type AuthorizerMessage,
   type ComponentEvent,
+  type DecryptResult,
   type MessageCrypto,
   parseComponentEvent,
   parseMessage,
@@ -176,10 +177,10 @@ async function openPush(
   crypto: MessageCrypto,
   query: Record<string, string>,
   body: string,
-): Promise<string> {
+): Promise<DecryptResult> {
   const q = parseQuery(PushQuerySchema, query);
   try {
-    return await crypto.open(body, q);
+    return await crypto.openWithKey(body, q);
   } catch (err) {
     const name = (err as Error).name;
     if (name === "InvalidSignatureError") {
@@ -284,7 +285,11 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     limitBody(PUSH_LIMIT),
     async (c) => {
       const rt = c.get("service");
-      const plaintext = await openPush(await rt.crypto, c.req.query(), await bodyText(c.req.raw));
+      const { plaintext } = await openPush(
+        await rt.crypto,
+        c.req.query(),
+        await bodyText(c.req.raw),
+      );
       const event: ComponentEvent = parseOrReject(() => parseComponentEvent(plaintext));
       if (event.AppId !== undefined && event.AppId !== rt.settings.componentAppId) {
         throw new HttpError(400, "foreign_appid", "The push is addressed to another appid");
@@ -334,13 +339,14 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
       const appid = checkAppIdParam(c.req.param("appid"));
       const crypto = await rt.crypto;
       const query = c.req.query();
-      const plaintext = await openPush(crypto, query, await bodyText(c.req.raw));
+      // Reply with the key that opened the push (EncodingAESKey rotation).
+      const { plaintext, key } = await openPush(crypto, query, await bodyText(c.req.raw));
       const message: AuthorizerMessage = parseOrReject(() => parseMessage(plaintext));
       const ctx = c.executionCtx as unknown as ExecutionContext;
       const m = message as unknown as Record<string, unknown>;
       const seal = async (content: string) =>
         c.body(
-          await crypto.seal(textReply(replyTo(message), content), { nonce: query.nonce }),
+          await crypto.seal(textReply(replyTo(message), content), { nonce: query.nonce, key }),
           200,
           {
             "content-type": "application/xml; charset=utf-8",
