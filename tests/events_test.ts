@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import {
   type AuthorizerMessage,
   type ComponentEvent,
+  isComponentEvent,
   isKnownComponentEvent,
+  isKnownEventOf,
   isKnownMessage,
+  isUserMessage,
   parseComponentEvent,
   parseMessage,
   parseXml,
@@ -671,4 +674,40 @@ Deno.test("fuzz: 400 seeded mutations of real pushes give a typed value, XmlPars
     }
   }
   assert.ok(outcomes.ok > 10 && outcomes.xml > 10 && outcomes.format > 5, JSON.stringify(outcomes));
+});
+
+Deno.test("one-kind guards narrow the open unions without casts and reject other kinds", () => {
+  const revoked = parseComponentEvent(
+    "<xml><AppId>wxb3d033d520d15fe7</AppId><CreateTime>1496461034</CreateTime>" +
+      "<InfoType>unauthorized</InfoType><AuthorizerAppid>wxd101a85aa106f53e</AuthorizerAppid></xml>",
+  );
+  assert.ok(isComponentEvent(revoked, "unauthorized"));
+  const appid: string = revoked.AuthorizerAppid; // typed string: no cast needed
+  assert.equal(appid, "wxd101a85aa106f53e");
+  assert.equal(isComponentEvent(parseComponentEvent(TICKET_DOC), "unauthorized"), false);
+  const ticket = parseComponentEvent(TICKET_DOC);
+  assert.ok(isComponentEvent(ticket, "component_verify_ticket"));
+  assert.equal(ticket.ComponentVerifyTicket, "some_verify_ticket");
+
+  const text = parseMessage(msg("<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId>"));
+  assert.ok(isUserMessage(text, "text"));
+  const content: string = text.Content;
+  assert.equal(content, "hi");
+  assert.equal(isUserMessage(text, "image"), false);
+  assert.equal(isKnownEventOf(text, "CLICK"), false);
+
+  const scan = parseMessage(
+    ev(
+      "scancode_push",
+      "<EventKey>k</EventKey><ScanCodeInfo><ScanType>qrcode</ScanType>" +
+        "<ScanResult>r</ScanResult></ScanCodeInfo>",
+    ),
+  );
+  assert.ok(isKnownEventOf(scan, "scancode_push"));
+  const result: string = scan.ScanCodeInfo.ScanResult;
+  assert.equal(result, "r");
+  assert.equal(isKnownEventOf(scan, "scancode_waitmsg"), false);
+  assert.equal(isUserMessage(scan, "text"), false);
+  // An event of a kind this module does not type matches no guard.
+  assert.equal(isKnownEventOf(parseMessage(ev("brand_new_event")), "CLICK"), false);
 });

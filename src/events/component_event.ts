@@ -169,8 +169,9 @@ export interface UnknownComponentEvent extends ComponentEventBase {
 }
 
 /**
- * A parsed authorization event. Narrow it with {@linkcode isKnownComponentEvent} first, then
- * switch on `InfoType` (TypeScript cannot narrow a union with an open `string` member by value).
+ * A parsed authorization event. Narrow it with {@linkcode isComponentEvent} for one kind, or
+ * with {@linkcode isKnownComponentEvent} before a `switch` on `InfoType` (TypeScript cannot
+ * narrow a union with an open `string` member by value).
  */
 export type ComponentEvent = KnownComponentEvent | UnknownComponentEvent;
 
@@ -206,6 +207,43 @@ export function isKnownComponentEvent(event: ComponentEvent): event is KnownComp
   return KNOWN.has(event.InfoType);
 }
 
+/** The event type of one known `InfoType`, e.g. `ComponentEventOf<"authorized">`. */
+export type ComponentEventOf<T extends KnownComponentEvent["InfoType"]> = Extract<
+  KnownComponentEvent,
+  { InfoType: T }
+>;
+
+/**
+ * Whether `event` is of kind `infoType`, narrowing it to that kind's type. A direct
+ * `event.InfoType === "…"` test cannot narrow {@linkcode ComponentEvent}, because its unknown
+ * member keeps `InfoType: string`; this guard (or {@linkcode isKnownComponentEvent} before a
+ * `switch`) can.
+ *
+ * @param event a parsed event
+ * @param infoType a known `InfoType`
+ * @returns true when `event.InfoType` is `infoType`
+ *
+ * @example Usage
+ * ```ts
+ * import { isComponentEvent, parseComponentEvent } from "@wxopen/component";
+ *
+ * const e = parseComponentEvent(
+ *   "<xml><AppId>wxb3d033d520d15fe7</AppId><CreateTime>1496461034</CreateTime>" +
+ *     "<InfoType>unauthorized</InfoType><AuthorizerAppid>wxd101a85aa106f53e</AuthorizerAppid></xml>",
+ * );
+ * if (isComponentEvent(e, "unauthorized")) {
+ *   const appid: string = e.AuthorizerAppid;
+ *   console.log(appid);
+ * }
+ * ```
+ */
+export function isComponentEvent<T extends KnownComponentEvent["InfoType"]>(
+  event: ComponentEvent,
+  infoType: T,
+): event is ComponentEventOf<T> {
+  return event.InfoType === infoType;
+}
+
 /**
  * Parse a decrypted authorization event (the plaintext that `MessageCrypto.open` returns, or
  * an already parsed `<xml>` document) into a typed object.
@@ -218,13 +256,13 @@ export function isKnownComponentEvent(event: ComponentEvent): event is KnownComp
  *
  * @example Usage
  * ```ts
- * import { parseComponentEvent } from "@wxopen/component";
+ * import { isComponentEvent, parseComponentEvent } from "@wxopen/component";
  *
  * const e = parseComponentEvent(
  *   "<xml><AppId>wxb3d033d520d15fe7</AppId><CreateTime>1496461034</CreateTime>" +
  *     "<InfoType>unauthorized</InfoType><AuthorizerAppid>wxd101a85aa106f53e</AuthorizerAppid></xml>",
  * );
- * if (e.InfoType === "unauthorized") console.log(e.AuthorizerAppid);
+ * if (isComponentEvent(e, "unauthorized")) console.log(e.AuthorizerAppid);
  * ```
  */
 export function parseComponentEvent(

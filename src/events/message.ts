@@ -393,8 +393,9 @@ export interface UnknownMessage extends MessageBase {
 }
 
 /**
- * A parsed authorizer message or event. Narrow it with {@linkcode isKnownMessage} first, then
- * switch on `MsgType` and `Event`.
+ * A parsed authorizer message or event. Narrow it with {@linkcode isUserMessage} or
+ * {@linkcode isKnownEventOf} for one kind, or with {@linkcode isKnownMessage} before a `switch` on
+ * `MsgType` and `Event`.
  */
 export type AuthorizerMessage = KnownMessage | UnknownMessage;
 
@@ -451,6 +452,77 @@ export function isKnownMessage(message: AuthorizerMessage): message is KnownMess
   return message.MsgType === "event"
     ? typeof message.Event === "string" && KNOWN_EVENTS.has(message.Event)
     : KNOWN_MSG_TYPES.has(message.MsgType);
+}
+
+/** The message type of one known user `MsgType`, e.g. `UserMessageOf<"text">`. */
+export type UserMessageOf<T extends UserMessage["MsgType"]> = Extract<UserMessage, { MsgType: T }>;
+
+/**
+ * The event type of one known `Event`, e.g. `KnownEventOf<"CLICK">` (an event kind that shares
+ * its interface with others, like `scancode_push`, gives that interface).
+ */
+export type KnownEventOf<T extends KnownEvent["Event"]> = KnownEvent extends infer K
+  ? K extends { Event: infer E } ? T extends E ? K : never : never
+  : never;
+
+/**
+ * Whether `message` is a user message of type `msgType`, narrowing it to that type. A direct
+ * `message.MsgType === "…"` test cannot narrow {@linkcode AuthorizerMessage}, because its
+ * unknown member keeps `MsgType: string`; this guard (or {@linkcode isKnownMessage} before a
+ * `switch`) can.
+ *
+ * @param message a parsed message
+ * @param msgType a known user `MsgType` (`text`, `image`, …)
+ * @returns true when `message.MsgType` is `msgType`
+ *
+ * @example Usage
+ * ```ts
+ * import { isUserMessage, parseMessage } from "@wxopen/component";
+ *
+ * const m = parseMessage(
+ *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +
+ *     "<MsgType>text</MsgType><Content>hello</Content><MsgId>1</MsgId></xml>",
+ * );
+ * if (isUserMessage(m, "text")) {
+ *   const content: string = m.Content;
+ *   console.log(content);
+ * }
+ * ```
+ */
+export function isUserMessage<T extends UserMessage["MsgType"]>(
+  message: AuthorizerMessage,
+  msgType: T,
+): message is UserMessageOf<T> {
+  return message.MsgType === msgType;
+}
+
+/**
+ * Whether `message` is an event of kind `event` (`MsgType` `event`), narrowing it to that
+ * event's type.
+ *
+ * @param message a parsed message
+ * @param event a known `Event` (`subscribe`, `CLICK`, `weapp_audit_success`, …)
+ * @returns true when `message` is an event and its `Event` is `event`
+ *
+ * @example Usage
+ * ```ts
+ * import { isKnownEventOf, parseMessage } from "@wxopen/component";
+ *
+ * const m = parseMessage(
+ *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +
+ *     "<MsgType>event</MsgType><Event>CLICK</Event><EventKey>k</EventKey></xml>",
+ * );
+ * if (isKnownEventOf(m, "CLICK")) {
+ *   const key: string = m.EventKey;
+ *   console.log(key);
+ * }
+ * ```
+ */
+export function isKnownEventOf<T extends KnownEvent["Event"]>(
+  message: AuthorizerMessage,
+  event: T,
+): message is KnownEventOf<T> {
+  return message.MsgType === "event" && message.Event === event;
 }
 
 /**
