@@ -512,6 +512,35 @@ Deno.test("open rejects malformed envelopes with invalid_envelope", async () => 
   }
 });
 
+Deno.test("open requires WeChat's envelope: an <xml> root addressed by AppId or ToUserName", async () => {
+  const mc = await create(V6);
+  const encrypt = await mc.encrypt("<xml><InfoType>component_verify_ticket</InfoType></xml>");
+  const q = { msg_signature: mc.signature("1", "2", encrypt), timestamp: "1", nonce: "2" };
+  const enc = `<Encrypt><![CDATA[${encrypt}]]></Encrypt>`;
+  const isEnv = (e: unknown) => e instanceof InvalidEnvelopeError && e.code === "invalid_envelope";
+  for (
+    const body of [
+      `<message><AppId>wx1</AppId>${enc}</message>`, // another root
+      `<XML><AppId>wx1</AppId>${enc}</XML>`,
+      `<xml>${enc}</xml>`, // neither AppId nor ToUserName
+      `<xml><AppId></AppId>${enc}</xml>`,
+      `<xml><ToUserName><a>gh</a></ToUserName>${enc}</xml>`,
+      `<xml><AppId>wx1</AppId>${enc}${enc}</xml>`, // two Encrypt elements
+    ]
+  ) {
+    await assert.rejects(mc.open(body, q), isEnv, body);
+  }
+  for (
+    const body of [
+      `<xml><AppId><![CDATA[wx1]]></AppId>${enc}</xml>`,
+      `<xml><ToUserName><![CDATA[gh_1]]></ToUserName>${enc}</xml>`,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<xml>\n<AppId>wx1</AppId>\n${enc}\n</xml>\n`,
+    ]
+  ) {
+    assert.match(await mc.open(body, q), /component_verify_ticket/, body);
+  }
+});
+
 Deno.test("decrypt rejects bad base64", async () => {
   const mc = await create();
   for (const bad of ["!!!not-base64!!!", "abc", "YWJj\n", "YW=j", "YQ=", "YR=="]) {

@@ -433,6 +433,9 @@ export class MessageCrypto {
    * Opens an encrypted push: extracts `<Encrypt>` from the XML envelope, checks
    * `msg_signature` in constant time, then decrypts.
    *
+   * The body must be WeChat's envelope: an `<xml>` root with one non-empty `<Encrypt>` and the
+   * addressee, `<AppId>` (authorization event URL) or `<ToUserName>` (message URL).
+   *
    * Throws {@linkcode InvalidEnvelopeError} for a malformed body, {@linkcode InvalidSignatureError}
    * for a wrong signature and the decryption errors of {@linkcode MessageCrypto.decrypt}.
    *
@@ -685,9 +688,31 @@ function extractEncrypt(body: string): string {
     }
     throw cause;
   }
+  if (rootName(body) !== "xml") {
+    throw new InvalidEnvelopeError("Push body's root element is not <xml>");
+  }
   const encrypt = fields.Encrypt;
   if (typeof encrypt !== "string" || encrypt.length === 0) {
     throw new InvalidEnvelopeError("Push body has no Encrypt element");
   }
+  // WeChat addresses every push: AppId (the component's, on the authorization event URL) or
+  // ToUserName (the account's original id, on the message URL).
+  const to = fields.AppId ?? fields.ToUserName;
+  if (typeof to !== "string" || to.trim() === "") {
+    throw new InvalidEnvelopeError("Push body has no AppId or ToUserName element");
+  }
   return encrypt;
+}
+
+/** The name of the root element of a document `parseXml` accepted (prolog skipped). */
+function rootName(xml: string): string | undefined {
+  let i = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    const lt = xml.indexOf("<", i);
+    if (lt < 0) return undefined;
+    if (xml.startsWith("<?", lt)) i = xml.indexOf("?>", lt + 2) + 2;
+    else if (xml.startsWith("<!--", lt)) i = xml.indexOf("-->", lt + 4) + 3;
+    else return /^<([^\s/>]+)/.exec(xml.slice(lt, lt + 64))?.[1];
+    if (i < 2) return undefined;
+  }
 }
