@@ -586,6 +586,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "worker: an authorizer WeChat no longer accepts is reported by /healthz",
+  ...opts,
+  async fn() {
+    const auth = await h.sim.authorizeAccount({ kind: "mini_program" });
+    await h.sim.settled();
+    const key = `wxopen:v1:authorizer_token:${auth.appId}`;
+    await eventually(async () => (await h.snapshot()).has(key));
+    // WeChat refuses the refresh token, also the one api_get_authorizer_list gives back.
+    h.sim.inject({ path: "api_authorizer_token", errcode: 61023, times: 2 });
+    const kv = await h.mf.getKVNamespace("TOKENS") as unknown as {
+      delete(k: string): Promise<void>;
+    };
+    await kv.delete(key);
+    await expectError(
+      await h.admin(`/api/authorizers/${auth.appId}/access-token`),
+      409,
+      "reauthorization_required",
+    );
+    const health = await (await h.fetch("/healthz")).json();
+    assert.ok(health.authorizers.needing_reauthorization.includes(auth.appId));
+    assert.ok(health.authorizers.by_status.authorized >= 1);
+  },
+});
+
+Deno.test({
   name: "worker: cron refreshes tokens found expiring through KV metadata",
   ...opts,
   async fn() {

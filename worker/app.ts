@@ -16,6 +16,7 @@ import {
   parseComponentEvent,
   parseMessage,
   replyTo,
+  storageKeys,
   textReply,
 } from "../mod.ts";
 import { adminAuth } from "./auth.ts";
@@ -236,6 +237,29 @@ async function answerQueryAuthCode(
   if (data.errcode) console.warn(`[wxopen] release test custom/send errcode ${data.errcode}`);
 }
 
+/**
+ * Counts authorizers by status from KV list metadata (no value is read), at most 5000 keys;
+ * names the first 20 that need re-authorization.
+ */
+async function authorizerStatuses(rt: Runtime): Promise<Record<string, unknown>> {
+  const counts: Record<string, number> = {};
+  const reauth: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await rt.store.list({ prefix: storageKeys.authorizerPrefix, cursor, limit: 1000 });
+    for (const key of page.keys) {
+      const status = String(key.metadata?.status ?? "unknown");
+      counts[status] = (counts[status] ?? 0) + 1;
+      if (status === "reauthorization_required" && reauth.length < 20) {
+        reauth.push(key.name.slice(storageKeys.authorizerPrefix.length));
+      }
+    }
+    cursor = page.complete ? undefined : page.cursor;
+  } while (cursor && ++pages < 5);
+  return { by_status: counts, needing_reauthorization: reauth, complete: cursor === undefined };
+}
+
 /** Builds the app. */
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -254,13 +278,11 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.get("/healthz", async (c) => {
     const rt = c.get("service");
     const now = Date.now();
-    const [ticket, component, page] = await Promise.all([
+    const [ticket, component, statuses] = await Promise.all([
       rt.client.currentTicket(),
       rt.client.cachedComponentAccessToken(),
-      rt.client.listAuthorizers({ limit: 100 }),
+      authorizerStatuses(rt),
     ]);
-    const reauth = page.authorizers.filter((a) => a.status === "reauthorization_required")
-      .map((a) => a.authorizerAppId);
     const ticketAge = ticket ? Math.floor((now - ticket.receivedAt) / 1000) : null;
     const ok = ticketAge !== null && ticketAge < 12 * 3600 && component !== null;
     return c.json({
@@ -270,11 +292,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
         present: component !== null,
         expires_in: component ? Math.floor((component.expiresAt - now) / 1000) : null,
       },
-      authorizers: {
-        checked: page.authorizers.length,
-        needing_reauthorization: reauth.slice(0, 20),
-        needing_reauthorization_count: reauth.length,
-      },
+      authorizers: statuses,
     }, ok ? 200 : 503);
   });
 
