@@ -348,6 +348,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "worker: a code WeChat refuses shows an error page, not a stack trace",
+  ...opts,
+  async fn() {
+    const res = await h.fetch("/authorize");
+    const cookie = res.headers.get("set-cookie")!.split(";")[0];
+    const link = new URL(/href="([^"]+)"/.exec(html(await res.text()))![1]);
+    const redirect = new URL(link.searchParams.get("redirect_uri")!);
+    const page = await h.fetch(
+      `${redirect.pathname}${redirect.search}&auth_code=queryauthcode%40%40%40unknown`,
+      { headers: { cookie } },
+    );
+    assert.equal(page.status, 502);
+    assert.match(page.headers.get("content-type")!, /text\/html/);
+    const text = await page.text();
+    assert.match(text, /id="error"/);
+    assert.doesNotMatch(text, /\bat .*\.(js|ts):\d+/);
+  },
+});
+
+Deno.test({
   name: "worker: admin API lists and reads authorizers, never a refresh token",
   ...opts,
   async fn() {
@@ -701,6 +721,12 @@ Deno.test({
       },
     });
     try {
+      // Before WeChat's first ticket the authorization page says so, as a page.
+      const early = await w.fetch("/authorize");
+      assert.equal(early.status, 503);
+      assert.match(early.headers.get("content-type")!, /text\/html/);
+      assert.match(await early.text(), /component_verify_ticket/);
+
       assert.equal(await (await w.send(await w.sim.ticketPush(EVENTS))).text(), "success");
       const url = `${ORIGIN}/wechat/authorizers/$APPID$/callback`;
       const reply = await w.send(await w.sim.releaseTestTextPush(url));

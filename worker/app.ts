@@ -6,7 +6,7 @@
  */
 
 import { Hono } from "hono/tiny";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import {
   type AuthorizerMessage,
@@ -23,9 +23,9 @@ import { adminAuth } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { counters, snapshot } from "./counters.ts";
 import type { Env, ExecutionContext } from "./env.ts";
-import { HttpError, onError } from "./errors.ts";
+import { HttpError, onError, toHttpError } from "./errors.ts";
 import { forwardMessage } from "./forward.ts";
-import { authorizePage, errorPage, isMobile, pickLang, resultPage } from "./pages.ts";
+import { authorizePage, errorPage, isMobile, type Lang, pickLang, resultPage } from "./pages.ts";
 import { readAuthorizerInfo } from "./records.ts";
 import {
   authorizerInstance,
@@ -260,6 +260,13 @@ async function authorizerStatuses(rt: Runtime): Promise<Record<string, unknown>>
   return { by_status: counts, needing_reauthorization: reauth, complete: cursor === undefined };
 }
 
+/** A browser-facing failure: the error page with the error's status, never a stack trace. */
+function htmlError(c: Context<AppEnv>, lang: Lang, err: unknown): Response {
+  const http = toHttpError(err);
+  if (http.status >= 500) console.error(`[wxopen] ${http.code}: ${http.message}`);
+  return c.html(errorPage(lang, http.message), http.status);
+}
+
 /** Builds the app. */
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -420,7 +427,12 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     const mobile = isMobile(c.req.header("user-agent"));
     const url = new URL(c.req.url);
     const { state, cookie } = await issueState(rt.settings.storageKey);
-    const pre = await rt.client.createPreAuthCode();
+    let pre: { pre_auth_code: string };
+    try {
+      pre = await rt.client.createPreAuthCode();
+    } catch (err) {
+      return htmlError(c, lang, err);
+    }
     const redirectUri = `${url.origin}/authorize/callback?state=${state}`;
     let link = rt.client.authorizationUrl({
       preAuthCode: pre.pre_auth_code,
@@ -459,9 +471,14 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
         400,
       );
     }
-    const exchange = await callCoordinator<ExchangeAnswer>(c.env, COMPONENT, "query-auth", {
-      code: auth_code,
-    });
+    let exchange: ExchangeAnswer;
+    try {
+      exchange = await callCoordinator<ExchangeAnswer>(c.env, COMPONENT, "query-auth", {
+        code: auth_code,
+      });
+    } catch (err) {
+      return htmlError(c, lang, err);
+    }
     c.header("set-cookie", `${STATE_COOKIE}=; Max-Age=0; Path=/authorize; HttpOnly; SameSite=Lax`);
     c.header("cache-control", "no-store");
     if (rt.settings.resultRedirectUrl) {
