@@ -424,6 +424,42 @@ Deno.test("a spurious 61023 is retried once with the listed token, then succeeds
   assert.equal(env.wechat.count("api_authorizer_token"), 2);
 });
 
+Deno.test("61023 recovery with a rotating refresh token writes the refresh key once (KV: 1 write/s)", async () => {
+  const wechat = new FakeWeChat();
+  const store = new FaultyStore(new MemoryStore({ now: () => wechat.clock.now }), {
+    kvWriteRateLimit: true,
+    now: () => wechat.clock.now,
+  });
+  const client = new ComponentClient({
+    appId: COMPONENT_APPID,
+    appSecret: SECRET,
+    store,
+    fetch: wechat.fetch,
+    now: () => wechat.clock.now,
+  });
+  await client.acceptTicket("ticket@@@1");
+  await client.queryAuth(wechat.grant(AUTHORIZER));
+  wechat.clock.now += 7200_000;
+  wechat.refreshTokens.set(AUTHORIZER, "refreshtoken@@@rotated-elsewhere");
+  wechat.rotateRefreshTokens = true;
+  const token = await client.authorizerAccessToken(AUTHORIZER);
+  assert.ok(wechat.authorizerTokens.has(token));
+  assert.equal(await storedRefreshToken(store.inner), wechat.refreshTokens.get(AUTHORIZER));
+  assert.equal(store.calls.filter((c) => c.outcome === "rate-limit").length, 0);
+});
+
+Deno.test("61023 recovery: when the retry with the listed token fails, the listed token is kept", async () => {
+  const env = setup();
+  await authorized(env);
+  env.wechat.refreshTokens.set(AUTHORIZER, "refreshtoken@@@rotated-elsewhere");
+  env.wechat.clock.now += 7200_000;
+  env.wechat.fault("api_authorizer_token", 61023, "network");
+  await assert.rejects(env.client.authorizerAccessToken(AUTHORIZER), NetworkError);
+  assert.equal(await storedRefreshToken(env.store), "refreshtoken@@@rotated-elsewhere");
+  assert.ok(env.wechat.authorizerTokens.has(await env.client.authorizerAccessToken(AUTHORIZER)));
+  assert.equal(env.wechat.count("api_get_authorizer_list"), 1);
+});
+
 Deno.test("an authorizer call retries once after 40001 with a token refreshed only if stale", async () => {
   const env = setup();
   await authorized(env);

@@ -311,11 +311,13 @@ export class AuthorizerTokens {
         await this.#markReauthorizationRequired(appid, "refresh_token_invalid");
         throw new ReauthorizationRequiredError(appid, "refresh_token_invalid", { cause: error });
       }
-      if (entry.refreshToken && entry.refreshToken !== used) {
-        await this.#checkNotRevokedSince(appid, start);
-        await this.saveRefreshToken(appid, entry.refreshToken);
-        used = entry.refreshToken;
-      }
+      // The listed token is persisted once, after the retry: with it (or with the token the
+      // retry newRefresh it into) on success, alone on failure. One write to the key, as Workers
+      // KV allows one write per second per key.
+      const listed = entry.refreshToken && entry.refreshToken !== used
+        ? entry.refreshToken
+        : undefined;
+      if (listed) used = listed;
       try {
         response = await this.#upstream.refresh(appid, used);
       } catch (second) {
@@ -326,15 +328,19 @@ export class AuthorizerTokens {
           await this.#markReauthorizationRequired(appid, reason);
           throw new ReauthorizationRequiredError(appid, reason, { cause: second });
         }
+        if (listed) {
+          await this.#checkNotRevokedSince(appid, start);
+          // Best effort: if this write fails too, the list still has the token next time.
+          await this.saveRefreshToken(appid, listed).catch(() => {});
+        }
         throw second;
       }
     }
     // The authorization may have been revoked while WeChat answered: then nothing is written.
     await this.#checkNotRevokedSince(appid, start);
-    const rotated = response.authorizer_refresh_token && response.authorizer_refresh_token !== used
-      ? response.authorizer_refresh_token
-      : undefined;
-    if (rotated) await this.saveRefreshToken(appid, rotated);
+    const latest = response.authorizer_refresh_token || used;
+    const newRefresh = latest !== stored ? latest : undefined;
+    if (newRefresh) await this.saveRefreshToken(appid, newRefresh);
     const record = this.#tokens.record(response.authorizer_access_token, response.expires_in);
     // The refresh token is safe; if this write fails the token is still valid and returned.
     await this.#tokens.write(storageKeys.authorizerToken(appid), record).catch(() => {});
@@ -342,7 +348,7 @@ export class AuthorizerTokens {
       await this.#checkNotRevokedSince(appid, start);
     } catch (error) {
       // Revoked between the check and the writes: take back what this refresh wrote.
-      await this.#undoWrites(appid, rotated, record.token);
+      await this.#undoWrites(appid, newRefresh, record.token);
       throw error;
     }
     const current = await this.getRecord(appid).catch(() => null);
