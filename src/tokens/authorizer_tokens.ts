@@ -312,7 +312,7 @@ export class AuthorizerTokens {
         throw new ReauthorizationRequiredError(appid, "refresh_token_invalid", { cause: error });
       }
       // The listed token is persisted once, after the retry: with it (or with the token the
-      // retry newRefresh it into) on success, alone on failure. One write to the key, as Workers
+      // retry rotated it into) on success, alone on failure. One write to the key, as Workers
       // KV allows one write per second per key.
       const listed = entry.refreshToken && entry.refreshToken !== used
         ? entry.refreshToken
