@@ -810,7 +810,7 @@ Deno.test({
     );
     // Regression guard. The 40 KiB budget is reported above; the core (client, crypto with
     // @noble/ciphers, XML, valibot schemas) is about three quarters of the bundle.
-    assert.ok(gz <= 46 * 1024, `gzip size ${gz} exceeds the 46 KiB regression guard`);
+    assert.ok(gz <= 50 * 1024, `gzip size ${gz} exceeds the 50 KiB regression guard`);
     for (const marker of ["Simulated network failure", "WeChatSimulator", "/_sim"]) {
       assert.ok(!bundle.code.includes(marker), `production bundle contains ${marker}`);
     }
