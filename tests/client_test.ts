@@ -496,6 +496,37 @@ Deno.test("fetchAsAuthorizer proxies as is, replaces access_token, retries once 
   await assert.rejects(env.client.fetchAsAuthorizer(env.appid, "//evil.example/x"), TypeError);
 });
 
+Deno.test("fetchAsAuthorizer has the same deadline and redacted network errors", async () => {
+  const ref: { sim?: WeChatSimulator } = {};
+  const wrapped: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.pathname === "/cgi-bin/hang") return new Promise<Response>(() => {});
+    if (url.pathname === "/cgi-bin/boom") {
+      return Promise.reject(new TypeError(`error sending request for url (${url.href})`));
+    }
+    return ref.sim!.fetch(input, init);
+  };
+  const env = setup({ timeoutMs: 50, fetch: wrapped });
+  ref.sim = env.sim;
+  await env.client.acceptTicket(env.sim.issueTicket());
+  const pre = await env.client.createPreAuthCode();
+  const auth = await env.sim.authorizeAccount({
+    kind: "official_account",
+    preAuthCode: pre.pre_auth_code,
+  });
+  await env.client.queryAuth(auth.authCode);
+  await assert.rejects(
+    env.client.fetchAsAuthorizer(auth.appId, "/cgi-bin/hang"),
+    (e: unknown) => e instanceof TimeoutError && e.timeoutMs === 50,
+  );
+  await assert.rejects(env.client.fetchAsAuthorizer(auth.appId, "/cgi-bin/boom"), (e: unknown) => {
+    assert.ok(e instanceof NetworkError);
+    assert.match(String((e.cause as Error).message), /access_token=\[redacted\]/);
+    assertNoSecret(e, secretsOf(env));
+    return true;
+  });
+});
+
 Deno.test("a store failing mid-refresh loses nothing (simulator + FaultyStore)", async () => {
   const sim = new WeChatSimulator({
     componentAppId: APPID,

@@ -108,14 +108,17 @@ function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string[] {
 }
 
 /**
- * Sends one request and returns the validated JSON body.
- *
- * Every request has a deadline: the fetch and the body read race a timer, so even a `fetch` that
- * ignores the abort signal cannot hang the caller.
+ * Runs one exchange (fetch and body read) under the context's deadline: it gets an abort signal
+ * and races a timer, so even a `fetch` that ignores the signal cannot hang the caller. A timeout
+ * is a {@linkcode TimeoutError}; any other failure a {@linkcode NetworkError} whose cause is
+ * redacted of `secrets`.
  */
-export async function requestJson<T>(ctx: HttpContext, spec: RequestSpec<T>): Promise<T> {
-  const secrets = sensitiveValues(ctx, spec.query, spec.body);
-  const url = buildUrl(ctx.apiBase, spec.path, spec.query);
+async function withDeadline<T>(
+  ctx: HttpContext,
+  api: string,
+  secrets: readonly string[],
+  exchange: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timedOut = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -123,32 +126,35 @@ export async function requestJson<T>(ctx: HttpContext, spec: RequestSpec<T>): Pr
     timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-      reject(new TimeoutError(spec.path, ctx.timeoutMs));
+      reject(new TimeoutError(api, ctx.timeoutMs));
     }, ctx.timeoutMs);
   });
-  let status: number;
-  let text: string;
   try {
-    const init: RequestInit = { method: spec.method, signal: controller.signal };
-    if (spec.body !== undefined) {
-      init.body = JSON.stringify(spec.body);
-      init.headers = { "content-type": "application/json; charset=utf-8" };
-    }
-    const exchange = (async () => {
-      const res = await ctx.fetch(url, init);
-      return { status: res.status, text: await res.text() };
-    })();
-    exchange.catch(() => {}); // settled through the race below
-    const result = await Promise.race([exchange, deadline]);
-    status = result.status;
-    text = result.text;
+    const run = exchange(controller.signal);
+    run.catch(() => {}); // settled through the race below
+    return await Promise.race([run, deadline]);
   } catch (error) {
     if (error instanceof TimeoutError) throw error;
-    if (timedOut) throw new TimeoutError(spec.path, ctx.timeoutMs);
-    throw new NetworkError(spec.path, { cause: redactedCause(error, secrets) });
+    if (timedOut) throw new TimeoutError(api, ctx.timeoutMs);
+    throw new NetworkError(api, { cause: redactedCause(error, secrets) });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Sends one request under the deadline and returns the validated JSON body. */
+export async function requestJson<T>(ctx: HttpContext, spec: RequestSpec<T>): Promise<T> {
+  const secrets = sensitiveValues(ctx, spec.query, spec.body);
+  const url = buildUrl(ctx.apiBase, spec.path, spec.query);
+  const init: RequestInit = { method: spec.method };
+  if (spec.body !== undefined) {
+    init.body = JSON.stringify(spec.body);
+    init.headers = { "content-type": "application/json; charset=utf-8" };
+  }
+  const { status, text } = await withDeadline(ctx, spec.path, secrets, async (signal) => {
+    const res = await ctx.fetch(url, { ...init, signal });
+    return { status: res.status, text: await res.text() };
+  });
   if (status < 200 || status > 299) {
     throw new HttpStatusError(spec.path, status, redact(text.slice(0, EXCERPT_LENGTH), secrets));
   }
@@ -176,7 +182,7 @@ export interface RawResponse {
 }
 
 /** Sends a request as is (for proxying) under the same deadline and error rules. */
-export async function requestRaw(
+export function requestRaw(
   ctx: HttpContext,
   spec: {
     api: string;
@@ -187,39 +193,19 @@ export async function requestRaw(
   },
   secrets: readonly string[],
 ): Promise<RawResponse> {
-  const controller = new AbortController();
-  let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-      reject(new TimeoutError(spec.api, ctx.timeoutMs));
-    }, ctx.timeoutMs);
+  return withDeadline(ctx, spec.api, [...ctx.secrets, ...secrets], async (signal) => {
+    const res = await ctx.fetch(spec.url, {
+      method: spec.method,
+      headers: spec.headers,
+      body: spec.body as BodyInit | undefined,
+      signal,
+    });
+    return {
+      status: res.status,
+      headers: new Headers(res.headers),
+      bytes: new Uint8Array(await res.arrayBuffer()),
+    };
   });
-  try {
-    const exchange = (async () => {
-      const res = await ctx.fetch(spec.url, {
-        method: spec.method,
-        headers: spec.headers,
-        body: spec.body as BodyInit | undefined,
-        signal: controller.signal,
-      });
-      return {
-        status: res.status,
-        headers: new Headers(res.headers),
-        bytes: new Uint8Array(await res.arrayBuffer()),
-      };
-    })();
-    exchange.catch(() => {});
-    return await Promise.race([exchange, deadline]);
-  } catch (error) {
-    if (error instanceof TimeoutError) throw error;
-    if (timedOut) throw new TimeoutError(spec.api, ctx.timeoutMs);
-    throw new NetworkError(spec.api, { cause: redactedCause(error, [...ctx.secrets, ...secrets]) });
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** WeChat's errcode in a JSON body, if the body is a small JSON object with one. */
