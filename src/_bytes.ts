@@ -42,6 +42,14 @@ export function encodeBase64(bytes: Uint8Array): string {
 
 const BASE64_SHAPE = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** Checks that padded base64 has a length divisible by 4; returns how many `=` end it (0..2). */
+function base64Padding(text: string): number {
+  const len = text.length;
+  if (len % 4 !== 0) throw new TypeError("Invalid base64: length is not a multiple of 4");
+  if (len === 0 || text.charCodeAt(len - 1) !== 61) return 0;
+  return text.charCodeAt(len - 2) === 61 ? 2 : 1;
+}
+
 /**
  * Decodes standard, padded base64. Throws a `TypeError` for anything else: a length that is
  * not a multiple of 4, a character outside the alphabet (whitespace included), misplaced `=`,
@@ -49,12 +57,7 @@ const BASE64_SHAPE = /^[A-Za-z0-9+/]*={0,2}$/;
  */
 export function decodeBase64(text: string): Uint8Array {
   const len = text.length;
-  if (len % 4 !== 0) throw new TypeError("Invalid base64: length is not a multiple of 4");
-  const pad = len === 0
-    ? 0
-    : text.charCodeAt(len - 1) === 61
-    ? (text.charCodeAt(len - 2) === 61 ? 2 : 1)
-    : 0;
+  const pad = base64Padding(text);
   const expected = (len / 4) * 3 - pad;
   if (nativeFromBase64) {
     // Strict chunk handling rejects bad characters, bad padding and non-zero trailing bits;
@@ -74,12 +77,7 @@ export function decodeBase64(text: string): Uint8Array {
 /** {@linkcode decodeBase64} without the native decoder: the path Node 20 takes. */
 export function decodeBase64Portable(text: string): Uint8Array {
   const len = text.length;
-  if (len % 4 !== 0) throw new TypeError("Invalid base64: length is not a multiple of 4");
-  const pad = len === 0
-    ? 0
-    : text.charCodeAt(len - 1) === 61
-    ? (text.charCodeAt(len - 2) === 61 ? 2 : 1)
-    : 0;
+  const pad = base64Padding(text);
   if (!BASE64_SHAPE.test(text)) throw new TypeError("Invalid base64: unexpected character");
   if (pad > 0 && B64_INDEX[text.charCodeAt(len - 1 - pad)] & (pad === 2 ? 15 : 3)) {
     throw new TypeError("Invalid base64: non-zero trailing bits");
