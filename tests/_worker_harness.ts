@@ -94,6 +94,8 @@ export interface Harness {
   forwarded: Forwarded[];
   /** The next this many forward attempts are answered 503 (then the recorder accepts). */
   forwardFailures: { remaining: number; attempts: number };
+  /** Sends a request to instance `i` (0 is the first; see {@linkcode StartOptions.instances}). */
+  fetchOn(i: number, path: string | Request, init?: RequestInit): Promise<Response>;
   /** Sends a request to the worker; returns a standard Response. */
   fetch(path: string | Request, init?: RequestInit): Promise<Response>;
   /** Sends `request` (built by the simulator) to the worker. */
@@ -112,6 +114,8 @@ export interface StartOptions {
   /** Replace or remove (`undefined`) settings. */
   settings?: Record<string, string | undefined>;
   env?: "" | "dev";
+  /** Worker instances (separate isolates) sharing KV and Durable Objects; default 1. */
+  instances?: number;
   /** Serve on a port (for a browser). */
   port?: number;
 }
@@ -146,47 +150,70 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       fetch: (request) => harness.send(request),
     },
   });
-  const mf = new Miniflare({
-    modules: true,
-    script: bundle.code,
-    compatibilityDate: "2025-08-01",
-    kvNamespaces: ["TOKENS"],
-    durableObjects: { COORDINATOR: "Coordinator" },
-    bindings,
-    ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
-    outboundService: (async (request: Request) => {
-      const url = new URL(request.url);
-      const body = request.method === "GET" || request.method === "HEAD"
-        ? undefined
-        : await request.arrayBuffer();
-      if (request.url === FORWARD_URL) {
-        forwardFailures.attempts++;
-        if (forwardFailures.remaining > 0) {
-          forwardFailures.remaining--;
-          return new MfResponse("busy", { status: 503 }) as MfResponse;
-        }
-        forwarded.push({
-          headers: new Headers([...request.headers]),
-          body: new TextDecoder().decode(body),
-        });
-        return new MfResponse("ok") as MfResponse;
+  const outboundService = (async (request: Request) => {
+    const url = new URL(request.url);
+    const body = request.method === "GET" || request.method === "HEAD"
+      ? undefined
+      : await request.arrayBuffer();
+    if (request.url === FORWARD_URL) {
+      forwardFailures.attempts++;
+      if (forwardFailures.remaining > 0) {
+        forwardFailures.remaining--;
+        return new MfResponse("busy", { status: 503 }) as MfResponse;
       }
-      const res = await sim.fetch(url, {
-        method: request.method,
-        headers: [...request.headers],
-        body,
+      forwarded.push({
+        headers: new Headers([...request.headers]),
+        body: new TextDecoder().decode(body),
       });
-      return await toMf(res);
-    }) as never,
+      return new MfResponse("ok") as MfResponse;
+    }
+    const res = await sim.fetch(url, {
+      method: request.method,
+      headers: [...request.headers],
+      body,
+    });
+    return await toMf(res);
+  }) as never;
+  const instances = options.instances ?? 1;
+  const names = Array.from({ length: instances }, (_, i) => (i === 0 ? "wxopen" : `wxopen-${i}`));
+  const mf = new Miniflare({
+    ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
+    workers: names.map((name, i) => ({
+      name,
+      modules: true,
+      script: bundle.code,
+      compatibilityDate: "2025-08-01",
+      // Every instance shares the one KV namespace and the first instance's Durable Objects.
+      kvNamespaces: { TOKENS: "tokens" },
+      durableObjects: {
+        COORDINATOR: i === 0 ? "Coordinator" : { className: "Coordinator", scriptName: names[0] },
+      },
+      bindings,
+      outboundService,
+    })),
   });
-  const fetchWorker = async (input: string | Request, init?: RequestInit): Promise<Response> => {
+  const fetchOn = async (
+    instance: number,
+    input: string | Request,
+    init?: RequestInit,
+  ): Promise<Response> => {
     const req = typeof input === "string"
       ? new Request(new URL(input, ORIGIN), init)
       : new Request(input, init);
     const body = req.method === "GET" || req.method === "HEAD"
       ? undefined
       : await req.arrayBuffer();
-    const res = await mf.dispatchFetch(req.url, {
+    type Dispatch = (
+      url: string,
+      init: Record<string, unknown>,
+    ) => ReturnType<Miniflare["dispatchFetch"]>;
+    const other = instance === 0
+      ? undefined
+      : (await mf.getWorker(names[instance])) as unknown as { fetch: Dispatch };
+    const send: Dispatch = other
+      ? (url, init) => other.fetch(url, init)
+      : (url, init) => mf.dispatchFetch(url, init as never);
+    const res = await send(req.url, {
       method: req.method,
       headers: [...req.headers],
       body,
@@ -197,12 +224,14 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       { status: res.status, headers: [...res.headers] },
     );
   };
+  const fetchWorker = (input: string | Request, init?: RequestInit) => fetchOn(0, input, init);
   harness = {
     mf,
     sim,
     forwarded,
     forwardFailures,
     fetch: fetchWorker,
+    fetchOn,
     send: (request) => fetchWorker(request),
     admin: (path, init = {}) => {
       const headers = new Headers(init.headers);

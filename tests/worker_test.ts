@@ -709,6 +709,43 @@ Deno.test({
 });
 
 Deno.test({
+  name: "worker: two worker instances sharing KV and Durable Objects make one refresh",
+  ...opts,
+  async fn() {
+    const w = await startWorker({ instances: 2 });
+    try {
+      assert.equal(await (await w.send(await w.sim.ticketPush(EVENTS))).text(), "success");
+      const auth = await w.sim.authorizeAccount({ kind: "official_account" });
+      await w.sim.settled();
+      const key = `wxopen:v1:authorizer_token:${auth.appId}`;
+      await eventually(async () => (await w.snapshot()).has(key));
+      const kv = await w.mf.getKVNamespace("TOKENS") as unknown as {
+        delete(k: string): Promise<void>;
+      };
+      await kv.delete(key);
+      const before = w.sim.calls("/cgi-bin/component/api_authorizer_token");
+      const headers = { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` };
+      const answers = await Promise.all(
+        Array.from(
+          { length: 20 },
+          (_, i) =>
+            w.fetchOn(i % 2, `/api/authorizers/${auth.appId}/access-token`, { headers })
+              .then((r) => r.json()),
+        ),
+      );
+      const current = w.sim.currentAccessToken(auth.appId);
+      for (const a of answers) assert.equal(a.access_token, current);
+      assert.equal(w.sim.calls("/cgi-bin/component/api_authorizer_token") - before, 1);
+      // The second instance reads what the first one's coordinator wrote.
+      const health = await (await w.fetchOn(1, "/healthz")).json();
+      assert.equal(health.status, "ok");
+    } finally {
+      await w.dispose();
+    }
+  },
+});
+
+Deno.test({
   name: "worker: key rotation, result redirect and forward retries",
   ...opts,
   async fn() {
