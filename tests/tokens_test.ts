@@ -18,6 +18,7 @@ import {
   WeChatError,
 } from "../mod.ts";
 import { FaultyStore } from "../src/testing/faulty_store.ts";
+import { DenoKvStore } from "../src/store/deno_kv.ts";
 
 const COMPONENT_APPID = "wxcomponent0000001";
 const SECRET = "component-secret-0123456789abcdef";
@@ -714,3 +715,54 @@ Deno.test("a revocation landing between a refresh's check and its writes is undo
   assert.equal(await store.get(storageKeys.authorizerToken(AUTHORIZER)), null);
   assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "revoked");
 });
+
+for (const kind of ["MemoryStore", "DenoKvStore"] as const) {
+  Deno.test(`two instances over ${kind} (compare-and-set) refresh each credential once (lease)`, async () => {
+    const wechat = new FakeWeChat();
+    const kv = kind === "DenoKvStore" ? await Deno.openKv(":memory:") : undefined;
+    const store = kv
+      ? new DenoKvStore(kv, { now: () => wechat.clock.now })
+      : new MemoryStore({ now: () => wechat.clock.now });
+    try {
+      const client = () =>
+        new ComponentClient({
+          appId: COMPONENT_APPID,
+          appSecret: SECRET,
+          store,
+          fetch: wechat.fetch,
+          now: () => wechat.clock.now,
+        });
+      const a = client();
+      const b = client();
+      await a.acceptTicket("ticket@@@1");
+      await a.queryAuth(wechat.grant(AUTHORIZER));
+      wechat.clock.now += 7200_000; // both tokens expired
+      let open!: () => void;
+      wechat.gate = new Promise((resolve) => open = resolve);
+      const results = Promise.all([
+        a.authorizerAccessToken(AUTHORIZER),
+        b.authorizerAccessToken(AUTHORIZER),
+        a.componentAccessToken(),
+        b.componentAccessToken(),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 120)); // b waits on a's lease meanwhile
+      wechat.gate = undefined;
+      open();
+      const [ta, tb, ca, cb] = await results;
+      assert.equal(ta, tb);
+      assert.equal(ca, cb);
+      assert.equal(wechat.count("api_authorizer_token"), 1);
+      assert.equal(wechat.count("api_component_token"), 2); // the first one, and one refresh
+      // The leases are released: a later refresh is not held up.
+      wechat.clock.now += 7200_000;
+      assert.notEqual(await b.authorizerAccessToken(AUTHORIZER), ta);
+      assert.equal(wechat.count("api_authorizer_token"), 2);
+      assert.deepEqual(
+        (await store.list({ prefix: storageKeys.leasePrefix })).keys,
+        [],
+      );
+    } finally {
+      kv?.close();
+    }
+  });
+}

@@ -2,6 +2,12 @@
  * Shared logic of managed access tokens: the stored record, freshness, single-flight refresh and
  * "refresh only if the stored token is still the one that failed".
  *
+ * Within an instance, concurrent callers share one refresh ({@linkcode SingleFlight}). Across
+ * instances, when the store offers compare-and-set ({@linkcode VersionedStore}: Deno KV, memory),
+ * a refresh first takes a lease record with `putIfUnchanged`; an instance that finds the lease
+ * held waits for the holder's token instead of calling WeChat too. Without compare-and-set
+ * (Workers KV) there is no lease: coordinate instances with a single writer (a Durable Object).
+ *
  * @module
  */
 
@@ -9,6 +15,8 @@ import type { Store } from "../store/store.ts";
 import type { AccessTokenInfo } from "../client/types.ts";
 import { ReauthorizationRequiredError } from "../client/errors.ts";
 import { SingleFlight } from "./single_flight.ts";
+import { isVersionedStore } from "../store/versioned.ts";
+import { storageKeys } from "./keys.ts";
 
 /** The JSON stored under a token key. */
 export interface StoredToken {
@@ -23,6 +31,12 @@ export interface StoredToken {
 
 /** Extra seconds a token record outlives its token, so sweeps and health see recent expiries. */
 const TTL_SLACK_SECONDS = 3600;
+/** How long a refresh lease is honoured, and how long another instance waits for its holder. */
+const LEASE_MS = 30_000;
+/** How often a waiting instance looks for the lease holder's token. */
+const LEASE_POLL_MS = 50;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A store, a clock, a margin, and one flight per key. */
 export class ManagedTokens {
@@ -101,7 +115,7 @@ export class ManagedTokens {
       return { token: stored.token, expiresAt: stored.expiresAt };
     }
     try {
-      return await this.flights.run(key, refresh);
+      return await this.flights.run(key, () => this.#leased(key, stored?.token ?? null, refresh));
     } catch (error) {
       if (
         stored && this.now() < stored.expiresAt && !(error instanceof ReauthorizationRequiredError)
@@ -127,11 +141,61 @@ export class ManagedTokens {
     if (stored && stored.token !== invalidToken && this.now() < stored.expiresAt) {
       return { token: stored.token, expiresAt: stored.expiresAt };
     }
-    return await this.flights.run(key, refresh);
+    return await this.flights.run(key, () => this.#leased(key, invalidToken, refresh));
   }
 
-  /** Forces a refresh (joining one in progress). */
-  refresh(key: string, refresh: () => Promise<AccessTokenInfo>): Promise<AccessTokenInfo> {
-    return this.flights.run(key, refresh);
+  /** Forces a refresh (joining one in progress, here or, on a lease, in another instance). */
+  async refresh(key: string, refresh: () => Promise<AccessTokenInfo>): Promise<AccessTokenInfo> {
+    const inflight = this.flights.current(key);
+    if (inflight) return await inflight;
+    const stored = await this.read(key);
+    return await this.flights.run(key, () => this.#leased(key, stored?.token ?? null, refresh));
+  }
+
+  /**
+   * Runs `refresh` under the credential's lease when the store has compare-and-set; `replaced`
+   * is the token the caller wants replaced: a fresh token other than it, written meanwhile by
+   * the lease holder, is returned instead of calling WeChat.
+   */
+  async #leased(
+    key: string,
+    replaced: string | null,
+    refresh: () => Promise<AccessTokenInfo>,
+  ): Promise<AccessTokenInfo> {
+    const store = this.store;
+    if (!isVersionedStore(store)) return await refresh();
+    const leaseKey = storageKeys.lease(key);
+    const newer = async (): Promise<AccessTokenInfo | null> => {
+      const current = await this.read(key);
+      return current && current.token !== replaced && this.now() < current.refreshAt
+        ? { token: current.token, expiresAt: current.expiresAt }
+        : null;
+    };
+    const giveUpAt = Date.now() + LEASE_MS;
+    for (;;) {
+      const lease = await store.getVersioned(leaseKey);
+      const heldUntil = lease.value === null ? undefined : Number(lease.value);
+      if (heldUntil === undefined || !(heldUntil > this.now()) || Date.now() >= giveUpAt) {
+        const taken = await store.putIfUnchanged(
+          leaseKey,
+          String(this.now() + LEASE_MS),
+          lease.version,
+          { ttlSeconds: 60 },
+        );
+        if (taken) {
+          try {
+            // Another instance may have refreshed between our read and the lease.
+            return await newer() ?? await refresh();
+          } finally {
+            await store.delete(leaseKey).catch(() => {});
+          }
+        }
+        if (Date.now() >= giveUpAt) return await refresh();
+        continue; // another instance took it first: look again
+      }
+      await sleep(LEASE_POLL_MS);
+      const fresh = await newer();
+      if (fresh) return fresh;
+    }
   }
 }

@@ -23,6 +23,8 @@ export interface StorageKeys {
   readonly authorizerTokenPrefix: string;
   /** Prefix of processed authorization codes (by SHA-256, TTL 2 h). */
   readonly authCodePrefix: string;
+  /** Prefix of refresh leases (only on stores with compare-and-set; TTL 60 s). */
+  readonly leasePrefix: string;
   /** The record of `appid`. */
   authorizer(appid: string): string;
   /** The refresh token of `appid`. */
@@ -31,6 +33,8 @@ export interface StorageKeys {
   authorizerToken(appid: string): string;
   /** The marker of an authorization code already exchanged, by its SHA-256 hex. */
   authCode(digestHex: string): string;
+  /** The refresh lease of the credential stored under `tokenKey` (one of the keys above). */
+  lease(tokenKey: string): string;
 }
 
 /**
@@ -52,10 +56,15 @@ export const storageKeys: StorageKeys = {
   authorizerRefreshPrefix: `${STORAGE_PREFIX}authorizer_refresh:`,
   authorizerTokenPrefix: `${STORAGE_PREFIX}authorizer_token:`,
   authCodePrefix: `${STORAGE_PREFIX}auth_code:`,
+  leasePrefix: `${STORAGE_PREFIX}lease:`,
   authorizer: (appid) => `${STORAGE_PREFIX}authorizer:${checkAppId(appid)}`,
   authorizerRefresh: (appid) => `${STORAGE_PREFIX}authorizer_refresh:${checkAppId(appid)}`,
   authorizerToken: (appid) => `${STORAGE_PREFIX}authorizer_token:${checkAppId(appid)}`,
   authCode: (digestHex) => `${STORAGE_PREFIX}auth_code:${digestHex}`,
+  lease: (tokenKey) =>
+    `${STORAGE_PREFIX}lease:${
+      tokenKey.startsWith(STORAGE_PREFIX) ? tokenKey.slice(STORAGE_PREFIX.length) : tokenKey
+    }`,
 };
 
 const APPID = /^[A-Za-z0-9_-]{1,64}$/;
