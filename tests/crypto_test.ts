@@ -512,7 +512,7 @@ Deno.test("open rejects malformed envelopes with invalid_envelope", async () => 
   }
 });
 
-Deno.test("open requires WeChat's envelope: an <xml> root addressed by AppId or ToUserName", async () => {
+Deno.test("open requires WeChat's envelope: an <xml> root, one Encrypt, a text addressee", async () => {
   const mc = await create(V6);
   const encrypt = await mc.encrypt("<xml><InfoType>component_verify_ticket</InfoType></xml>");
   const q = { msg_signature: mc.signature("1", "2", encrypt), timestamp: "1", nonce: "2" };
@@ -522,8 +522,8 @@ Deno.test("open requires WeChat's envelope: an <xml> root addressed by AppId or 
     const body of [
       `<message><AppId>wx1</AppId>${enc}</message>`, // another root
       `<XML><AppId>wx1</AppId>${enc}</XML>`,
-      `<xml>${enc}</xml>`, // neither AppId nor ToUserName
       `<xml><AppId></AppId>${enc}</xml>`,
+      `<xml><AppId>wx1</AppId><AppId>wx2</AppId>${enc}</xml>`,
       `<xml><ToUserName><a>gh</a></ToUserName>${enc}</xml>`,
       `<xml><AppId>wx1</AppId>${enc}${enc}</xml>`, // two Encrypt elements
     ]
@@ -534,6 +534,7 @@ Deno.test("open requires WeChat's envelope: an <xml> root addressed by AppId or 
     const body of [
       `<xml><AppId><![CDATA[wx1]]></AppId>${enc}</xml>`,
       `<xml><ToUserName><![CDATA[gh_1]]></ToUserName>${enc}</xml>`,
+      `<xml>${enc}</xml>`, // no addressee: the shape of a sealed reply
       `<?xml version="1.0" encoding="UTF-8"?>\n<xml>\n<AppId>wx1</AppId>\n${enc}\n</xml>\n`,
     ]
   ) {

@@ -433,8 +433,10 @@ export class MessageCrypto {
    * Opens an encrypted push: extracts `<Encrypt>` from the XML envelope, checks
    * `msg_signature` in constant time, then decrypts.
    *
-   * The body must be WeChat's envelope: an `<xml>` root with one non-empty `<Encrypt>` and the
-   * addressee, `<AppId>` (authorization event URL) or `<ToUserName>` (message URL).
+   * The body must be WeChat's envelope: an `<xml>` root with exactly one non-empty `<Encrypt>`;
+   * an `<AppId>` (authorization event URL) or `<ToUserName>` (message URL), when present, must
+   * be non-empty text. The addressee is not required: it is not covered by the signature, and
+   * the envelope {@linkcode MessageCrypto.seal} produces (which opens too) has none.
    *
    * Throws {@linkcode InvalidEnvelopeError} for a malformed body, {@linkcode InvalidSignatureError}
    * for a wrong signature and the decryption errors of {@linkcode MessageCrypto.decrypt}.
@@ -695,11 +697,14 @@ function extractEncrypt(body: string): string {
   if (typeof encrypt !== "string" || encrypt.length === 0) {
     throw new InvalidEnvelopeError("Push body has no Encrypt element");
   }
-  // WeChat addresses every push: AppId (the component's, on the authorization event URL) or
-  // ToUserName (the account's original id, on the message URL).
-  const to = fields.AppId ?? fields.ToUserName;
-  if (typeof to !== "string" || to.trim() === "") {
-    throw new InvalidEnvelopeError("Push body has no AppId or ToUserName element");
+  // WeChat addresses every push with AppId (authorization event URL) or ToUserName (message
+  // URL). The addressee is not signed, and our own sealed replies have none, so it is not
+  // required; when present it must be plain, non-empty text.
+  for (const name of ["AppId", "ToUserName"]) {
+    const to = fields[name];
+    if (to !== undefined && (typeof to !== "string" || to.trim() === "")) {
+      throw new InvalidEnvelopeError(`Push body's ${name} is not a non-empty text element`);
+    }
   }
   return encrypt;
 }
