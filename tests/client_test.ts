@@ -214,6 +214,32 @@ Deno.test("authorizer info, options (current and legacy), list, quota, push tick
   assert.equal((await env.client.startPushTicket()).errcode, 0);
 });
 
+Deno.test("raw api_authorizer_token, and importAuthorizer for a refresh token obtained elsewhere", async () => {
+  const env = await withAuthorizer();
+  const refreshToken = env.sim.account(env.appid)!.refreshToken!;
+  const raw = await env.client.refreshAuthorizerToken(env.appid, refreshToken);
+  assert.equal(raw.authorizer_access_token, env.sim.currentAccessToken(env.appid));
+  assert.equal(raw.expires_in, 7200);
+  await assert.rejects(
+    env.client.refreshAuthorizerToken(env.appid, "refreshtoken@@@not-the-current-one"),
+    (e: unknown) => e instanceof WeChatError && e.errcode === 61023,
+  );
+  // A second platform deployment with an empty store takes the refresh token over.
+  const store = new MemoryStore({ now: () => env.sim.now() });
+  const other = new ComponentClient({
+    appId: APPID,
+    appSecret: SECRET,
+    store,
+    fetch: env.sim.fetch,
+    now: () => env.sim.now(),
+  });
+  await other.acceptTicket(env.sim.issueTicket());
+  await other.importAuthorizer(env.appid, refreshToken);
+  assert.equal((await other.getAuthorizer(env.appid))?.status, "authorized");
+  assert.equal(await other.authorizerAccessToken(env.appid), env.sim.currentAccessToken(env.appid));
+  await assert.rejects(other.importAuthorizer(env.appid, ""), TypeError);
+});
+
 Deno.test("call() injects the authorizer token and retries once after 40001", async () => {
   const env = await withAuthorizer();
   const openid = env.sim.account(env.appid)!.openid;
