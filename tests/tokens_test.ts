@@ -15,6 +15,7 @@ import {
   ReauthorizationRequiredError,
   SingleFlight,
   storageKeys,
+  type Store,
   WeChatError,
 } from "../mod.ts";
 import { FaultyStore } from "../src/testing/faulty_store.ts";
@@ -148,21 +149,35 @@ function json(value: unknown): Response {
   return new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
 }
 
-function setup(
-  options: { store?: MemoryStore | FaultyStore; hook?: (a: string, r: string) => unknown } = {},
-) {
-  const wechat = new FakeWeChat();
-  const memory = new MemoryStore({ now: () => wechat.clock.now });
-  const store = options.store ?? memory;
-  const client = new ComponentClient({
+/** A client of `wechat` over `store`, on `wechat`'s clock (another instance when called again). */
+function clientOf(
+  wechat: FakeWeChat,
+  store: Store,
+  hook?: (a: string, r: string) => unknown,
+): ComponentClient {
+  return new ComponentClient({
     appId: COMPONENT_APPID,
     appSecret: SECRET,
     store,
     fetch: wechat.fetch,
     now: () => wechat.clock.now,
-    onAuthorizerRefreshToken: options.hook,
+    onAuthorizerRefreshToken: hook,
   });
-  return { wechat, client, store };
+}
+
+function setup<S extends Store = MemoryStore>(
+  options: {
+    /** The store, or a factory given the fake's clock. */
+    store?: S | ((now: () => number) => S);
+    hook?: (a: string, r: string) => unknown;
+  } = {},
+) {
+  const wechat = new FakeWeChat();
+  const now = () => wechat.clock.now;
+  const store = typeof options.store === "function"
+    ? options.store(now)
+    : options.store ?? new MemoryStore({ now }) as Store as S;
+  return { wechat, client: clientOf(wechat, store, options.hook), store };
 }
 
 async function authorized(env: ReturnType<typeof setup>): Promise<void> {
@@ -426,17 +441,8 @@ Deno.test("a spurious 61023 is retried once with the listed token, then succeeds
 });
 
 Deno.test("61023 recovery with a rotating refresh token writes the refresh key once (KV: 1 write/s)", async () => {
-  const wechat = new FakeWeChat();
-  const store = new FaultyStore(new MemoryStore({ now: () => wechat.clock.now }), {
-    kvWriteRateLimit: true,
-    now: () => wechat.clock.now,
-  });
-  const client = new ComponentClient({
-    appId: COMPONENT_APPID,
-    appSecret: SECRET,
-    store,
-    fetch: wechat.fetch,
-    now: () => wechat.clock.now,
+  const { wechat, store, client } = setup({
+    store: (now) => new FaultyStore(new MemoryStore({ now }), { kvWriteRateLimit: true, now }),
   });
   await client.acceptTicket("ticket@@@1");
   await client.queryAuth(wechat.grant(AUTHORIZER));
@@ -562,13 +568,7 @@ Deno.test("a refresh in flight when unauthorized arrives writes nothing back: th
     while (env.wechat.count("api_authorizer_token") === before) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    const other = revoker === "same client" ? env.client : new ComponentClient({
-      appId: COMPONENT_APPID,
-      appSecret: SECRET,
-      store: env.store,
-      fetch: env.wechat.fetch,
-      now: () => env.wechat.clock.now,
-    });
+    const other = revoker === "same client" ? env.client : clientOf(env.wechat, env.store);
     const outcome = await other.handleComponentEvent({
       AppId: COMPONENT_APPID,
       CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
@@ -682,27 +682,11 @@ Deno.test("a revocation landing between a refresh's check and its writes is undo
     }
   }
   const store = new RacingStore({ now: () => wechat.clock.now });
-  const env = {
-    wechat,
-    store,
-    client: new ComponentClient({
-      appId: COMPONENT_APPID,
-      appSecret: SECRET,
-      store,
-      fetch: wechat.fetch,
-      now: () => wechat.clock.now,
-    }),
-  };
+  const env = { wechat, store, client: clientOf(wechat, store) };
   await authorized(env);
   wechat.rotateRefreshTokens = true;
   wechat.clock.now += 7200_000;
-  const other = new ComponentClient({
-    appId: COMPONENT_APPID,
-    appSecret: SECRET,
-    store,
-    fetch: wechat.fetch,
-    now: () => wechat.clock.now,
-  });
+  const other = clientOf(wechat, store);
   onTokenWrite = () =>
     other.handleComponentEvent({
       AppId: COMPONENT_APPID,
@@ -724,16 +708,8 @@ for (const kind of ["MemoryStore", "DenoKvStore"] as const) {
       ? new DenoKvStore(kv, { now: () => wechat.clock.now })
       : new MemoryStore({ now: () => wechat.clock.now });
     try {
-      const client = () =>
-        new ComponentClient({
-          appId: COMPONENT_APPID,
-          appSecret: SECRET,
-          store,
-          fetch: wechat.fetch,
-          now: () => wechat.clock.now,
-        });
-      const a = client();
-      const b = client();
+      const a = clientOf(wechat, store);
+      const b = clientOf(wechat, store);
       await a.acceptTicket("ticket@@@1");
       await a.queryAuth(wechat.grant(AUTHORIZER));
       wechat.clock.now += 7200_000; // both tokens expired
