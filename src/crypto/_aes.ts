@@ -20,7 +20,10 @@ export interface RawCbc {
 /** Backend names, for the bench and for tests that pin a backend. */
 export type CbcBackend = "noble" | "noble-plain" | "webcrypto";
 
-/** The backend `MessageCrypto` uses (chosen by `bench/crypto_bench.ts`). */
+/**
+ * The backend `MessageCrypto` uses (chosen by `bench/crypto_bench.ts`), unless the bundle defines
+ * {@linkcode createRawCbc}'s Web Crypto switch.
+ */
 export const DEFAULT_BACKEND: CbcBackend = "noble";
 
 /**
@@ -29,11 +32,23 @@ export const DEFAULT_BACKEND: CbcBackend = "noble";
  */
 export const backendConfig: { backend: CbcBackend } = { backend: DEFAULT_BACKEND };
 
-/** Creates a raw AES-CBC cipher; `key` is 32 bytes and the IV is its first 16. */
+/**
+ * Creates a raw AES-CBC cipher; `key` is 32 bytes and the IV is its first 16.
+ *
+ * A bundle for workerd, where Web Crypto is as fast as noble, defines
+ * `globalThis.__WXOPEN_WEBCRYPTO_AES__` as `true` at build time (wrangler.toml `[define]`): the
+ * condition below then folds to a constant and the bundler drops `@noble/ciphers` (about 12 KB
+ * minified). Keep the noble branches inside this one conditional expression: a branch behind an
+ * early `return` is not dropped. Unbundled (Deno, tests) the global is undefined and `backend`
+ * decides.
+ */
 export function createRawCbc(key: Uint8Array, backend: CbcBackend): Promise<RawCbc> {
-  if (backend === "webcrypto") return webCryptoCbc(key);
-  if (backend === "noble-plain") return Promise.resolve(noblePlainCbc(key));
-  return Promise.resolve(nobleCachedCbc(key) ?? noblePlainCbc(key));
+  return (globalThis as { __WXOPEN_WEBCRYPTO_AES__?: boolean }).__WXOPEN_WEBCRYPTO_AES__ ||
+      backend === "webcrypto"
+    ? webCryptoCbc(key)
+    : Promise.resolve(
+      backend === "noble-plain" ? noblePlainCbc(key) : nobleCachedCbc(key) ?? noblePlainCbc(key),
+    );
 }
 
 /** noble's public `cbc()`: expands the key on every call. */
