@@ -37,7 +37,7 @@ export const backendConfig: { backend: CbcBackend } = { backend: DEFAULT_BACKEND
  *
  * A bundle for workerd, where Web Crypto is as fast as noble, defines
  * `globalThis.__WXOPEN_WEBCRYPTO_AES__` as `true` at build time (wrangler.toml `[define]`): the
- * condition below then folds to a constant and the bundler drops `@noble/ciphers` (about 12 KB
+ * condition below then folds to a constant and the bundler drops `@noble/ciphers` (about 14 KB
  * minified). Keep the noble branches inside this one conditional expression: a branch behind an
  * early `return` is not dropped. Unbundled (Deno, tests) the global is undefined and `backend`
  * decides.
