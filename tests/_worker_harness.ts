@@ -106,6 +106,8 @@ export interface Harness {
   snapshot(): Promise<Map<string, string>>;
   /** Runs the cron handler. */
   cron(): Promise<void>;
+  /** What workerd printed so far, when started with {@linkcode StartOptions.captureLogs}. */
+  logs(): string;
   dispose(): Promise<void>;
 }
 
@@ -118,7 +120,47 @@ export interface StartOptions {
   instances?: number;
   /** Serve on a port (for a browser). */
   port?: number;
+  /**
+   * Store faults: every `TOKENS` operation of every instance (and of the Durable Objects) first
+   * asks this hook, through a wrapped binding around the real KV namespace, what to do:
+   * `"error"` throws as KV does on a 5xx, `"rate-limit"` as on a 429 (both before the operation),
+   * `"after"` performs the operation and then throws the 5xx (an outcome the caller cannot know).
+   */
+  kvFaults?: (op: KvFaultOp, key: string) => KvFault | Promise<KvFault>;
+  /**
+   * Capture workerd's stdout and stderr (the workers' `console` output) instead of printing
+   * them; read them with {@linkcode Harness.logs}.
+   */
+  captureLogs?: boolean;
 }
+
+/** A `TOKENS` operation, as {@linkcode StartOptions.kvFaults} sees it (`list`: the prefix). */
+export type KvFaultOp = "get" | "getWithMetadata" | "put" | "delete" | "list";
+/** What {@linkcode StartOptions.kvFaults} asks for; `null`: no fault. */
+export type KvFault = "error" | "rate-limit" | "after" | null;
+
+/** The wrapped binding that asks the test process for a fault before each KV operation. */
+const KV_FAULTS_SCRIPT = `export default function (env) {
+  const kv = env.KV;
+  const run = async (op, key, call) => {
+    const res = await env.CONTROL.fetch("http://control/", {
+      method: "POST", body: JSON.stringify({ op, key: String(key ?? "") }),
+    });
+    const fault = await res.text();
+    if (fault === "error") throw new Error("KV " + op + " failed: 503 Service Unavailable");
+    if (fault === "rate-limit") throw new Error("KV " + op + " failed: 429 Too Many Requests");
+    const out = await call();
+    if (fault === "after") throw new Error("KV " + op + " failed: 503 Service Unavailable");
+    return out;
+  };
+  return {
+    get: (k, t) => run("get", k, () => kv.get(k, t)),
+    getWithMetadata: (k, t) => run("getWithMetadata", k, () => kv.getWithMetadata(k, t)),
+    put: (k, v, o) => run("put", k, () => kv.put(k, v, o)),
+    delete: (k) => run("delete", k, () => kv.delete(k)),
+    list: (o) => run("list", o && o.prefix, () => kv.list(o)),
+  };
+}`;
 
 async function toMf(res: Response): Promise<MfResponse> {
   return new MfResponse(await res.arrayBuffer(), {
@@ -167,30 +209,73 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       });
       return new MfResponse("ok") as MfResponse;
     }
-    const res = await sim.fetch(url, {
-      method: request.method,
-      headers: [...request.headers],
-      body,
-    });
+    let res: Response;
+    try {
+      res = await sim.fetch(url, { method: request.method, headers: [...request.headers], body });
+    } catch {
+      // A dropped connection: the worker's fetch must fail, not receive this process's error
+      // page (Miniflare answers a throwing service with a 500 and a stack trace). An answer
+      // whose body breaks off is the closest workerd lets an outbound service come.
+      return new MfResponse(
+        new ReadableStream({ start: (c) => c.error(new Error("Connection dropped")) }),
+        { status: 200 },
+      ) as MfResponse;
+    }
     return await toMf(res);
   }) as never;
   const instances = options.instances ?? 1;
   const names = Array.from({ length: instances }, (_, i) => (i === 0 ? "wxopen" : `wxopen-${i}`));
+  const kvFaults = options.kvFaults;
+  const faultWorker = kvFaults
+    ? [{
+      name: "kv-faults",
+      modules: [{ type: "ESModule" as const, path: "kv_faults.mjs", contents: KV_FAULTS_SCRIPT }],
+      kvNamespaces: { KV: "tokens" },
+      serviceBindings: {
+        CONTROL: (async (request: Request) => {
+          const { op, key } = await request.json();
+          return new MfResponse((await kvFaults(op, key)) ?? "") as MfResponse;
+        }) as never,
+      },
+    }]
+    : [];
+  const logChunks: string[] = [];
+  type Readable = { on(event: "data", listener: (chunk: unknown) => void): unknown };
+  const capture = (stream: Readable) =>
+    stream.on("data", (chunk) => {
+      logChunks.push(
+        typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk as Uint8Array),
+      );
+    });
   const mf = new Miniflare({
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
-    workers: names.map((name, i) => ({
-      name,
-      modules: true,
-      script: bundle.code,
-      compatibilityDate: "2025-08-01",
-      // Every instance shares the one KV namespace and the first instance's Durable Objects.
-      kvNamespaces: { TOKENS: "tokens" },
-      durableObjects: {
-        COORDINATOR: i === 0 ? "Coordinator" : { className: "Coordinator", scriptName: names[0] },
-      },
-      bindings,
-      outboundService,
-    })),
+    ...(options.captureLogs
+      ? {
+        handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+          capture(stdout);
+          capture(stderr);
+        },
+      }
+      : {}),
+    workers: [
+      ...names.map((name, i) => ({
+        name,
+        modules: true,
+        script: bundle.code,
+        compatibilityDate: "2025-08-01",
+        // Every instance shares the one KV namespace and the first instance's Durable Objects.
+        // With store faults, TOKENS is the faulty wrapper and TOKENS_DIRECT the namespace itself.
+        ...(kvFaults
+          ? { kvNamespaces: { TOKENS_DIRECT: "tokens" }, wrappedBindings: { TOKENS: "kv-faults" } }
+          : { kvNamespaces: { TOKENS: "tokens" } }),
+        durableObjects: {
+          COORDINATOR: i === 0 ? "Coordinator" : { className: "Coordinator", scriptName: names[0] },
+        },
+        bindings,
+        outboundService,
+      })),
+      ...faultWorker,
+    ],
   });
   const fetchOn = async (
     instance: number,
@@ -239,7 +324,9 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       return fetchWorker(path, { ...init, headers });
     },
     async snapshot() {
-      const kv = await mf.getKVNamespace("TOKENS") as unknown as KvLike;
+      const kv = await mf.getKVNamespace(
+        kvFaults ? "TOKENS_DIRECT" : "TOKENS",
+      ) as unknown as KvLike;
       const out = new Map<string, string>();
       let cursor: string | undefined;
       do {
@@ -258,6 +345,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       };
       await worker.scheduled({ cron: "*/5 * * * *" });
     },
+    logs: () => logChunks.join(""),
     async dispose() {
       await sim.settled().catch(() => {});
       await mf.dispose();
