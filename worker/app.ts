@@ -211,6 +211,25 @@ async function bodyText(req: Request): Promise<string> {
   }
 }
 
+/** Waits before each retry of a push's authorization exchange, in milliseconds. */
+const EXCHANGE_RETRY_MS = [250, 1000, 3000];
+
+/**
+ * Exchanges a pushed authorization code, retrying 5xx failures: the push was answered
+ * `success`, so WeChat will not deliver it again and a lost exchange loses the authorization.
+ */
+async function exchangeWithRetries(env: Env, code: string): Promise<void> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      await callCoordinator(env, COMPONENT, "query-auth", { code });
+      return;
+    } catch (err) {
+      if (toHttpError(err).status < 500 || attempt >= EXCHANGE_RETRY_MS.length) throw err;
+      await new Promise((r) => setTimeout(r, EXCHANGE_RETRY_MS[attempt]));
+    }
+  }
+}
+
 /** Sends the release test's customer-service message `<code>_from_api`. */
 async function answerQueryAuthCode(
   env: Env,
@@ -331,7 +350,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
           const code = (event as { AuthorizationCode?: string }).AuthorizationCode;
           if (!code) throw new HttpError(400, "malformed_push", "AuthorizationCode is missing");
           ctx.waitUntil(
-            callCoordinator(c.env, COMPONENT, "query-auth", { code }).catch((err) =>
+            exchangeWithRetries(c.env, code).catch((err) =>
               console.error(`[wxopen] authorization exchange failed: ${(err as Error).message}`)
             ),
           );
