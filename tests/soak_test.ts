@@ -77,3 +77,37 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "soak: a KV write failure during an authorization exchange does not lose the refresh token",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    let armed = false;
+    const h = await startWorker({
+      kvFaults: (op, key) => {
+        if (armed && op === "put" && key.includes("authorizer_refresh")) {
+          armed = false;
+          return "error";
+        }
+        return null;
+      },
+    });
+    try {
+      assert.equal(await (await h.send(await h.sim.ticketPush(EVENTS))).text(), "success");
+      armed = true;
+      const auth = await h.sim.authorizeAccount({ kind: "official_account" });
+      await h.sim.settled();
+      const headers = { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` };
+      const body = await eventually(async () => {
+        const res = await h.fetch(`/api/authorizers/${auth.appId}/access-token`, { headers });
+        const json = await res.json();
+        return res.status === 200 ? json : undefined;
+      }, 8_000);
+      assert.equal(body.access_token, h.sim.currentAccessToken(auth.appId));
+      assert.equal(armed, false, "the fault hit the refresh token's write");
+    } finally {
+      await h.dispose();
+    }
+  },
+});

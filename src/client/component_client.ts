@@ -22,6 +22,7 @@
 
 import type * as v from "valibot";
 import type { Store } from "../store/store.ts";
+import { StoreError } from "../store/errors.ts";
 import { toHex, utf8Encode } from "../_bytes.ts";
 import { buildUrl, errcodeInBody, type HttpContext, requestJson, requestRaw } from "./_http.ts";
 import {
@@ -492,7 +493,17 @@ export class ComponentClient {
       { component_appid: this.appId, authorization_code: authCode },
       QueryAuthSchema,
     );
-    await this.#authorizers.saveAuthorization(response.authorization_info);
+    // The code is spent now: a retryable store failure is retried rather than losing the
+    // authorization (waits past Workers KV's one write per second per key).
+    for (let attempt = 0;; attempt++) {
+      try {
+        await this.#authorizers.saveAuthorization(response.authorization_info);
+        break;
+      } catch (error) {
+        if (!(error instanceof StoreError && error.retryable) || attempt >= 3) throw error;
+        await new Promise((r) => setTimeout(r, 1100 * (attempt + 1)));
+      }
+    }
     await this.#store.put(markerKey, response.authorization_info.authorizer_appid, {
       ttlSeconds: AUTH_CODE_MARKER_TTL_SECONDS,
     }).catch(() => {});
