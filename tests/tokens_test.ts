@@ -19,6 +19,7 @@ import {
   WeChatError,
 } from "../mod.ts";
 import { FaultyStore } from "../src/testing/faulty_store.ts";
+import { StoreError } from "../src/store/errors.ts";
 import { DenoKvStore } from "../src/store/deno_kv.ts";
 
 const COMPONENT_APPID = "wxcomponent0000001";
@@ -345,7 +346,12 @@ Deno.test("queryAuth fails when the refresh token cannot be stored", async () =>
   const faulty = new FaultyStore(new MemoryStore());
   const env = setup({ store: faulty });
   await env.client.acceptTicket("ticket@@@1");
-  faulty.inject({ ops: "put", key: storageKeys.authorizerRefresh(AUTHORIZER) });
+  // Not retryable (a retryable failure is retried: the code is spent; see tests/soak_test.ts).
+  faulty.inject({
+    ops: "put",
+    key: storageKeys.authorizerRefresh(AUTHORIZER),
+    fault: new StoreError("Store write refused", { retryable: false }),
+  });
   await assert.rejects(env.client.queryAuth(env.wechat.grant(AUTHORIZER)));
   assert.equal(await faulty.inner.get(storageKeys.authorizerToken(AUTHORIZER)), null);
 });
