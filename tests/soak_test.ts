@@ -111,3 +111,51 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "soak: a failed write of a refreshed token leaves no superseded token to serve",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    let armed = "";
+    const h = await startWorker({
+      instances: 2,
+      kvFaults: (op, key) => {
+        if (armed && op === "put" && key === armed) {
+          armed = "";
+          return "error";
+        }
+        return null;
+      },
+    });
+    try {
+      const headers = { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` };
+      assert.equal(await (await h.send(await h.sim.ticketPush(EVENTS))).text(), "success");
+      const auth = await h.sim.authorizeAccount({ kind: "official_account" });
+      await h.sim.settled();
+      const path = `/api/authorizers/${auth.appId}/access-token`;
+      const first = await eventually(async () => {
+        const res = await h.fetchOn(0, path, { headers });
+        const json = await res.json();
+        return res.status === 200 ? json.access_token as string : undefined;
+      });
+      // The platform reports the token invalid; the refreshed token's KV write fails.
+      armed = `wxopen:v1:authorizer_token:${auth.appId}`;
+      const res = await h.fetchOn(0, `${path}/refresh`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({ invalid_token: first }),
+      });
+      const second = (await res.json()).access_token;
+      assert.equal(res.status, 200);
+      assert.equal(armed, "", "the fault hit the token's write");
+      assert.notEqual(second, first);
+      // The other instance (nothing cached) must not serve the token reported invalid.
+      const other = await (await h.fetchOn(1, path, { headers })).json();
+      assert.notEqual(other.access_token, first);
+      assert.equal(other.access_token, h.sim.currentAccessToken(auth.appId));
+    } finally {
+      await h.dispose();
+    }
+  },
+});

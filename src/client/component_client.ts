@@ -391,8 +391,8 @@ export class ComponentClient {
       throw error;
     }
     const record = this.#tokens.record(response.component_access_token, response.expires_in);
-    // A failed write leaves the old record; the new token is still valid and returned.
-    await this.#tokens.write(storageKeys.componentToken, record).catch(() => {});
+    // The new token is returned even if its write fails (then the superseded one is deleted).
+    await this.#tokens.writeSuperseding(storageKeys.componentToken, record);
     return { token: record.token, expiresAt: record.expiresAt };
   }
 

@@ -103,6 +103,19 @@ export class ManagedTokens {
   }
 
   /**
+   * Writes a token that supersedes the stored one; never throws. When the write fails the old
+   * record is deleted (best effort): WeChat no longer accepts it, so readers must come back for
+   * the new token rather than serve the old one until it expires.
+   */
+  async writeSuperseding(key: string, record: StoredToken): Promise<void> {
+    try {
+      await this.write(key, record);
+    } catch {
+      await this.store.delete(key).catch(() => {});
+    }
+  }
+
+  /**
    * The managed token of `key`: the stored one while fresh, else one refresh shared by every
    * concurrent caller. When the refresh fails but the stored token has not expired yet, the
    * stored token is returned (unless the failure says the authorization is gone).

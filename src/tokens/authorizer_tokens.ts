@@ -122,7 +122,7 @@ export class AuthorizerTokens {
     }
     if (info.authorizer_access_token && info.expires_in !== undefined) {
       const record = this.#tokens.record(info.authorizer_access_token, info.expires_in);
-      await this.#tokens.write(storageKeys.authorizerToken(appid), record).catch(() => {});
+      await this.#tokens.writeSuperseding(storageKeys.authorizerToken(appid), record);
     }
     const now = this.#tokens.now();
     const previous = await this.getRecord(appid).catch(() => null);
@@ -150,7 +150,10 @@ export class AuthorizerTokens {
     };
     delete record.reason;
     delete record.reauthorizationRequiredAt;
-    await this.#writeRecord(record);
+    // A retried (or replayed) push of the revocation already on record is not written again.
+    if (previous?.status !== "revoked" || previous.revokedAt !== revokedAt) {
+      await this.#writeRecord(record);
+    }
     await this.#tokens.store.delete(storageKeys.authorizerToken(appid));
     await this.#tokens.store.delete(storageKeys.authorizerRefresh(appid));
     return record;
@@ -342,8 +345,9 @@ export class AuthorizerTokens {
     const newRefresh = latest !== stored ? latest : undefined;
     if (newRefresh) await this.saveRefreshToken(appid, newRefresh);
     const record = this.#tokens.record(response.authorizer_access_token, response.expires_in);
-    // The refresh token is safe; if this write fails the token is still valid and returned.
-    await this.#tokens.write(storageKeys.authorizerToken(appid), record).catch(() => {});
+    // The refresh token is safe; if this write fails the token is still valid and returned (and
+    // the superseded one is deleted).
+    await this.#tokens.writeSuperseding(storageKeys.authorizerToken(appid), record);
     try {
       await this.#checkNotRevokedSince(appid, start);
     } catch (error) {
