@@ -390,7 +390,11 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
       const m = message as unknown as Record<string, unknown>;
       const seal = async (content: string) =>
         c.body(
-          await crypto.seal(textReply(replyTo(message), content), { nonce: query.nonce, key }),
+          await crypto.seal(
+            // A message without sender or addressee (empty ToUserName) cannot be answered: 400.
+            parseOrReject(() => textReply(replyTo(message), content)),
+            { nonce: query.nonce, key },
+          ),
           200,
           {
             "content-type": "application/xml; charset=utf-8",

@@ -61,6 +61,10 @@ export class TicketKeeper {
       if (stored?.createTime !== undefined && stored.createTime > options.createTime) {
         return toInfo(stored);
       }
+      // WeChat's retry (or a replay) of the push already stored: nothing to write.
+      if (stored?.createTime === options.createTime && stored.ticket === ticket) {
+        return toInfo(stored);
+      }
     }
     const record: StoredTicket = { ticket, receivedAt, createTime: options.createTime };
     await this.#store.put(storageKeys.ticket, JSON.stringify(record), {
