@@ -733,8 +733,9 @@ const MUTATIONS: Mutation[] = [
     name: "query.signature_bit_flip",
     stage: "query",
     apply: (d, rng) => {
-      const sig = d.query.find(([k]) => k === "msg_signature")!;
-      sig[1] = rng.chance(0.3) ? sig[1].toUpperCase() : flipChar(sig[1], rng, true);
+      const sig = d.query.find(([k]) => k === "msg_signature");
+      if (!sig) d.query.push(["msg_signature", rng.hex(40)]);
+      else sig[1] = rng.chance(0.3) ? sig[1].toUpperCase() : flipChar(sig[1], rng, true);
     },
   },
   {
@@ -1133,7 +1134,7 @@ function bump(rec: Record<string, number>, key: string) {
 }
 
 /** Waits until KV, the simulator's call count and the forward recorder are still for a moment. */
-async function quiesce(h: Harness, maxMs = 5000): Promise<KvState> {
+export async function quiesce(h: Harness, maxMs = 5000): Promise<KvState> {
   const end = Date.now() + maxMs;
   let prev = await kvState(h);
   let marks = `${h.sim.calls()}/${h.forwardFailures.attempts}/${h.forwarded.length}`;

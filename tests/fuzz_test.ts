@@ -15,7 +15,8 @@ import {
   runFuzz,
   startFuzzWorker,
 } from "./_fuzz.ts";
-import type { Harness } from "./_worker_harness.ts";
+import { type Harness, ORIGIN, SETTINGS } from "./_worker_harness.ts";
+import { buildXml, MessageCrypto } from "../mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 400);
@@ -64,6 +65,50 @@ Deno.test({
     assert.deepEqual(kvDiff(added, await kvState(h)), ["changed fuzz:probe"], "value only");
     await kv.delete("fuzz:probe");
     assert.deepEqual(kvDiff(added, await kvState(h)), ["deleted fuzz:probe"]);
+  },
+});
+
+Deno.test({
+  name: "fuzz regression: a signed release-test push with an empty ToUserName is 400, not 500",
+  ...opts,
+  async fn() {
+    // Found by seed 20261125, case 133: the automatic reply could not be addressed and threw.
+    const mc = await MessageCrypto.create({
+      token: SETTINGS.COMPONENT_TOKEN,
+      encodingAesKey: SETTINGS.COMPONENT_AES_KEY,
+      appId: SETTINGS.COMPONENT_APPID,
+    });
+    const release = "wx570bc396a51b8ff8";
+    const messages = [
+      { ToUserName: "", FromUserName: "o_user", MsgType: "event", Event: "LOCATION" },
+      { ToUserName: "gh_3c884a361561", FromUserName: "", MsgType: "event", Event: "LOCATION" },
+      {
+        ToUserName: "",
+        FromUserName: "o_user",
+        MsgType: "text",
+        Content: "TESTCOMPONENT_MSG_TYPE_TEXT",
+      },
+    ];
+    for (const fields of messages) {
+      const before = await kvState(h);
+      const encrypt = await mc.encrypt(buildXml({ CreateTime: 1_764_000_000, ...fields }));
+      const url = new URL(`${ORIGIN}/wechat/authorizers/${release}/callback`);
+      url.searchParams.set("timestamp", "1764000000");
+      url.searchParams.set("nonce", "12345");
+      url.searchParams.set("encrypt_type", "aes");
+      url.searchParams.set("msg_signature", mc.signature("1764000000", "12345", encrypt));
+      const res = await h.send(
+        new Request(url, {
+          method: "POST",
+          body:
+            `<xml><ToUserName><![CDATA[gh_3c884a361561]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
+        }),
+      );
+      const text = await res.text();
+      assert.equal(res.status, 400, `${JSON.stringify(fields)}: ${text}`);
+      assert.equal(JSON.parse(text).error.code, "malformed_push");
+      assert.deepEqual(kvDiff(before, await kvState(h)), []);
+    }
   },
 });
 
