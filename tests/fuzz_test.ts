@@ -23,7 +23,6 @@ const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 400);
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? crypto.getRandomValues(new Uint32Array(1))[0]);
 
 let h: Harness;
-let targets: Awaited<ReturnType<typeof startFuzzWorker>>["targets"];
 
 Deno.test({
   name: "fuzz: a seed and a case index reproduce the exact request",
@@ -48,7 +47,7 @@ Deno.test({
   name: "fuzz: the KV comparison sees added, changed, re-described and deleted keys",
   ...opts,
   async fn() {
-    ({ harness: h, targets } = await startFuzzWorker());
+    ({ harness: h } = await startFuzzWorker());
     const kv = await h.mf.getKVNamespace("TOKENS") as unknown as {
       put(k: string, v: string, o?: { metadata?: unknown }): Promise<void>;
       delete(k: string): Promise<void>;
@@ -69,41 +68,48 @@ Deno.test({
 });
 
 Deno.test({
-  name: "fuzz regression: a signed release-test push with an empty ToUserName is 400, not 500",
+  name: "fuzz regressions: signed pushes the worker cannot act on are 400, not 500",
   ...opts,
   async fn() {
-    // Found by seed 20261125, case 133: the automatic reply could not be addressed and threw.
     const mc = await MessageCrypto.create({
       token: SETTINGS.COMPONENT_TOKEN,
       encodingAesKey: SETTINGS.COMPONENT_AES_KEY,
       appId: SETTINGS.COMPONENT_APPID,
     });
-    const release = "wx570bc396a51b8ff8";
-    const messages = [
-      { ToUserName: "", FromUserName: "o_user", MsgType: "event", Event: "LOCATION" },
-      { ToUserName: "gh_3c884a361561", FromUserName: "", MsgType: "event", Event: "LOCATION" },
-      {
+    const release = `/wechat/authorizers/wx570bc396a51b8ff8/callback`;
+    const oa = "gh_3c884a361561";
+    const component = { AppId: SETTINGS.COMPONENT_APPID, InfoType: "component_verify_ticket" };
+    const cases: [string, Record<string, string>, string][] = [
+      // Seed 20261125, case 133: the release test's automatic reply could not be addressed.
+      [
+        release,
+        { ToUserName: "", FromUserName: "o_user", MsgType: "event", Event: "LOCATION" },
+        oa,
+      ],
+      [release, { ToUserName: oa, FromUserName: "", MsgType: "event", Event: "LOCATION" }, oa],
+      [release, {
         ToUserName: "",
         FromUserName: "o_user",
         MsgType: "text",
         Content: "TESTCOMPONENT_MSG_TYPE_TEXT",
-      },
+      }, oa],
+      // Seed 20261125, case 3398: an empty ticket made the coordinator throw.
+      ["/wechat/component/events", { ...component, ComponentVerifyTicket: "" }, component.AppId],
+      ["/wechat/component/events", { ...component, ComponentVerifyTicket: " " }, component.AppId],
+      ["/wechat/component/events", component, component.AppId],
     ];
-    for (const fields of messages) {
+    for (const [path, fields, root] of cases) {
       const before = await kvState(h);
       const encrypt = await mc.encrypt(buildXml({ CreateTime: 1_764_000_000, ...fields }));
-      const url = new URL(`${ORIGIN}/wechat/authorizers/${release}/callback`);
+      const url = new URL(path, ORIGIN);
       url.searchParams.set("timestamp", "1764000000");
       url.searchParams.set("nonce", "12345");
       url.searchParams.set("encrypt_type", "aes");
       url.searchParams.set("msg_signature", mc.signature("1764000000", "12345", encrypt));
-      const res = await h.send(
-        new Request(url, {
-          method: "POST",
-          body:
-            `<xml><ToUserName><![CDATA[gh_3c884a361561]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
-        }),
-      );
+      const tag = "AppId" in fields ? "AppId" : "ToUserName";
+      const body = `<xml><${tag}><![CDATA[${root}]]></${tag}>` +
+        `<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
+      const res = await h.send(new Request(url, { method: "POST", body }));
       const text = await res.text();
       assert.equal(res.status, 400, `${JSON.stringify(fields)}: ${text}`);
       assert.equal(JSON.parse(text).error.code, "malformed_push");
@@ -132,7 +138,6 @@ Deno.test({
         const missing = MUTATION_NAMES.filter((m) => !report.byMutation[m]);
         assert.deepEqual(missing, [], "mutations never drawn");
       }
-      void targets;
     } finally {
       await h.dispose();
     }

@@ -341,10 +341,15 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
       const ctx = c.executionCtx as unknown as ExecutionContext;
       const xml = plaintext;
       switch (event.InfoType) {
-        case "component_verify_ticket":
+        case "component_verify_ticket": {
+          const ticket = (event as { ComponentVerifyTicket?: unknown }).ComponentVerifyTicket;
+          if (typeof ticket !== "string" || ticket.trim() === "") {
+            throw new HttpError(400, "malformed_push", "ComponentVerifyTicket is missing");
+          }
           // Stored before answering: a failure answers 5xx and WeChat pushes again.
           await callCoordinator(c.env, COMPONENT, "event", { xml });
           break;
+        }
         case "authorized":
         case "updateauthorized": {
           const code = (event as { AuthorizationCode?: string }).AuthorizationCode;
