@@ -515,8 +515,12 @@ Deno.test("events drive the lifecycle: ticket, authorized (idempotent), unauthor
     env.client.handleComponentEvent(push),
     env.client.handleComponentEvent(push),
   ]);
-  assert.equal(a.action, "authorized");
-  assert.ok(b.action === "authorized" || b.action === "duplicate");
+  // Which of two concurrent deliveries does the exchange is up to scheduling; one of them does.
+  const actions = [a.action, b.action].sort();
+  assert.ok(
+    actions[0] === "authorized" && (actions[1] === "authorized" || actions[1] === "duplicate"),
+    actions.join(),
+  );
   assert.deepEqual(await env.client.handleComponentEvent(push), {
     action: "duplicate",
     authorizerAppId: AUTHORIZER,
