@@ -748,7 +748,7 @@ const MUTATIONS: Mutation[] = [
     stage: "query",
     apply: (d, rng) => {
       const name = rng.pick(QUERY_NAMES);
-      const value = rng.pick(["0", "", rng.hex(40), String(Date.now())]);
+      const value = rng.pick(["0", "", rng.hex(40), String(Number(d.timestamp) + 1)]);
       if (rng.chance(0.5)) setQuery(d, name, value, "append");
       else d.query.unshift([name, value]);
     },
@@ -891,6 +891,12 @@ const MUTATIONS: Mutation[] = [
 /** The names of every mutation the generator applies. */
 export const MUTATION_NAMES: readonly string[] = MUTATIONS.map((m) => m.name);
 
+const FIELD_EDITS = new Set([
+  "plain.missing_field",
+  "plain.field_value",
+  "plain.foreign_appid_field",
+]);
+
 const STAGE_ORDER: Stage[] = ["plain", "frame", "cipher", "envelope", "query", "body", "request"];
 
 function frameOf(
@@ -936,7 +942,10 @@ export async function generateCase(
     const m = rng.pick(MUTATIONS);
     if (!chosen.includes(m)) chosen.push(m);
   }
-  chosen.sort((a, b) => STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage));
+  // By stage; within the plaintext, the field edits (which rebuild it) before the rest.
+  const rank = (m: Mutation) =>
+    STAGE_ORDER.indexOf(m.stage) * 2 + (FIELD_EDITS.has(m.name) ? 0 : 1);
+  chosen.sort((a, b) => rank(a) - rank(b));
   const stage = (s: Stage) => {
     for (const m of chosen) if (m.stage === s) m.apply(d, rng);
   };
@@ -1004,6 +1013,8 @@ export interface Violation {
 /** Counts of a run. */
 export interface FuzzReport {
   seed: number;
+  /** The pushes' clock (unix seconds). */
+  now: number;
   cases: number;
   /** Unmutated (valid) pushes among them. */
   valid: number;
@@ -1023,6 +1034,8 @@ export interface FuzzReport {
 export interface FuzzOptions {
   seed: number;
   cases: number;
+  /** The pushes' clock (unix seconds; default now): with the seed, it fixes every byte. */
+  now?: number;
   /** Start at this case index (to reproduce one case: `first: i, cases: 1`). */
   first?: number;
   /** Per-request deadline in ms (default 10 s): no answer by then is a hang. */
@@ -1189,6 +1202,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const deadline = options.deadlineMs ?? 10_000;
   const report: FuzzReport = {
     seed: options.seed,
+    now: 0,
     cases: 0,
     valid: 0,
     wallMs: 0,
@@ -1198,7 +1212,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     kvKeys: 0,
     violations: [],
   };
-  const now = Math.floor(Date.now() / 1000);
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  report.now = now;
   const first = options.first ?? 0;
   let baseline = await quiesce(h);
   // The last case answered 4xx: KV must still be `baseline` before the next request goes out
@@ -1297,7 +1312,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 /** A printable summary of a report. */
 export function formatReport(r: FuzzReport): string {
   const lines = [
-    `seed ${r.seed}: ${r.cases} cases (${r.valid} valid) in ${(r.wallMs / 1000).toFixed(1)} s, ` +
+    `seed ${r.seed} (now ${r.now}): ${r.cases} cases (${r.valid} valid) in ${
+      (r.wallMs / 1000).toFixed(1)
+    } s, ` +
     `${r.violations.length} violations, ${r.kvKeys} KV keys at the end`,
     `by status: ${JSON.stringify(r.byStatus)}`,
     `by base: ${JSON.stringify(r.byBase)}`,
@@ -1308,7 +1325,7 @@ export function formatReport(r: FuzzReport): string {
   ];
   for (const v of r.violations.slice(0, 20)) {
     lines.push(
-      `VIOLATION ${v.kind} seed ${v.seed} case ${v.index} (${v.base}; ${
+      `VIOLATION ${v.kind} seed ${v.seed} now ${r.now} case ${v.index} (${v.base}; ${
         v.mutations.join(", ") || "valid"
       }): ${v.detail}`,
     );
