@@ -108,10 +108,20 @@ export class ManagedTokens {
    * the new token rather than serve the old one until it expires.
    */
   async writeSuperseding(key: string, record: StoredToken): Promise<void> {
-    try {
-      await this.write(key, record);
-    } catch {
-      await this.store.delete(key).catch(() => {});
+    // Two rounds, the second after Workers KV's one-write-per-second-per-key window.
+    for (let round = 0; round < 2; round++) {
+      if (round > 0) await sleep(1100);
+      try {
+        await this.write(key, record);
+        return;
+      } catch {
+        try {
+          await this.store.delete(key);
+          return;
+        } catch {
+          // both failed: try once more
+        }
+      }
     }
   }
 
