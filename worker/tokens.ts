@@ -15,8 +15,16 @@ import type { Runtime } from "./runtime.ts";
 export const ISOLATE_CACHE_MS = 30_000;
 const MARGIN_MS = REFRESH_MARGIN_SECONDS * 1000;
 
+/** Tokens reported invalid to this isolate, until when they must not be cached. */
+const reported = new Map<string, number>();
+
 function remember(rt: Runtime, name: string, answer: TokenAnswer): TokenAnswer {
   const now = Date.now();
+  // A read that raced a report must not put the reported token back into the cache.
+  if ((reported.get(answer.token) ?? 0) > now) {
+    rt.tokenCache.delete(name);
+    return { token: answer.token, expiresAt: answer.expiresAt };
+  }
   const until = Math.min(now + ISOLATE_CACHE_MS, answer.expiresAt - MARGIN_MS);
   if (until > now) rt.tokenCache.set(name, { ...answer, until });
   else rt.tokenCache.delete(name);
@@ -55,6 +63,9 @@ export async function refreshAuthorizerToken(
 ): Promise<TokenAnswer> {
   const name = authorizerInstance(appid);
   rt.tokenCache.delete(name);
+  const now = Date.now();
+  for (const [token, until] of reported) if (until <= now) reported.delete(token);
+  reported.set(invalidToken, now + 2 * ISOLATE_CACHE_MS);
   return remember(
     rt,
     name,
