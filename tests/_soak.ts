@@ -55,6 +55,18 @@ const UPSTREAM_PATHS = [
   "api_start_push_ticket",
 ];
 
+/** The APIs each operation calls (faults are aimed mostly at these). */
+const OP_PATHS: Record<string, string[]> = {
+  token: ["api_authorizer_token", "api_component_token", "api_get_authorizer_list"],
+  report: ["api_authorizer_token", "api_component_token", "api_get_authorizer_list"],
+  proxy: ["message/custom/send", "api_authorizer_token"],
+  component: ["api_component_token"],
+  "authorize-push": ["api_query_auth", "api_component_token", "api_get_authorizer_info"],
+  "authorize-page": ["api_create_preauthcode", "api_query_auth", "api_get_authorizer_info"],
+  reauthorize: ["api_query_auth", "api_get_authorizer_info"],
+  cron: ["api_start_push_ticket", "api_authorizer_token"],
+};
+
 /** Options of {@linkcode runSoak}. */
 export interface SoakOptions {
   /** PRNG seed; the same seed gives the same operations and faults. */
@@ -85,6 +97,8 @@ export interface SoakReport {
   faults: Record<string, number>;
   /** Store faults that actually hit a KV operation. */
   storeFaultHits: number;
+  /** Upstream faults that actually hit a call. */
+  upstreamFaultHits: number;
   kvOps: number;
   /** Requests that reached the simulator (including faulted ones). */
   upstreamCalls: number;
@@ -123,6 +137,8 @@ interface Account {
   /** The worker was told of a revocation (instance, real ms). */
   revoked?: { instance: number; at: number };
   lastServed?: string;
+  /** What happened to its authorizations (for the violation messages). */
+  history: string[];
 }
 
 interface StoreFaultRule {
@@ -227,6 +243,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   // Serializes authorizations and revocations so the simulator's automatic deliveries can be
   // matched to the operation that caused them.
   let authLock: Promise<void> = Promise.resolve();
+  let lastAuthorizedAt = 0;
+  /** Authorizations answered `success` whose exchange may still run in `waitUntil`. */
+  const pendingExchanges = new Set<string>();
   const withAuthLock = async <T>(fn: () => Promise<T>): Promise<T> => {
     const prev = authLock;
     let release!: () => void;
@@ -299,7 +318,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   // ---- faults ----------------------------------------------------------------------------
   const authorizedIds = () => sim.accounts().filter((a) => a.authorized).map((a) => a.appId);
-  const injectFault = () => {
+  const pendingFaults = new Map<string, { remaining: number }>();
+  /** Upstream faults of the current batch: what is left of them is cancelled at its end. */
+  let live: { handle: { remaining: number; cancel(): void }; times: number }[] = [];
+  let upstreamFaultHits = 0;
+  const endBatch = () => {
+    for (const f of live) {
+      upstreamFaultHits += f.times - f.handle.remaining;
+      f.handle.cancel();
+    }
+    live = [];
+    pendingFaults.clear();
+    storeRules = [];
+  };
+  const injectFault = (op: string) => {
     const kinds = [
       "status",
       "delay",
@@ -318,35 +350,53 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const allowed = options.faultKinds
       ? kinds.filter((k) => options.faultKinds!.includes(k))
       : kinds;
-    const kind = pick(allowed);
-    const path = pick(options.faultPaths ?? UPSTREAM_PATHS);
+    let kind = pick(allowed);
+    // A timeout holds its batch for the client's 10 s deadline: keep them rare.
+    if (kind === "timeout" && rand() > 0.2) kind = "delay";
+    // Mostly an API the operation calls, so most faults hit something.
+    const path = pick(
+      options.faultPaths ?? (rand() < 0.7 ? OP_PATHS[op] ?? UPSTREAM_PATHS : UPSTREAM_PATHS),
+    );
     const times = int(1, 2);
+    // Faults are bursts, not outages: at most one pending fault per path (and one store rule),
+    // so no call fails more than twice in a row; an outage longer than the worker's retries
+    // would lose a pushed authorization by design (see the report).
+    if (kind.startsWith("store")) {
+      if (storeRules.length > 0) return;
+    } else if (!kind.startsWith("invalidate") && (pendingFaults.get(path)?.remaining ?? 0) > 0) {
+      return;
+    }
+    const up = (spec: Parameters<typeof sim.inject>[0]) => {
+      const handle = sim.inject(spec);
+      pendingFaults.set(spec.path as string, handle);
+      live.push({ handle, times: spec.times ?? 1 });
+    };
     switch (kind) {
       case "status":
-        sim.inject({ path, status: pick([500, 502, 503]), times });
+        up({ path, status: pick([500, 502, 503]), times });
         break;
       case "delay":
-        sim.inject({ path, delayMs: int(20, 300), times });
+        up({ path, delayMs: int(20, 300), times });
         break;
       case "timeout":
-        sim.inject({ path, delayMs: 10_500, times: 1 });
+        up({ path, delayMs: 10_500, times: 1 });
         break;
       case "drop-before":
-        sim.inject({ path, drop: "before", times });
+        up({ path, drop: "before", times });
         break;
       case "drop-after":
         // Not on api_query_auth: WeChat would have used up the single-use code and no platform
         // could recover the authorization (the merchant authorizes again).
-        sim.inject({
+        up({
           path: path === "api_query_auth" ? "api_component_token" : path,
           drop: "after",
         });
         break;
       case "errcode-1":
-        sim.inject({ path, errcode: -1, times });
+        up({ path, errcode: -1, times });
         break;
       case "errcode-45009":
-        sim.inject({ path, errcode: 45009, times: 1 });
+        up({ path, errcode: 45009, times: 1 });
         break;
       case "invalidate-access": {
         const ids = authorizedIds();
@@ -427,7 +477,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         () => sim.authorizationPush(EVENTS, auth),
         first && first.status !== 599 ? first : undefined,
       );
-      const acc = accounts.get(auth.appId) ?? { appId: auth.appId, kind, accepted: false };
+      const acc = accounts.get(auth.appId) ??
+        { appId: auth.appId, kind, accepted: false, history: [] };
+      acc.history.push(`${auth.infoType} by push: ${okPush ? "success" : "refused"}`);
+      if (okPush) pendingExchanges.add(auth.appId);
+      lastAuthorizedAt = Date.now();
       acc.accepted = okPush;
       acc.revoked = undefined;
       accounts.set(auth.appId, acc);
@@ -475,7 +529,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           break;
         }
       }
-      const acc = accounts.get(auth.appId) ?? { appId: auth.appId, kind, accepted: false };
+      const acc = accounts.get(auth.appId) ??
+        { appId: auth.appId, kind, accepted: false, history: [] };
+      acc.history.push(`${auth.infoType} by page: push ${okPush}, callback ${okPage}`);
+      if (okPush) pendingExchanges.add(auth.appId);
+      lastAuthorizedAt = Date.now();
       acc.accepted = okPush || okPage;
       acc.revoked = undefined;
       accounts.set(auth.appId, acc);
@@ -499,6 +557,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       // Which instance answered is unknown for retried pushes: only the time counts then.
       if (okPush) acc.revoked = { instance: first?.status === 200 ? 0 : -1, at: Date.now() };
+      acc.history.push(`revoked: push ${okPush}`);
       acc.accepted = false;
       void i;
     });
@@ -664,8 +723,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       case "cron":
         return cronOp();
       case "advance":
-        sim.advance(int(1, 40) * 60_000);
-        return;
+        // Not while a pushed authorization may still be exchanged: its code lives 10 minutes
+        // on WeChat's clock, and the worker's retries take seconds, not the minutes jumped here.
+        return withAuthLock(async () => {
+          const until = lastAuthorizedAt + 8_000;
+          for (const appid of [...pendingExchanges]) {
+            while (Date.now() < until) {
+              const res = await h.fetchOn(0, `/api/authorizers/${appid}`, {
+                headers: adminHeaders,
+              });
+              await res.body?.cancel();
+              if (res.status === 200) break;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+          pendingExchanges.clear();
+          sim.advance(int(1, 40) * 60_000);
+        });
       case "healthz":
         return healthOp();
     }
@@ -686,18 +760,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     while (done < options.ops) {
       const batch: Promise<void>[] = [];
       for (let k = 0; k < concurrency && done < options.ops; k++, done++) {
-        if (rand() < faultRate) injectFault();
-        // The simulator's clock runs for hours: keep WeChat's ticket fresh as it would.
         const op = nextOp();
+        if (rand() < faultRate) injectFault(op);
         batch.push(runOp(op).catch((err) => violate(`${op} threw ${(err as Error).stack}`)));
       }
       await Promise.all(batch);
+      // A fault lives for its batch only: a rarely called API must not collect every fault
+      // injected for it (that is an outage, which no retry policy outlasts).
+      endBatch();
       if (done % 200 < concurrency) {
         log(`${done} ops, ${sim.calls()} upstream calls, ${violations.length} violations`);
       }
     }
 
     // ---- the end: faults stop, then every accepted authorizer must still work ----------
+    endBatch();
     sim.clearFaults();
     storeRules = [];
     await sim.settled();
@@ -731,15 +808,33 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       report.accepted++;
       for (let i = 0; i < instances; i++) {
         const where = `final ${acc.appId} on ${i}`;
-        const r = await h.fetchOn(i, `/api/authorizers/${acc.appId}/access-token`, {
-          headers: adminHeaders,
-        });
-        const t = await r.text();
+        // An exchange may still be retrying in `waitUntil` (with store retries, up to ~12 s).
+        let r: Response;
+        let t: string;
+        const until = Date.now() + 15_000;
+        for (;;) {
+          r = await h.fetchOn(i, `/api/authorizers/${acc.appId}/access-token`, {
+            headers: adminHeaders,
+          });
+          t = await r.text();
+          if (r.status !== 409 || Date.now() > until) break;
+          await new Promise((res) => setTimeout(res, 250));
+        }
         if (r.status !== 200) {
-          violate(`${where}: token request HTTP ${r.status}: ${t.slice(0, 200)}`);
+          const rec = await (await h.fetchOn(i, `/api/authorizers/${acc.appId}`, {
+            headers: adminHeaders,
+          })).text();
+          violate(
+            `${where}: token request HTTP ${r.status}: ${t.slice(0, 200)}; record ${
+              rec.slice(0, 300)
+            }; ${acc.history.join(", ")}`,
+          );
           continue;
         }
         let token = JSON.parse(t).access_token as string;
+        const label = (x: string) =>
+          x === sim.currentAccessToken(acc.appId) ? "current" : `other(${x.slice(-6)})`;
+        const steps = [`GET ${label(token)}`];
         knownInvalid(acc.appId, token, i, Date.now(), where);
         // A token WeChat rejects (expired on its clock, superseded) is reported, as a caller
         // would after a 40001; then a forced refresh proves the refresh token still works.
@@ -756,11 +851,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             break;
           }
           const next = JSON.parse(rt).access_token as string;
+          steps.push(`report ${token.slice(-6)} → ${label(next)}`);
           if (next === token) violate(`${where}: the reported token came back`);
           token = next;
         }
         if (sim.currentAccessToken(acc.appId) !== token) {
-          violate(`${where}: the final token is not one WeChat accepts`);
+          const cur = sim.currentAccessToken(acc.appId);
+          violate(
+            `${where}: the final token is not one WeChat accepts (WeChat's current: ${
+              cur === undefined ? "none" : "another"
+            }; ${acc.history.join(", ")}; steps ${steps.join(" → ")})`,
+          );
         }
       }
       report.checked++;
@@ -782,6 +883,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       opCounts,
       faults,
       storeFaultHits,
+      upstreamFaultHits,
       kvOps,
       upstreamCalls,
       upstreamByPath,
@@ -806,7 +908,7 @@ export function formatReport(r: SoakReport): string {
     `  operations: ${JSON.stringify(r.opCounts)}`,
     `  faults injected: ${Object.values(r.faults).reduce((a, b) => a + b, 0)} ${
       JSON.stringify(r.faults)
-    }; store faults that hit: ${r.storeFaultHits} of ${r.kvOps} KV operations`,
+    }; upstream faults that hit: ${r.upstreamFaultHits}; store faults that hit: ${r.storeFaultHits} of ${r.kvOps} KV operations`,
     `  upstream calls: ${r.upstreamCalls} (budget ${r.upstreamBudget}) ${
       JSON.stringify(r.upstreamByPath)
     }`,
