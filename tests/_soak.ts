@@ -17,6 +17,16 @@
  *   retryable code, no stack trace and no secret (pushes: `success` or such a 5xx);
  * - upstream calls bounded: at most a fixed budget per operation.
  *
+ * Fault model: before an operation, with probability `faultRate`, one fault is injected, aimed
+ * mostly at an API that operation calls; it lives for the operation's batch (leftovers are
+ * cancelled), so faults are bursts, not outages. Not injected: a dropped answer of
+ * `api_query_auth` (WeChat spent the single-use code; no platform can recover that), and clock
+ * jumps while a pushed authorization is still being exchanged (its code lives 10 minutes on
+ * WeChat's clock; the worker's retries take seconds of real time). Known harness limits: the
+ * worker's clock is real (only WeChat's clock jumps, so cron finds nothing due), and a dropped
+ * connection reaches the worker as an answer whose body breaks off (Miniflare turns a throwing
+ * outbound service into a 500 page, so `fetch` cannot be made to reject).
+ *
  * @module
  */
 
@@ -726,7 +736,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         // Not while a pushed authorization may still be exchanged: its code lives 10 minutes
         // on WeChat's clock, and the worker's retries take seconds, not the minutes jumped here.
         return withAuthLock(async () => {
-          const until = lastAuthorizedAt + 8_000;
+          const until = lastAuthorizedAt + 25_000; // a timed-out attempt and three retries
           for (const appid of [...pendingExchanges]) {
             while (Date.now() < until) {
               const res = await h.fetchOn(0, `/api/authorizers/${appid}`, {
