@@ -1,7 +1,8 @@
 /**
  * The seeded push fuzzer (tests/_fuzz.ts) in CI: a few hundred cases against the worker under
  * Miniflare, plus checks that the fuzzer itself is reproducible and that its KV comparison sees
- * every kind of change. `FUZZ_SEED=<n>` reruns a printed seed; `deno task fuzz` is the long run.
+ * every kind of change. `FUZZ_SEED=<n> FUZZ_NOW=<t>` rerun a printed run (`FUZZ_CASES` sets the
+ * count); `deno task fuzz` is the long run.
  */
 
 import assert from "node:assert/strict";
@@ -21,6 +22,7 @@ import { buildXml, MessageCrypto } from "../mod.ts";
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 400);
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? crypto.getRandomValues(new Uint32Array(1))[0]);
+const NOW = Number(Deno.env.get("FUZZ_NOW") ?? Math.floor(Date.now() / 1000));
 
 let h: Harness;
 
@@ -122,9 +124,17 @@ Deno.test({
   name: `fuzz: ${CASES} mutated pushes — no 5xx, no hang, KV unchanged when rejected`,
   ...opts,
   async fn() {
-    console.log(`fuzz seed ${SEED} (rerun: FUZZ_SEED=${SEED} deno test -A tests/fuzz_test.ts)`);
+    console.log(
+      `fuzz seed ${SEED} (rerun: FUZZ_SEED=${SEED} FUZZ_NOW=${NOW} deno test -A tests/fuzz_test.ts)`,
+    );
     try {
-      const report = await runFuzz({ seed: SEED, cases: CASES, harness: h, deadlineMs: 15_000 });
+      const report = await runFuzz({
+        seed: SEED,
+        now: NOW,
+        cases: CASES,
+        harness: h,
+        deadlineMs: 15_000,
+      });
       console.log(formatReport(report));
       assert.deepEqual(report.violations, [], formatReport(report));
       assert.equal(report.cases, CASES);
