@@ -19,7 +19,7 @@
  *
  * Fault model: before an operation, with probability `faultRate`, one fault is injected, aimed
  * mostly at an API that operation calls; it lives for the operation's batch (leftovers are
- * cancelled), so faults are bursts, not outages. Not injected: a dropped answer of
+ * cancelled), so faults are bursts, not outages. Not injected: a dropped or timed-out answer of
  * `api_query_auth` (WeChat spent the single-use code; no platform can recover that), and clock
  * jumps while a pushed authorization is still being exchanged (its code lives 10 minutes on
  * WeChat's clock; the worker's retries take seconds of real time). Known harness limits: the
@@ -389,7 +389,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         up({ path, delayMs: int(20, 300), times });
         break;
       case "timeout":
-        up({ path, delayMs: 10_500, times: 1 });
+        // Not on api_query_auth either: WeChat answers after the worker gave up, code spent.
+        up({
+          path: path === "api_query_auth" ? "api_component_token" : path,
+          delayMs: 10_500,
+          times: 1,
+        });
         break;
       case "drop-before":
         up({ path, drop: "before", times });
