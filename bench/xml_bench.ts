@@ -13,6 +13,7 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { parse as txmlParse, simplify as txmlSimplify } from "txml";
 import { parseComponentEvent, parseMessage, parseXml, XmlParseError } from "../mod.ts";
+import { prng } from "../tests/_prng.ts";
 
 // ---------------------------------------------------------------- inputs
 
@@ -166,17 +167,6 @@ function conformance(): void {
 }
 
 // ---------------------------------------------------------------- seeded fuzz
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   "<",

@@ -13,6 +13,7 @@ import {
   PushFormatError,
   XmlParseError,
 } from "../mod.ts";
+import { prng } from "./_prng.ts";
 
 function formatError(fn: () => unknown, code: string, field: string) {
   assert.throws(fn, (e: unknown) => {
@@ -608,16 +609,6 @@ Deno.test("parse functions pass limits through and refuse non-XML arguments", ()
 
 // Seeded fuzz over the typed parsers: a server maps exactly these two error classes to 400,
 // so nothing else may escape.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 Deno.test("fuzz: 400 seeded mutations of real pushes give a typed value, XmlParseError or PushFormatError", () => {
   const pieces = ["<", "</", ">", "<![CDATA[", "]]>", "&", "<info>", "</info>", "<item>", "x", " "];

@@ -8,6 +8,7 @@ import {
   XmlParseError,
   type XmlParseErrorCode,
 } from "../mod.ts";
+import { prng } from "./_prng.ts";
 
 function rejects(xml: string, code: XmlParseErrorCode, options?: Parameters<typeof parseXml>[1]) {
   assert.throws(
@@ -319,16 +320,6 @@ Deno.test("buildXml: invalid names, non-finite numbers and XML-forbidden charact
 // ---- seeded fuzz: mutations of real pushes must parse or throw XmlParseError, nothing else ----
 
 /** Small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   "<",

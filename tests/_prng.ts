@@ -1,0 +1,18 @@
+/**
+ * The seeded generator of the seeded fuzz tests and benches (mulberry32): the same seed gives
+ * the same cases on every runtime, so a failing seed can be replayed.
+ *
+ * @module
+ */
+
+/** Returns a function giving uniform numbers in [0, 1) determined by `seed`. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
