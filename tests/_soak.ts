@@ -50,6 +50,7 @@ const RETRYABLE = new Set([
   "wechat_error",
   "ticket_missing",
   "coordinator_error",
+  "authorization_pending",
 ]);
 /** WeChat errcodes a `wechat_error` may carry and still be worth retrying. */
 const RETRYABLE_ERRCODES = new Set([-1, 45009, 40001, 42001, 40014, 61023]);

@@ -867,3 +867,55 @@ Deno.test({
     assert.ok(!dev.code.includes("of length 16/24/32"), "the dev bundle carries @noble/ciphers");
   },
 });
+
+Deno.test({
+  name:
+    "worker: retryable failures say so — Retry-After, pending authorizations, cron under faults",
+  ...opts,
+  async fn() {
+    let failing: ((op: string, key: string) => boolean) | null = null;
+    const w = await startWorker({
+      kvFaults: (op, key) => (failing?.(op, key) ? "error" : null),
+    });
+    const admin = (path: string, init: RequestInit = {}) =>
+      w.fetch(path, {
+        ...init,
+        headers: { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}`, ...init.headers },
+      });
+    try {
+      // No ticket yet: 503 ticket_missing, with a hint when to come back.
+      const noTicket = await admin("/api/component/access-token");
+      await expectError(noTicket.clone(), 503, "ticket_missing");
+      assert.ok(Number(noTicket.headers.get("retry-after")) > 0, "ticket_missing has Retry-After");
+      assert.equal(await (await w.send(await w.sim.ticketPush(EVENTS))).text(), "success");
+
+      // While a pushed authorization is still being exchanged, its token is pending, not gone.
+      const slow = w.sim.inject({ path: "api_query_auth", delayMs: 1500 });
+      const auth = await w.sim.authorizeAccount({ kind: "official_account" });
+      const pending = await admin(`/api/authorizers/${auth.appId}/access-token`);
+      await expectError(pending.clone(), 503, "authorization_pending");
+      assert.ok(Number(pending.headers.get("retry-after")) > 0, "pending has Retry-After");
+      slow.cancel();
+      await w.sim.settled();
+      const token = await eventually(async () => {
+        const res = await admin(`/api/authorizers/${auth.appId}/access-token`);
+        return res.ok ? await res.json() : (await res.body?.cancel(), null);
+      });
+      assert.equal(token.access_token, w.sim.currentAccessToken(auth.appId));
+
+      // The store fails: 503 store_unavailable with Retry-After.
+      const other = await w.sim.authorizeAccount({ kind: "mini_program" });
+      await w.sim.settled();
+      await eventually(async () =>
+        (await w.snapshot()).has(`wxopen:v1:authorizer_token:${other.appId}`)
+      );
+      failing = () => true;
+      const down = await admin(`/api/authorizers/${other.appId}/access-token`);
+      await expectError(down.clone(), 503, "store_unavailable");
+      assert.ok(Number(down.headers.get("retry-after")) > 0, "store_unavailable has Retry-After");
+      failing = null;
+    } finally {
+      await w.dispose();
+    }
+  },
+});

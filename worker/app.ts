@@ -354,10 +354,21 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
         case "updateauthorized": {
           const code = (event as { AuthorizationCode?: string }).AuthorizationCode;
           if (!code) throw new HttpError(400, "malformed_push", "AuthorizationCode is missing");
+          const pushed = (event as { AuthorizerAppid?: string }).AuthorizerAppid ?? "";
+          const mark = (clear: boolean) =>
+            APPID.test(pushed)
+              ? callCoordinator(c.env, authorizerInstance(pushed), "pending", { clear })
+                .then(
+                  () => {},
+                  (err) => console.warn(`[wxopen] pending mark failed: ${(err as Error).name}`),
+                )
+              : Promise.resolve();
+          // Until the exchange completes, token requests for it answer 503 authorization_pending.
+          await mark(false);
           ctx.waitUntil(
             exchangeWithRetries(c.env, code).catch((err) =>
               console.error(`[wxopen] authorization exchange failed: ${(err as Error).message}`)
-            ),
+            ).finally(() => mark(true)),
           );
           break;
         }

@@ -28,6 +28,13 @@ import { routedFetch } from "./routing.ts";
 const START_PUSH_INTERVAL_MS = 10 * 60 * 1000;
 /** How long an exchanged authorization code's answer is remembered (WeChat's code lifetime). */
 const EXCHANGE_MEMORY_MS = 60 * 60 * 1000;
+/**
+ * How long after an `authorized`/`updateauthorized` push the authorizer counts as pending (the
+ * push handler's exchange with its retries ends well within this).
+ */
+const PENDING_AUTHORIZATION_MS = 2 * 60 * 1000;
+/** Durable Object storage key: when the last authorization push for this authorizer came. */
+const PENDING_KEY = "pendingAuthorizationAt";
 
 /** Options of {@linkcode createCoordinatorClass}. */
 export interface CoordinatorOptions {
@@ -132,24 +139,50 @@ export function createCoordinatorClass(options: CoordinatorOptions = {}): Coordi
         const appid = name.slice("authorizer:".length);
         switch (op) {
           case "token":
-            if (typeof body.invalidToken === "string") {
-              return await client.refreshAuthorizerAccessTokenIfStale(appid, body.invalidToken);
+            try {
+              if (typeof body.invalidToken === "string") {
+                return await client.refreshAuthorizerAccessTokenIfStale(appid, body.invalidToken);
+              }
+              if (body.force === true) return await client.refreshAuthorizerAccessToken(appid);
+              return await client.authorizerAccessTokenInfo(appid);
+            } catch (err) {
+              // Mid-authorization the refresh token is not stored yet: temporary, not revoked.
+              if ((err as Error).name === "ReauthorizationRequiredError" && await this.#pending()) {
+                throw new HttpError(
+                  503,
+                  "authorization_pending",
+                  `The authorization of ${appid} is still being completed, retry shortly`,
+                );
+              }
+              throw err;
             }
-            if (body.force === true) return await client.refreshAuthorizerAccessToken(appid);
-            return await client.authorizerAccessTokenInfo(appid);
+          case "pending":
+            // An authorization push for this authorizer arrived (or its exchange gave up).
+            if (body.clear === true) await this.#state.storage.delete(PENDING_KEY);
+            else await this.#state.storage.put(PENDING_KEY, Date.now());
+            return { ok: true };
           case "event": {
             const event = parseComponentEvent(String(body.xml));
             if (event.InfoType !== "unauthorized" || event.AuthorizerAppid !== appid) {
               throw new HttpError(400, "wrong_instance", "This event belongs to another instance");
             }
+            await this.#state.storage.delete(PENDING_KEY);
             return await client.handleComponentEvent(event);
           }
           case "reset":
+            // Called once the exchange stored the new authorization: no longer pending.
+            await this.#state.storage.delete(PENDING_KEY);
             this.#client = undefined;
             return { ok: true };
         }
       }
       throw new HttpError(404, "unknown_operation", `Unknown coordinator operation ${op}`);
+    }
+
+    /** Whether an authorization push for this authorizer came recently and is being exchanged. */
+    async #pending(): Promise<boolean> {
+      const at = await this.#state.storage.get<number>(PENDING_KEY);
+      return at !== undefined && Date.now() - at < PENDING_AUTHORIZATION_MS;
     }
 
     /** One `api_query_auth` per code, shared by the push and the redirect that carry it. */

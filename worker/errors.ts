@@ -78,6 +78,26 @@ export function toHttpError(err: unknown): HttpError {
   return new HttpError(500, "internal_error", "Internal error");
 }
 
+/** Seconds a caller should wait before retrying, by error code (`undefined`: no retry hint). */
+const RETRY_AFTER_SECONDS: Record<string, number> = {
+  // KV or the coordinator hiccups: retry soon.
+  store_unavailable: 2,
+  coordinator_error: 2,
+  // An authorization push is being exchanged: the token exists within seconds.
+  authorization_pending: 2,
+  // WeChat could not be reached or answered garbage: give it a little longer.
+  upstream_unreachable: 5,
+  upstream_bad_response: 5,
+  // WeChat pushes a ticket every 10 minutes (the cron asks for one when it is late).
+  ticket_missing: 60,
+};
+
+/** The `Retry-After` value (seconds) for a retryable error, or `undefined`. */
+export function retryAfterSeconds(http: HttpError): number | undefined {
+  if (http.status < 500 && http.code !== "authorization_pending") return undefined;
+  return RETRY_AFTER_SECONDS[http.code];
+}
+
 /** Hono `onError` handler: logs the class name only and answers with the JSON error shape. */
 export function onError(err: Error, c: Context): Response {
   const http = toHttpError(err);
@@ -85,5 +105,7 @@ export function onError(err: Error, c: Context): Response {
     // Class name and message only: core messages never carry secrets, and no stack trace.
     console.error(`[wxopen] ${http.code}: ${err.name}: ${err.message}`);
   }
+  const retryAfter = retryAfterSeconds(http);
+  if (retryAfter !== undefined) c.header("retry-after", String(retryAfter));
   return c.json(errorBody(http.code, http.message, http.details), http.status);
 }
