@@ -15,6 +15,9 @@ import {
   SETTINGS,
   startWorker,
 } from "./_worker_harness.ts";
+import { createApp } from "../worker/app.ts";
+import type { Env } from "../worker/env.ts";
+import { runtimeFor } from "../worker/runtime.ts";
 
 const EVENTS = `${ORIGIN}/wechat/component/events`;
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -918,4 +921,58 @@ Deno.test({
       await w.dispose();
     }
   },
+});
+
+Deno.test("worker: the proxy answers 502/504 upstream_unreachable when its call to WeChat fails", async () => {
+  // The harness turns a dropped connection into an empty 200 (workerd lets an outbound service
+  // go no further), so the failed fetch is driven here, with the app outside workerd.
+  const appid = "wx0123456789abcdef";
+  const failures: Array<() => Promise<Response>> = [
+    () => Promise.reject(new TypeError("error sending request: connection reset")),
+    () => Promise.reject(new DOMException("The signal timed out", "TimeoutError")),
+    () =>
+      Promise.resolve(
+        new Response(new ReadableStream({ start: (c) => c.error(new TypeError("body cut off")) })),
+      ),
+  ];
+  let fail: (() => Promise<Response>) | undefined;
+  const upstream =
+    ((_input: RequestInfo | URL, _init?: RequestInit) =>
+      fail ? fail() : Promise.resolve(Response.json({ errcode: 0 }))) as typeof fetch;
+  const env = { ...SETTINGS, TOKENS: {}, COORDINATOR: {} } as unknown as Env;
+  // A token in the isolate cache: the proxy needs neither KV nor a coordinator.
+  const now = Date.now();
+  runtimeFor(env, upstream).tokenCache.set(`authorizer:${appid}`, {
+    token: "cached-token",
+    expiresAt: now + 7_200_000,
+    until: now + 30_000,
+  });
+  const app = createApp({ upstreamFetch: upstream });
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} };
+  const call = () =>
+    app.fetch(
+      new Request(`${ORIGIN}/api/authorizers/${appid}/wechat/cgi-bin/message/custom/send`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` },
+        body: "{}",
+      }),
+      env,
+      ctx as never,
+    );
+  assert.equal((await (await call()).json()).errcode, 0);
+  const statuses: number[] = [];
+  const errors = console.error;
+  console.error = () => {};
+  try {
+    for (const f of failures) {
+      fail = f;
+      const res = await call();
+      statuses.push(res.status);
+      await expectError(res.clone(), res.status, "upstream_unreachable");
+      assert.ok(Number(res.headers.get("retry-after")) > 0, "Retry-After");
+    }
+  } finally {
+    console.error = errors;
+  }
+  assert.deepEqual(statuses, [502, 504, 502]);
 });

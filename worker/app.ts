@@ -625,12 +625,24 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
           if (k !== "access_token") target.searchParams.append(k, val);
         }
         target.searchParams.set("access_token", token);
-        const res = await rt.upstream(target.toString(), {
-          method,
-          headers: contentType ? { "content-type": contentType } : {},
-          body,
-        });
-        const bytes = await res.arrayBuffer();
+        let res: Response;
+        let bytes: ArrayBuffer;
+        try {
+          res = await rt.upstream(target.toString(), {
+            method,
+            headers: contentType ? { "content-type": contentType } : {},
+            body,
+          });
+          bytes = await res.arrayBuffer();
+        } catch (err) {
+          // A refused or dropped connection (or a body that broke off): WeChat was not reached.
+          const timedOut = (err as Error).name === "TimeoutError";
+          throw new HttpError(
+            timedOut ? 504 : 502,
+            "upstream_unreachable",
+            timedOut ? "WeChat did not answer in time" : "WeChat could not be reached",
+          );
+        }
         let errcode: number | undefined;
         if (bytes.byteLength < 64 * 1024) {
           try {
