@@ -916,7 +916,29 @@ Deno.test({
       const down = await admin(`/api/authorizers/${other.appId}/access-token`);
       await expectError(down.clone(), 503, "store_unavailable");
       assert.ok(Number(down.headers.get("retry-after")) > 0, "store_unavailable has Retry-After");
+      // A store fault during the cron sweep (ticket read, expiry listing): the run ends cleanly
+      // and the next tick does the work.
+      const worker = await w.mf.getWorker() as unknown as {
+        scheduled(options: { cron: string }): Promise<{ outcome: string }>;
+      };
+      for (const op of ["getWithMetadata", "list"]) {
+        failing = (o) => o === op;
+        const run = await worker.scheduled({ cron: "*/5 * * * *" });
+        assert.equal(run.outcome, "ok", `cron with a failing KV ${op}`);
+      }
       failing = null;
+      const kv = await w.mf.getKVNamespace("TOKENS_DIRECT") as unknown as {
+        getWithMetadata(k: string, t: "text"): Promise<{ value: string; metadata: unknown }>;
+        put(k: string, v: string, o: { metadata: unknown }): Promise<void>;
+      };
+      const key = `wxopen:v1:authorizer_token:${other.appId}`;
+      const { value } = await kv.getWithMetadata(key, "text");
+      await kv.put(key, value, {
+        metadata: { expiresAt: Date.now() + 60_000, refreshAt: Date.now() - 1000 },
+      });
+      const refreshes = w.sim.calls("/cgi-bin/component/api_authorizer_token");
+      assert.equal((await worker.scheduled({ cron: "*/5 * * * *" })).outcome, "ok");
+      assert.equal(w.sim.calls("/cgi-bin/component/api_authorizer_token") - refreshes, 1);
     } finally {
       await w.dispose();
     }

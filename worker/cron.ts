@@ -27,13 +27,24 @@ export interface CronReport {
   startPushTicket: boolean;
 }
 
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : "unknown error";
+}
+
 /** Runs one sweep. */
 export async function runCron(env: Env, upstreamFetch?: typeof fetch): Promise<CronReport> {
   const rt = runtimeFor(env, upstreamFetch);
   const report: CronReport = { due: 0, refreshed: 0, failed: 0, startPushTicket: false };
 
-  const ticket = await rt.client.currentTicket();
-  if (!ticket || Date.now() - ticket.receivedAt > TICKET_STALE_MS) {
+  // Each step stands alone: a store fault skips it (logged by class name and message, which
+  // never carry a secret) and the next tick, five minutes later, tries again.
+  let ticket: Awaited<ReturnType<typeof rt.client.currentTicket>> | undefined;
+  try {
+    ticket = await rt.client.currentTicket();
+  } catch (err) {
+    console.warn(`[wxopen] cron: reading the ticket failed: ${describe(err)}`);
+  }
+  if (ticket !== undefined && (!ticket || Date.now() - ticket.receivedAt > TICKET_STALE_MS)) {
     try {
       const answer = await callCoordinator<{ started: boolean }>(
         env,
@@ -46,10 +57,16 @@ export async function runCron(env: Env, upstreamFetch?: typeof fetch): Promise<C
     }
   }
 
-  const due = await rt.client.listExpiringTokens({
-    withinSeconds: REFRESH_WITHIN_SECONDS,
-    limit: BATCH,
-  });
+  let due: Awaited<ReturnType<typeof rt.client.listExpiringTokens>>;
+  try {
+    due = await rt.client.listExpiringTokens({
+      withinSeconds: REFRESH_WITHIN_SECONDS,
+      limit: BATCH,
+    });
+  } catch (err) {
+    console.warn(`[wxopen] cron: listing expiring tokens failed: ${describe(err)}`);
+    return report;
+  }
   // Soonest first, so a backlog larger than one batch is worked off in expiry order.
   due.sort((a, b) => a.expiresAt - b.expiresAt);
   report.due = due.length;
