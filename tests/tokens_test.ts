@@ -318,6 +318,27 @@ Deno.test("refresh-if-stale refreshes only when the stored token is the failed o
   assert.equal(wechat.count("api_component_token"), 3);
 });
 
+Deno.test("a superseded token never comes back when the store takes neither write nor delete", async () => {
+  const faulty = new FaultyStore(new MemoryStore());
+  const { client, wechat } = setup({ store: faulty });
+  await client.acceptTicket("ticket@@@1");
+  const t1 = await client.componentAccessToken();
+  const key = storageKeys.componentToken;
+  // Every write and delete of the token fails while it is replaced: the store keeps t1.
+  faulty.inject({ ops: ["put", "delete"], key, times: Infinity });
+  const t2 = (await client.refreshComponentAccessTokenIfStale(t1)).token;
+  assert.notEqual(t2, t1);
+  assert.equal(JSON.parse((await faulty.inner.get(key))!).token, t1);
+  faulty.clearFaults();
+  // The stored t1 is known superseded: t2 is served (and written back), not t1.
+  assert.equal(await client.componentAccessToken(), t2);
+  assert.equal(JSON.parse((await faulty.inner.get(key))!).token, t2);
+  // A report about t2 refreshes; it never answers with t1.
+  const t3 = (await client.refreshComponentAccessTokenIfStale(t2)).token;
+  assert.ok(t3 !== t1 && t3 !== t2);
+  assert.equal(wechat.count("api_component_token"), 3);
+});
+
 // ------------------------------------------------------------------ authorizer tokens
 
 Deno.test("queryAuth persists the refresh token before returning", async () => {

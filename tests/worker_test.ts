@@ -998,3 +998,48 @@ Deno.test("worker: the proxy answers 502/504 upstream_unreachable when its call 
   }
   assert.deepEqual(statuses, [502, 504, 502]);
 });
+
+Deno.test({
+  name:
+    "worker: a token reported invalid is never answered again when KV took neither its replacement nor its deletion",
+  ...opts,
+  async fn() {
+    let failing: ((op: string, key: string) => boolean) | null = null;
+    const w = await startWorker({
+      kvFaults: (op, key) => (failing?.(op, key) ? "error" : null),
+    });
+    const headers = {
+      authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}`,
+      "content-type": "application/json",
+    };
+    try {
+      assert.equal(await (await w.send(await w.sim.ticketPush(EVENTS))).text(), "success");
+      const auth = await w.sim.authorizeAccount({ kind: "official_account" });
+      await w.sim.settled();
+      const key = `wxopen:v1:authorizer_token:${auth.appId}`;
+      await eventually(async () => (await w.snapshot()).has(key));
+      const path = `/api/authorizers/${auth.appId}/access-token`;
+      const report = async (token: string) => {
+        const res = await w.fetch(`${path}/refresh`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ invalid_token: token }),
+        });
+        assert.equal(res.status, 200);
+        return (await res.json()).access_token as string;
+      };
+      const t1 = (await (await w.fetch(path, { headers })).json()).access_token;
+      // While t1 is replaced, KV refuses every write and delete of the token: it keeps t1.
+      failing = (op, k) => (op === "put" || op === "delete") && k === key;
+      const t2 = await report(t1);
+      failing = null;
+      assert.notEqual(t2, t1);
+      // A report about the new token refreshes again; it never answers with t1 from KV.
+      const t3 = await report(t2);
+      assert.ok(t3 !== t1 && t3 !== t2);
+      assert.equal(t3, w.sim.currentAccessToken(auth.appId));
+    } finally {
+      await w.dispose();
+    }
+  },
+});

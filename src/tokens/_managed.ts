@@ -44,6 +44,11 @@ export class ManagedTokens {
   readonly now: () => number;
   readonly marginMs: number;
   readonly flights: SingleFlight<AccessTokenInfo> = new SingleFlight<AccessTokenInfo>();
+  /**
+   * Tokens this instance obtained but could neither write nor clear the superseded record for:
+   * until a write succeeds, a stored record older than these is known superseded.
+   */
+  readonly #unsaved = new Map<string, StoredToken>();
 
   constructor(store: Store, now: () => number, marginMs: number) {
     this.store = store;
@@ -51,8 +56,27 @@ export class ManagedTokens {
     this.marginMs = marginMs;
   }
 
-  /** The stored record (even an expired one), or `null`. */
+  /**
+   * The stored record (even an expired one), or `null`. When a superseding write of this
+   * instance failed and the store still holds an older record, the newer token is returned (and
+   * written again, best effort) instead of the one WeChat no longer accepts.
+   */
   async read(key: string): Promise<StoredToken | null> {
+    const stored = await this.#readStored(key);
+    const unsaved = this.#unsaved.get(key);
+    if (!unsaved) return stored;
+    const newer = typeof stored?.obtainedAt === "number" &&
+      stored.obtainedAt > unsaved.obtainedAt;
+    if (!stored || newer || stored.token === unsaved.token) {
+      // Deleted (a purge, a revocation) or replaced by a newer token: the store is right again.
+      this.#unsaved.delete(key);
+      return stored;
+    }
+    await this.write(key, unsaved).catch(() => {});
+    return unsaved;
+  }
+
+  async #readStored(key: string): Promise<StoredToken | null> {
     const raw = await this.store.get(key);
     if (raw === null) return null;
     try {
@@ -100,6 +124,7 @@ export class ManagedTokens {
       ttlSeconds,
       metadata: { expiresAt: record.expiresAt, refreshAt: record.refreshAt },
     });
+    this.#unsaved.delete(key);
   }
 
   /**
@@ -123,6 +148,8 @@ export class ManagedTokens {
         }
       }
     }
+    // The store still holds the superseded record: remember the new one until a write lands.
+    this.#unsaved.set(key, record);
   }
 
   /**
