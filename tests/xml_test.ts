@@ -9,6 +9,7 @@ import {
   type XmlParseErrorCode,
 } from "../mod.ts";
 import { prng } from "./_prng.ts";
+import { AUTHORIZED_CAPTURED, FASTREGISTER_DOC, TICKET_DOC } from "./_samples.ts";
 
 function rejects(xml: string, code: XmlParseErrorCode, options?: Parameters<typeof parseXml>[1]) {
   assert.throws(
@@ -22,44 +23,6 @@ function rejects(xml: string, code: XmlParseErrorCode, options?: Parameters<type
     },
   );
 }
-
-// WECHAT_PROTOCOL §4: the doc's component_verify_ticket example, bare text.
-const DOC_TICKET = `<xml>
-<AppId>some_appid</AppId>
-<CreateTime>1413192605</CreateTime>
-<InfoType>component_verify_ticket</InfoType>
-<ComponentVerifyTicket>some_verify_ticket</ComponentVerifyTicket>
-</xml>`;
-
-// §4: a captured push, CDATA-wrapped and indented.
-const CAPTURED_AUTHORIZED = `<xml>
-    <AppId><![CDATA[wx6001eeeefe06e0af]]></AppId>
-    <CreateTime>1512552185</CreateTime>
-    <InfoType><![CDATA[authorized]]></InfoType>
-    <AuthorizerAppid><![CDATA[wxf7d2ddffc117e8de]]></AuthorizerAppid>
-    <AuthorizationCode><![CDATA[queryauthcode@@@y-s2Y--e_oDQxH_PNnGOGGq_4Kho1fVlJU58YHqp4TqAcZfQjsAbASpu77TpfUrZKumCl5hMFjlBrh31C30e6Q]]></AuthorizationCode>
-    <AuthorizationCodeExpiredTime><![CDATA[1512555785]]></AuthorizationCodeExpiredTime>
-    <PreAuthCode><![CDATA[preauthcode@@@cy2CSaTTstMDNRMQK_le2DX9qEUiwEIsqTCpbyrVaf34M49hoE47kCoMM0FogkCN]]></PreAuthCode>
-</xml>`;
-
-// §4: notify_third_fasteregister as the doc shows it (Chinese placeholders, mixed CDATA/bare).
-const DOC_FASTREGISTER = `<xml>
-<AppId><![CDATA[第三方平台appid]]></AppId>
-<CreateTime>1535442403</CreateTime>
-<InfoType><![CDATA[notify_third_fasteregister]]></InfoType>
-<appid>创建小程序appid</appid>
-<status>0</status>
-<auth_code>xxxxx第三方授权码</auth_code>
-<msg>OK</msg>
-<info>
-<name><![CDATA[企业名称]]></name>
-<code><![CDATA[企业代码]]></code>
-<code_type>1</code_type>
-<legal_persona_wechat><![CDATA[法人微信号]]></legal_persona_wechat>
-<legal_persona_name><![CDATA[法人姓名]]></legal_persona_name>
-<component_phone><![CDATA[第三方联系电话]]></component_phone>
-</info>
-</xml>`;
 
 const PIC_EVENT = `<xml><ToUserName><![CDATA[gh_e136c6e50636]]></ToUserName>
 <FromUserName><![CDATA[oMgHVjngRipVsoxg6TuX3vz6glDg]]></FromUserName>
@@ -77,7 +40,7 @@ const PIC_EVENT = `<xml><ToUserName><![CDATA[gh_e136c6e50636]]></ToUserName>
 </xml>`;
 
 Deno.test("parseXml: the doc's bare-text ticket push yields its fields as exact strings", () => {
-  assert.deepEqual(parseXml(DOC_TICKET), {
+  assert.deepEqual(parseXml(TICKET_DOC), {
     AppId: "some_appid",
     CreateTime: "1413192605",
     InfoType: "component_verify_ticket",
@@ -86,7 +49,7 @@ Deno.test("parseXml: the doc's bare-text ticket push yields its fields as exact 
 });
 
 Deno.test("parseXml: a captured CDATA push parses, indentation ignored", () => {
-  const f = parseXml(CAPTURED_AUTHORIZED);
+  const f = parseXml(AUTHORIZED_CAPTURED);
   assert.equal(f.AppId, "wx6001eeeefe06e0af");
   assert.equal(f.CreateTime, "1512552185");
   assert.equal(f.AuthorizationCodeExpiredTime, "1512555785");
@@ -98,7 +61,7 @@ Deno.test("parseXml: a captured CDATA push parses, indentation ignored", () => {
 });
 
 Deno.test("parseXml: the doc's authorized sample with its broken closing <xml> is rejected", () => {
-  const broken = CAPTURED_AUTHORIZED.replace("</xml>", "<xml>");
+  const broken = AUTHORIZED_CAPTURED.replace("</xml>", "<xml>");
   rejects(broken, "xml_malformed");
 });
 
@@ -134,7 +97,7 @@ Deno.test("parseXml: nested elements become objects, repeated siblings arrays", 
       ],
     },
   });
-  const g = parseXml(DOC_FASTREGISTER);
+  const g = parseXml(FASTREGISTER_DOC);
   assert.deepEqual(g.info, {
     name: "企业名称",
     code: "企业代码",
@@ -378,7 +341,7 @@ function mutate(src: string, rnd: () => number): string {
 }
 
 Deno.test("parseXml fuzz: 600 seeded mutations of real pushes parse or throw XmlParseError", () => {
-  const corpus = [DOC_TICKET, CAPTURED_AUTHORIZED, DOC_FASTREGISTER, PIC_EVENT];
+  const corpus = [TICKET_DOC, AUTHORIZED_CAPTURED, FASTREGISTER_DOC, PIC_EVENT];
   const rnd = prng(0x5eed);
   let parsed = 0;
   let refused = 0;
