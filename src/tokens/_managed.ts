@@ -58,8 +58,9 @@ export class ManagedTokens {
 
   /**
    * The stored record (even an expired one), or `null`. When a superseding write of this
-   * instance failed and the store still holds an older record, the newer token is returned (and
-   * written again, best effort) instead of the one WeChat no longer accepts.
+   * instance failed and the store still holds an older record, the newer token is returned
+   * instead of the one WeChat no longer accepts. It is not written back here: a write racing a
+   * revocation's purge could bring a revoked token back; the next refresh writes.
    */
   async read(key: string): Promise<StoredToken | null> {
     const stored = await this.#readStored(key);
@@ -72,7 +73,6 @@ export class ManagedTokens {
       this.#unsaved.delete(key);
       return stored;
     }
-    await this.write(key, unsaved).catch(() => {});
     return unsaved;
   }
 
