@@ -2,7 +2,7 @@
  * Message-pipeline benchmark: verify `msg_signature`, decrypt, and parse one
  * `component_verify_ticket` push into its typed event, in messages per second; then runs the
  * peer baseline (node-webot's path: wechat-crypto + xml2js on Node) in the same run and prints
- * the ratio. Usage: `deno run -A bench/pipeline.ts [iterations]`.
+ * the ratio. Usage: `deno run -A bench/pipeline.ts [iterations] [rounds]`.
  *
  * @module
  */
@@ -29,21 +29,42 @@ async function once(): Promise<void> {
   if (event.InfoType !== "component_verify_ticket") throw new Error("parse");
 }
 
-for (let i = 0; i < 5_000; i++) await once();
-const t0 = performance.now();
-for (let i = 0; i < N; i++) await once();
-const ours = Math.round(N / ((performance.now() - t0) / 1000));
-console.log(`wxopen pipeline (Deno ${Deno.version.deno}): ${ours} msgs/s`);
+async function ours(): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await once();
+  return Math.round(N / ((performance.now() - t0) / 1000));
+}
 
 const script = new URL("../../shared/bench/peer-baseline.sh", import.meta.url);
-const peer = await new Deno.Command("bash", { args: [script.pathname], stderr: "inherit" })
-  .output();
-const peerText = new TextDecoder().decode(peer.stdout).trim();
-console.log(peerText);
-const match = peerText.match(/(\d+) ops\/s/);
-if (!peer.success || !match) {
-  console.log("peer baseline did not run; no ratio");
-  Deno.exit(1);
+async function peer(): Promise<number> {
+  const out = await new Deno.Command("bash", {
+    args: [script.pathname, String(Math.max(30_000, Math.round(N / 3)))],
+    stderr: "inherit",
+  }).output();
+  const match = new TextDecoder().decode(out.stdout).match(/(\d+) ops\/s/);
+  if (!out.success || !match) throw new Error("the peer baseline did not run");
+  return Number(match[1]);
 }
-const ratio = ours / Number(match[1]);
-console.log(`ratio: ${ratio.toFixed(2)}x the node-webot baseline (target >= 4x)`);
+
+// Rounds alternate ours and the peer's so that both see the same machine; on a shared machine
+// the load changes from second to second, so the median round is reported, and the best too.
+for (let i = 0; i < 5_000; i++) await once();
+const ROUNDS = Number(Deno.args[1] ?? 3);
+const rounds: { ours: number; peer: number; ratio: number }[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const a = await ours();
+  const b = await peer();
+  rounds.push({ ours: a, peer: b, ratio: a / b });
+  console.log(
+    `round ${r + 1}: wxopen ${a} msgs/s, node-webot ${b} msgs/s, ratio ${(a / b).toFixed(2)}x`,
+  );
+}
+const sorted = rounds.slice().sort((x, y) => x.ratio - y.ratio);
+const median = sorted[Math.floor(sorted.length / 2)];
+const bestOurs = Math.max(...rounds.map((x) => x.ours));
+const bestPeer = Math.max(...rounds.map((x) => x.peer));
+console.log(`wxopen pipeline on Deno ${Deno.version.deno}, node-webot's path on Node (same run)`);
+console.log(`median round ratio: ${median.ratio.toFixed(2)}x (target >= 4x)`);
+console.log(
+  `best of each: ${bestOurs} vs ${bestPeer} msgs/s, ratio ${(bestOurs / bestPeer).toFixed(2)}x`,
+);
