@@ -10,6 +10,7 @@ import {
 } from "../mod.ts";
 import { prng } from "./_prng.ts";
 import { AUTHORIZED_CAPTURED, FASTREGISTER_DOC, TICKET_DOC } from "./_samples.ts";
+import { mutateXml } from "./_xml_mutate.ts";
 
 function rejects(xml: string, code: XmlParseErrorCode, options?: Parameters<typeof parseXml>[1]) {
   assert.throws(
@@ -282,71 +283,13 @@ Deno.test("buildXml: invalid names, non-finite numbers and XML-forbidden charact
 
 // ---- seeded fuzz: mutations of real pushes must parse or throw XmlParseError, nothing else ----
 
-/** Small deterministic PRNG (mulberry32). */
-
-const TOKENS = [
-  "<",
-  ">",
-  "</",
-  "/>",
-  "<![CDATA[",
-  "]]>",
-  "<!--",
-  "-->",
-  "<?",
-  "?>",
-  "&",
-  "&amp;",
-  "&#",
-  "&#x",
-  ";",
-  '"',
-  "'",
-  "=",
-  "<!DOCTYPE",
-  "<!ENTITY",
-  "<xml>",
-  "</xml>",
-  "<a>",
-  "</a>",
-  "\u0000",
-  "\uD800",
-  "中",
-  " ",
-  "\n",
-];
-
-function mutate(src: string, rnd: () => number): string {
-  let s = src;
-  const rounds = 1 + Math.floor(rnd() * 4);
-  for (let r = 0; r < rounds; r++) {
-    const pos = Math.floor(rnd() * (s.length + 1));
-    const op = Math.floor(rnd() * 6);
-    if (op === 0) s = s.slice(0, pos); // truncate
-    else if (op === 1) s = s.slice(0, pos) + s.slice(pos + 1 + Math.floor(rnd() * 8)); // delete
-    else if (op === 2) {
-      s = s.slice(0, pos) + TOKENS[Math.floor(rnd() * TOKENS.length)] + s.slice(pos);
-    } else if (op === 3) { // duplicate a slice
-      const len = Math.floor(rnd() * 40);
-      s = s.slice(0, pos) + s.slice(pos, pos + len) + s.slice(pos);
-    } else if (op === 4) { // flip one character
-      s = s.slice(0, pos) + String.fromCharCode(Math.floor(rnd() * 128)) + s.slice(pos + 1);
-    } else { // swap two slices
-      const q = Math.floor(rnd() * (s.length + 1));
-      const [a, b] = pos < q ? [pos, q] : [q, pos];
-      s = s.slice(b) + s.slice(a, b) + s.slice(0, a);
-    }
-  }
-  return s;
-}
-
 Deno.test("parseXml fuzz: 600 seeded mutations of real pushes parse or throw XmlParseError", () => {
   const corpus = [TICKET_DOC, AUTHORIZED_CAPTURED, FASTREGISTER_DOC, PIC_EVENT];
   const rnd = prng(0x5eed);
   let parsed = 0;
   let refused = 0;
   for (let i = 0; i < 600; i++) {
-    const input = mutate(corpus[i % corpus.length], rnd);
+    const input = mutateXml(corpus[i % corpus.length], rnd);
     try {
       const out = parseXml(input);
       assert.equal(typeof out, "object");
