@@ -625,6 +625,55 @@ Deno.test("a refresh in flight when unauthorized arrives writes nothing back: th
   }
 });
 
+Deno.test("an authorization exchange in flight when unauthorized arrives keeps nothing; a later one succeeds", async () => {
+  for (const revoker of ["same client", "another instance"] as const) {
+    const env = setup();
+    await authorized(env);
+    await env.client.componentAccessToken();
+    env.wechat.clock.now += 60_000;
+    // The account authorizes again; its exchange waits for WeChat while the revocation lands.
+    const code = env.wechat.grant(AUTHORIZER);
+    let open!: () => void;
+    env.wechat.gate = new Promise((resolve) => open = resolve);
+    const before = env.wechat.count("api_query_auth");
+    const exchanging = env.client.handleComponentEvent({
+      AppId: COMPONENT_APPID,
+      CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
+      InfoType: "authorized",
+      AuthorizerAppid: AUTHORIZER,
+      AuthorizationCode: code,
+    });
+    while (env.wechat.count("api_query_auth") === before) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    env.wechat.gate = undefined;
+    env.wechat.clock.now += 1_000;
+    const other = revoker === "same client" ? env.client : clientOf(env.wechat, env.store);
+    const outcome = await other.handleComponentEvent({
+      AppId: COMPONENT_APPID,
+      CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
+      InfoType: "unauthorized",
+      AuthorizerAppid: AUTHORIZER,
+    });
+    assert.equal(outcome.action, "revoked", revoker);
+    open();
+    assert.equal((await exchanging).action, "ignored", revoker);
+    assert.equal(await storedRefreshToken(env.store), null, revoker);
+    assert.equal(await env.store.get(storageKeys.authorizerToken(AUTHORIZER)), null, revoker);
+    assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "revoked", revoker);
+    await assert.rejects(
+      env.client.authorizerAccessToken(AUTHORIZER),
+      (e: unknown) => e instanceof ReauthorizationRequiredError && e.reason === "revoked",
+    );
+    // A genuine re-authorization after the revocation is kept.
+    env.wechat.clock.now += 1_000;
+    const again = await env.client.queryAuth(env.wechat.grant(AUTHORIZER));
+    const token = again.authorization_info.authorizer_access_token;
+    assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "authorized", revoker);
+    assert.equal(await env.client.authorizerAccessToken(AUTHORIZER), token, revoker);
+  }
+});
+
 Deno.test("listAuthorizers pages through records; the cron sweep finds tokens expiring soon", async () => {
   const env = setup();
   await env.client.acceptTicket("ticket@@@1");

@@ -42,6 +42,7 @@ import {
   INVALID_TOKEN_ERRCODES,
   isInvalidTokenError,
   MissingTicketError,
+  ReauthorizationRequiredError,
   WeChatError,
 } from "./errors.ts";
 import type {
@@ -483,6 +484,8 @@ export class ComponentClient {
 
   async #queryAuthOnce(authCode: string, digest: string): Promise<QueryAuthResponse> {
     const markerKey = storageKeys.authCode(digest);
+    // A revocation applied from here on wins over this exchange.
+    const start = this.#authorizers.exchangeStart();
     const done = await this.#store.get(markerKey);
     if (done !== null) {
       const replay = await this.#replayAuthorization(done);
@@ -497,7 +500,7 @@ export class ComponentClient {
     // authorization (waits past Workers KV's one write per second per key).
     for (let attempt = 0;; attempt++) {
       try {
-        await this.#authorizers.saveAuthorization(response.authorization_info);
+        await this.#authorizers.saveAuthorization(response.authorization_info, start);
         break;
       } catch (error) {
         if (!(error instanceof StoreError && error.retryable) || attempt >= 3) throw error;
@@ -703,6 +706,10 @@ export class ComponentClient {
         } catch (error) {
           // The code was already exchanged elsewhere (another instance took the redirect and
           // its marker is not visible here yet): harmless when the authorizer is on record.
+          // Revoked while the code was being exchanged: the revocation wins, nothing was kept.
+          if (error instanceof ReauthorizationRequiredError && error.reason === "revoked") {
+            return { action: "ignored", authorizerAppId: error.authorizerAppId };
+          }
           if (
             error instanceof WeChatError && (error.errcode === 61009 || error.errcode === 61010) &&
             event.AuthorizerAppid !== undefined &&

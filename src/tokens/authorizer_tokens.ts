@@ -11,7 +11,9 @@
  * - one upstream refresh per authorizer at a time;
  * - a revocation wins over a refresh in flight: when `unauthorized` is applied while a refresh
  *   waits for WeChat, the refresh writes nothing back (checked before and after its writes, in
- *   this instance through a revocation generation and across instances through the record).
+ *   this instance through a revocation generation and across instances through the record);
+ *   likewise an `api_query_auth` exchange started before a revocation was applied keeps nothing
+ *   (one started after it, a re-authorization, is kept).
  *
  * @module
  */
@@ -40,6 +42,14 @@ export interface AuthorizerUpstream {
 /** Called after a new refresh token was persisted, before anything derived from it is returned. */
 export type RefreshTokenHook = (authorizerAppId: string, refreshToken: string) => unknown;
 
+/** Where the revocations stood when an `api_query_auth` exchange started (see `exchangeStart`). */
+export interface ExchangeStart {
+  /** This instance's revocation counter. */
+  generation: number;
+  /** Our clock, ms. */
+  at: number;
+}
+
 interface StoredRefreshToken {
   refreshToken: string;
   updatedAt: number;
@@ -50,8 +60,10 @@ export class AuthorizerTokens {
   readonly #tokens: ManagedTokens;
   readonly #upstream: AuthorizerUpstream;
   readonly #hook: RefreshTokenHook | undefined;
-  /** Revocations applied by this instance, per authorizer (a generation counter). */
-  readonly #revocations = new Map<string, number>();
+  /** Revocations applied by this instance, per authorizer: the counter value of the last one. */
+  readonly #revocations = new Map<string, { generation: number; revokedAt: number }>();
+  /** How many revocations this instance applied. */
+  #revocationCount = 0;
 
   constructor(tokens: ManagedTokens, upstream: AuthorizerUpstream, hook?: RefreshTokenHook) {
     this.#tokens = tokens;
@@ -108,21 +120,42 @@ export class AuthorizerTokens {
     if (this.#hook) await this.#hook(appid, refreshToken);
   }
 
+  /** Taken before an `api_query_auth` call, then given to {@linkcode saveAuthorization}. */
+  exchangeStart(): ExchangeStart {
+    return { generation: this.#revocationCount, at: this.#tokens.now() };
+  }
+
   /**
    * Applies an authorization (`api_query_auth`): refresh token first (must succeed), then the
-   * access token and the record (best effort: the refresh token alone recovers both).
+   * access token and the record (best effort: the refresh token alone recovers both). With
+   * `start`, throws {@linkcode ReauthorizationRequiredError} (`revoked`) and keeps nothing when
+   * the authorizer was revoked after the exchange started.
    */
-  async saveAuthorization(info: AuthorizationInfo): Promise<void> {
+  async saveAuthorization(info: AuthorizationInfo, start?: ExchangeStart): Promise<void> {
     const appid = info.authorizer_appid;
+    if (start) await this.#checkNotRevokedAfter(appid, start);
+    let newRefresh: string | undefined;
     if (info.authorizer_refresh_token) {
       const current = await this.readRefreshToken(appid);
       if (current !== info.authorizer_refresh_token) {
         await this.saveRefreshToken(appid, info.authorizer_refresh_token);
+        newRefresh = info.authorizer_refresh_token;
       }
     }
+    let access: string | undefined;
     if (info.authorizer_access_token && info.expires_in !== undefined) {
       const record = this.#tokens.record(info.authorizer_access_token, info.expires_in);
       await this.#tokens.writeSuperseding(storageKeys.authorizerToken(appid), record);
+      access = record.token;
+    }
+    if (start) {
+      try {
+        await this.#checkNotRevokedAfter(appid, start);
+      } catch (error) {
+        // Revoked while the tokens were written: take them back.
+        await this.#undoWrites(appid, newRefresh, access);
+        throw error;
+      }
     }
     const now = this.#tokens.now();
     const previous = await this.getRecord(appid).catch(() => null);
@@ -135,11 +168,30 @@ export class AuthorizerTokens {
       ...(info.func_info ? { funcInfo: info.func_info } : {}),
     };
     await this.#writeRecord(record).catch(() => {});
+    if (start) {
+      try {
+        await this.#checkNotRevokedAfter(appid, start);
+      } catch (error) {
+        await this.#undoWrites(appid, newRefresh, access);
+        // The record written above may have replaced the revocation's: put it back.
+        const revocation = this.#revocations.get(appid);
+        const current = await this.getRecord(appid).catch(() => null);
+        if (revocation && current?.status === "authorized" && current.authorizedAt === now) {
+          await this.#writeRecord({
+            ...record,
+            status: "revoked",
+            updatedAt: this.#tokens.now(),
+            revokedAt: revocation.revokedAt,
+          }).catch(() => {});
+        }
+        throw error;
+      }
+    }
   }
 
   /** `unauthorized`: records the revocation, then purges both tokens. */
   async revoke(appid: string, revokedAt: number): Promise<AuthorizerRecord> {
-    this.#revocations.set(appid, (this.#revocations.get(appid) ?? 0) + 1);
+    this.#revocations.set(appid, { generation: ++this.#revocationCount, revokedAt });
     const previous = await this.getRecord(appid);
     const record: AuthorizerRecord = {
       ...(previous ?? {}),
@@ -259,7 +311,7 @@ export class AuthorizerTokens {
     appid: string,
     start: { generation: number; stamp: string | null },
   ): Promise<void> {
-    let revoked = (this.#revocations.get(appid) ?? 0) !== start.generation;
+    let revoked = (this.#revocations.get(appid)?.generation ?? 0) !== start.generation;
     if (!revoked) {
       const stamp = this.#revocationStamp(await this.getRecord(appid));
       revoked = stamp !== null && stamp !== start.stamp;
@@ -267,19 +319,39 @@ export class AuthorizerTokens {
     if (revoked) throw new ReauthorizationRequiredError(appid, "revoked");
   }
 
-  /** Deletes the tokens a refresh wrote, if they are still the stored ones. */
-  async #undoWrites(appid: string, refreshToken: string | undefined, token: string): Promise<void> {
+  /**
+   * Throws when `appid` was revoked after an exchange took `start`: by this instance (its
+   * counter), or by another one (a revoked record written later than `start`, our clock).
+   */
+  async #checkNotRevokedAfter(appid: string, start: ExchangeStart): Promise<void> {
+    let revoked = (this.#revocations.get(appid)?.generation ?? 0) > start.generation;
+    if (!revoked) {
+      const record = await this.getRecord(appid);
+      revoked = record?.status === "revoked" && record.updatedAt > start.at;
+    }
+    if (revoked) throw new ReauthorizationRequiredError(appid, "revoked");
+  }
+
+  /** Deletes the tokens a refresh or an exchange wrote, if they are still the stored ones. */
+  async #undoWrites(
+    appid: string,
+    refreshToken: string | undefined,
+    token: string | undefined,
+  ): Promise<void> {
     const store = this.#tokens.store;
     if (refreshToken !== undefined && await this.readRefreshToken(appid) === refreshToken) {
       await store.delete(storageKeys.authorizerRefresh(appid));
     }
-    if ((await this.#tokens.read(storageKeys.authorizerToken(appid)))?.token === token) {
+    if (
+      token !== undefined &&
+      (await this.#tokens.read(storageKeys.authorizerToken(appid)))?.token === token
+    ) {
       await store.delete(storageKeys.authorizerToken(appid));
     }
   }
 
   async #refreshNow(appid: string): Promise<AccessTokenInfo> {
-    const generation = this.#revocations.get(appid) ?? 0;
+    const generation = this.#revocations.get(appid)?.generation ?? 0;
     const [stored, startRecord] = await Promise.all([
       this.readRefreshToken(appid),
       this.getRecord(appid),
