@@ -1043,3 +1043,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "worker: an `unauthorized` push applied while a pushed authorization is being stored wins",
+  ...opts,
+  async fn() {
+    let hold: { reached: () => void; release: Promise<void> } | null = null;
+    let lastOp = Date.now();
+    const w = await startWorker({
+      kvFaults: async (op, key) => {
+        lastOp = Date.now();
+        if (hold && op === "put" && key.startsWith("wxopen:v1:authorizer_refresh:")) {
+          // The exchange got WeChat's answer: its first write waits for the revocation.
+          const { reached, release } = hold;
+          hold = null;
+          reached();
+          await release;
+        }
+        return null;
+      },
+    });
+    try {
+      assert.equal(await (await w.send(await w.sim.ticketPush(EVENTS))).text(), "success");
+      let release!: () => void;
+      const reached = new Promise<void>((resolve) => {
+        hold = { reached: resolve, release: new Promise((r) => release = r) };
+      });
+      const auth = await w.sim.authorizeAccount({ kind: "official_account" });
+      await reached;
+      await w.sim.revoke(auth.appId);
+      const res = await w.send(await w.sim.unauthorizedPush(EVENTS, auth.appId));
+      assert.equal(await res.text(), "success");
+      release();
+      await w.sim.settled();
+      // The exchange finishes its writes (or takes them back): wait for KV to go quiet.
+      await eventually(() => Date.now() - lastOp > 1500);
+      const kv = await w.snapshot();
+      assert.ok(!kv.has(`wxopen:v1:authorizer_token:${auth.appId}`), "access token purged");
+      assert.ok(!kv.has(`wxopen:v1:authorizer_refresh:${auth.appId}`), "refresh token purged");
+      const token = await w.fetch(`/api/authorizers/${auth.appId}/access-token`, {
+        headers: { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` },
+      });
+      assert.equal(token.status, 409, await token.text());
+    } finally {
+      await w.dispose();
+    }
+  },
+});
