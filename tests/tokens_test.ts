@@ -674,6 +674,40 @@ Deno.test("an authorization exchange in flight when unauthorized arrives keeps n
   }
 });
 
+Deno.test("unauthorized is judged on WeChat's clock: skew neither ignores a revocation nor replays one", async () => {
+  const push = (createTimeMs: number) => ({
+    AppId: COMPONENT_APPID,
+    CreateTime: String(Math.floor(createTimeMs / 1000)),
+    InfoType: "unauthorized",
+    AuthorizerAppid: AUTHORIZER,
+  });
+  // Our clock 2 minutes ahead of WeChat's: a genuine revocation a minute after authorizing.
+  const ahead = setup();
+  await authorized(ahead);
+  ahead.wechat.clock.now += 60_000;
+  const genuine = await ahead.client.handleComponentEvent(push(ahead.wechat.clock.now - 120_000));
+  assert.equal(genuine.action, "revoked");
+  assert.equal(await storedRefreshToken(ahead.store), null);
+  assert.equal((await ahead.client.getAuthorizer(AUTHORIZER))?.status, "revoked");
+
+  // Our clock 2 minutes behind: a revocation, a re-authorization 30 s later, then a late retry
+  // of the revocation's push must not revoke the new authorization.
+  const behind = setup();
+  await authorized(behind);
+  const revocation = push(behind.wechat.clock.now + 120_000);
+  assert.equal((await behind.client.handleComponentEvent(revocation)).action, "revoked");
+  behind.wechat.clock.now += 30_000;
+  await behind.client.queryAuth(behind.wechat.grant(AUTHORIZER));
+  assert.equal((await behind.client.handleComponentEvent(revocation)).action, "ignored");
+  assert.equal((await behind.client.getAuthorizer(AUTHORIZER))?.status, "authorized");
+  assert.notEqual(await storedRefreshToken(behind.store), null);
+  // A later revocation still applies.
+  behind.wechat.clock.now += 60_000;
+  const later = await behind.client.handleComponentEvent(push(behind.wechat.clock.now + 120_000));
+  assert.equal(later.action, "revoked");
+  assert.equal(await storedRefreshToken(behind.store), null);
+});
+
 Deno.test("listAuthorizers pages through records; the cron sweep finds tokens expiring soon", async () => {
   const env = setup();
   await env.client.acceptTicket("ticket@@@1");

@@ -731,10 +731,11 @@ export class ComponentClient {
           : this.#now();
         const record = await this.#authorizers.getRecord(appid);
         if (
-          record?.authorizedAt !== undefined &&
-          Math.floor(record.authorizedAt / 1000) > Math.floor(revokedAt / 1000)
+          record !== null && record.status !== "revoked" && record.revokedAt !== undefined &&
+          revokedAt <= record.revokedAt
         ) {
-          // A late retry of an old push: the account authorized again since.
+          // A late retry of a revocation already applied (both times are WeChat's clock, so
+          // skew does not matter): the account authorized again since.
           return { action: "ignored", authorizerAppId: appid };
         }
         await this.#authorizers.revoke(appid, revokedAt);
