@@ -16,6 +16,7 @@ import {
   SingleFlight,
   storageKeys,
   type Store,
+  type StorePutOptions,
   WeChatError,
 } from "../mod.ts";
 import { FaultyStore } from "../src/testing/faulty_store.ts";
@@ -672,6 +673,58 @@ Deno.test("an authorization exchange in flight when unauthorized arrives keeps n
     assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "authorized", revoker);
     assert.equal(await env.client.authorizerAccessToken(AUTHORIZER), token, revoker);
   }
+});
+
+Deno.test("a revocation that lands while an exchange writes its record stays on record", async () => {
+  /** Holds the first put of one key until released. */
+  class HoldingStore extends MemoryStore {
+    hold: { key: string; reached: () => void; release: Promise<void> } | null = null;
+    override async put(key: string, value: string, options?: StorePutOptions): Promise<void> {
+      const hold = this.hold;
+      if (hold && key === hold.key) {
+        this.hold = null;
+        hold.reached();
+        await hold.release;
+      }
+      return await super.put(key, value, options);
+    }
+  }
+  const env = setup({ store: (now) => new HoldingStore({ now }) });
+  await authorized(env);
+  env.wechat.clock.now += 60_000;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => {
+    env.store.hold = {
+      key: storageKeys.authorizer(AUTHORIZER),
+      reached: resolve,
+      release: new Promise((r) => release = r),
+    };
+  });
+  // The exchange has written the tokens and waits to write the record: the revocation lands.
+  const exchanging = env.client.queryAuth(env.wechat.grant(AUTHORIZER));
+  await reached;
+  const revokedAt = Math.floor(env.wechat.clock.now / 1000);
+  const outcome = await env.client.handleComponentEvent({
+    AppId: COMPONENT_APPID,
+    CreateTime: String(revokedAt),
+    InfoType: "unauthorized",
+    AuthorizerAppid: AUTHORIZER,
+  });
+  assert.equal(outcome.action, "revoked");
+  release();
+  await assert.rejects(
+    exchanging,
+    (e: unknown) => e instanceof ReauthorizationRequiredError && e.reason === "revoked",
+  );
+  const record = await env.client.getAuthorizer(AUTHORIZER);
+  assert.equal(record?.status, "revoked");
+  assert.equal(record?.revokedAt, revokedAt * 1000);
+  assert.equal(await storedRefreshToken(env.store), null);
+  assert.equal(await env.store.get(storageKeys.authorizerToken(AUTHORIZER)), null);
+  await assert.rejects(
+    env.client.authorizerAccessToken(AUTHORIZER),
+    (e: unknown) => e instanceof ReauthorizationRequiredError && e.reason === "revoked",
+  );
 });
 
 Deno.test("unauthorized is judged on WeChat's clock: skew neither ignores a revocation nor replays one", async () => {
