@@ -31,12 +31,14 @@
  */
 
 import {
+  authorizeLink,
   type Harness,
   type KvFault,
   type KvFaultOp,
   ORIGIN,
   SETTINGS,
   startWorker,
+  unescapeAmp,
 } from "./_worker_harness.ts";
 
 const EVENTS = `${ORIGIN}/wechat/component/events`;
@@ -507,7 +509,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     withAuthLock(async () => {
       const i = inst();
       const res = await h.fetchOn(i, "/authorize");
-      const page = (await res.text()).replaceAll("&#38;", "&").replaceAll("&amp;", "&");
+      const page = unescapeAmp(await res.text());
       noLeak("/authorize", page);
       if (res.status !== 200) {
         count(answers, `${res.status} /authorize`);
@@ -515,14 +517,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         return;
       }
       ok(res);
-      const cookie = res.headers.get("set-cookie")!.split(";")[0];
-      const link = new URL(/href="([^"]+)"/.exec(page)![1]);
-      const redirect = new URL(link.searchParams.get("redirect_uri")!);
+      const { cookie, callback, preAuthCode } = authorizeLink(res, page);
       const kind = pick(["official_account", "mini_program"] as const);
       const before = sim.deliveries().length;
       const auth = await sim.authorizeAccount({
         kind,
-        preAuthCode: link.searchParams.get("pre_auth_code")!,
+        preAuthCode,
       });
       const first = await delivered(before, ["authorized", "updateauthorized"]);
       const okPush = await push(
@@ -530,9 +530,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         () => sim.authorizationPush(EVENTS, auth),
         first && first.status !== 599 ? first : undefined,
       );
-      const cb = `${redirect.pathname}${redirect.search}&auth_code=${
-        encodeURIComponent(auth.authCode)
-      }&expires_in=600`;
+      const cb = `${callback}&auth_code=${encodeURIComponent(auth.authCode)}&expires_in=600`;
       let okPage = false;
       for (let attempt = 0; attempt < 3 && !okPage; attempt++) {
         const r = await h.fetchOn(inst(), cb, { headers: { cookie } });

@@ -365,3 +365,32 @@ export async function eventually<T>(check: () => Promise<T> | T, ms = 15_000): P
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** What a merchant's browser takes from the `/authorize` page to go on to WeChat. */
+export interface AuthorizeLink {
+  /** The `state` cookie (`name=value`) the page set. */
+  cookie: string;
+  /** The `state` carried by the redirect URI. */
+  state: string;
+  /** Path and query of the callback WeChat redirects to (append `&auth_code=…`). */
+  callback: string;
+  /** The fresh `pre_auth_code` in the link. */
+  preAuthCode: string;
+}
+
+/** Undoes the HTML escaping of `&` in the `/authorize` page's text. */
+export function unescapeAmp(text: string): string {
+  return text.replaceAll("&#38;", "&").replaceAll("&amp;", "&");
+}
+
+/** Reads the authorization link and the state cookie out of an answer of `GET /authorize`. */
+export function authorizeLink(res: Response, page: string): AuthorizeLink {
+  const link = new URL(/href="([^"]+)"/.exec(unescapeAmp(page))![1]);
+  const redirect = new URL(link.searchParams.get("redirect_uri")!);
+  return {
+    cookie: res.headers.get("set-cookie")!.split(";")[0],
+    state: redirect.searchParams.get("state")!,
+    callback: `${redirect.pathname}${redirect.search}`,
+    preAuthCode: link.searchParams.get("pre_auth_code")!,
+  };
+}

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { MessageCrypto, timingSafeEqual } from "../mod.ts";
 import { kvDiff, kvState, quiesce } from "./_fuzz.ts";
 import {
+  authorizeLink,
   bundleWorker,
   eventually,
   FORWARD_SECRET,
@@ -93,24 +94,12 @@ function knownTokens(): string[] {
   return [...issued.access, ...issued.refresh, ...issued.tickets];
 }
 
-function html(text: string) {
-  return text.replaceAll("&#38;", "&").replaceAll("&amp;", "&");
-}
-
 /** Opens /authorize; returns the cookie, the callback path and the pre_auth_code. */
 async function startAuthorization() {
   const res = await h.fetch("/authorize");
-  const page = html(await res.text());
+  const page = await res.text();
   assert.equal(res.status, 200, page);
-  const cookie = res.headers.get("set-cookie")!.split(";")[0];
-  const link = new URL(/href="([^"]+)"/.exec(page)![1]);
-  const redirect = new URL(link.searchParams.get("redirect_uri")!);
-  return {
-    cookie,
-    state: redirect.searchParams.get("state")!,
-    callback: `${redirect.pathname}${redirect.search}`,
-    preAuthCode: link.searchParams.get("pre_auth_code")!,
-  };
+  return authorizeLink(res, page);
 }
 
 Deno.test({

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { MessageCrypto } from "../mod.ts";
 import {
+  authorizeLink,
   bundleWorker,
   eventually,
   FORWARD_SECRET,
@@ -14,6 +15,7 @@ import {
   ORIGIN,
   SETTINGS,
   startWorker,
+  unescapeAmp,
 } from "./_worker_harness.ts";
 import { createApp } from "../worker/app.ts";
 import type { Env } from "../worker/env.ts";
@@ -50,10 +52,6 @@ function withQuery(request: Request, changes: Record<string, string | null>, bod
     else url.searchParams.set(k, v);
   }
   return { url: url.toString(), body };
-}
-
-function html(text: string) {
-  return text.replaceAll("&#38;", "&");
 }
 
 Deno.test({
@@ -238,7 +236,7 @@ Deno.test({
       headers: { "accept-language": "en-US,en;q=0.9" },
     });
     assert.equal(res.status, 200);
-    const page = html(await res.text());
+    const page = unescapeAmp(await res.text());
     assert.match(page, /Authorize in WeChat/);
     const link = new URL(
       /id="authorize"[^>]*href="([^"]+)"/.exec(page)?.[1] ??
@@ -255,14 +253,14 @@ Deno.test({
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     // Each page gets its own code.
-    const again = html(await (await h.fetch("/authorize")).text());
+    const again = unescapeAmp(await (await h.fetch("/authorize")).text());
     assert.notEqual(
       new URL(/href="([^"]+)"/.exec(again)![1]).searchParams.get("pre_auth_code"),
       link.searchParams.get("pre_auth_code"),
     );
     assert.match(again, /前往微信授权/, "Chinese by default");
     // Mobile browsers get the H5 link.
-    const mobile = html(
+    const mobile = unescapeAmp(
       await (await h.fetch("/authorize?biz_appid=wx570bc396a51b8ff8", {
         headers: { "user-agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0" },
       })).text(),
@@ -282,16 +280,12 @@ Deno.test({
   ...opts,
   async fn() {
     const res = await h.fetch("/authorize");
-    const page = html(await res.text());
-    const link = new URL(/href="([^"]+)"/.exec(page)![1]);
-    const redirect = new URL(link.searchParams.get("redirect_uri")!);
+    const start = authorizeLink(res, await res.text());
     const auth = await h.sim.authorizeAccount({
       kind: "mini_program",
-      preAuthCode: link.searchParams.get("pre_auth_code")!,
+      preAuthCode: start.preAuthCode,
     });
-    const cb = `${redirect.pathname}${redirect.search}&auth_code=${
-      encodeURIComponent(auth.authCode)
-    }`;
+    const cb = `${start.callback}&auth_code=${encodeURIComponent(auth.authCode)}`;
     // WeChat's own `authorized` push for this authorization lands first; wait for it.
     await h.sim.settled();
     await eventually(async () =>
@@ -306,7 +300,7 @@ Deno.test({
     const other = (await h.fetch("/authorize")).headers.get("set-cookie")!.split(";")[0];
     assert.equal((await h.fetch(cb, { headers: { cookie: other } })).status, 400);
     // A forged cookie.
-    const state = redirect.searchParams.get("state")!;
+    const state = start.state;
     const forged = `wxopen_state=${state}.${Math.floor(Date.now() / 1000)}.${"0".repeat(64)}`;
     assert.equal((await h.fetch(cb, { headers: { cookie: forged } })).status, 400);
     assert.deepEqual(await h.snapshot(), before);
@@ -319,19 +313,15 @@ Deno.test({
   ...opts,
   async fn() {
     const res = await h.fetch("/authorize");
-    const cookie = res.headers.get("set-cookie")!.split(";")[0];
-    const link = new URL(/href="([^"]+)"/.exec(html(await res.text()))![1]);
-    const redirect = new URL(link.searchParams.get("redirect_uri")!);
+    const { cookie, callback, preAuthCode } = authorizeLink(res, await res.text());
     const exchanges = h.sim.calls("/cgi-bin/component/api_query_auth");
     const auth = await h.sim.authorizeAccount({
       kind: "official_account",
-      preAuthCode: link.searchParams.get("pre_auth_code")!,
+      preAuthCode,
       nickName: "测试公众号",
     });
     appid = auth.appId;
-    const cb = `${redirect.pathname}${redirect.search}&auth_code=${
-      encodeURIComponent(auth.authCode)
-    }&expires_in=600`;
+    const cb = `${callback}&auth_code=${encodeURIComponent(auth.authCode)}&expires_in=600`;
     // WeChat pushes `authorized` while the browser comes back: both carry the same code.
     const [push, page] = await Promise.all([
       h.sim.authorizationPush(EVENTS, auth).then((r) => h.send(r)),
@@ -355,11 +345,9 @@ Deno.test({
   ...opts,
   async fn() {
     const res = await h.fetch("/authorize");
-    const cookie = res.headers.get("set-cookie")!.split(";")[0];
-    const link = new URL(/href="([^"]+)"/.exec(html(await res.text()))![1]);
-    const redirect = new URL(link.searchParams.get("redirect_uri")!);
+    const { cookie, callback } = authorizeLink(res, await res.text());
     const page = await h.fetch(
-      `${redirect.pathname}${redirect.search}&auth_code=queryauthcode%40%40%40unknown`,
+      `${callback}&auth_code=queryauthcode%40%40%40unknown`,
       { headers: { cookie } },
     );
     assert.equal(page.status, 502);
@@ -776,15 +764,13 @@ Deno.test({
       );
 
       const res = await w.fetch("/authorize");
-      const cookie = res.headers.get("set-cookie")!.split(";")[0];
-      const link = new URL(/href="([^"]+)"/.exec(html(await res.text()))![1]);
-      const redirect = new URL(link.searchParams.get("redirect_uri")!);
+      const { cookie, callback, preAuthCode } = authorizeLink(res, await res.text());
       const auth = await w.sim.authorizeAccount({
         kind: "mini_program",
-        preAuthCode: link.searchParams.get("pre_auth_code")!,
+        preAuthCode,
       });
       const cb = await w.fetch(
-        `${redirect.pathname}${redirect.search}&auth_code=${encodeURIComponent(auth.authCode)}`,
+        `${callback}&auth_code=${encodeURIComponent(auth.authCode)}`,
         { headers: { cookie } },
       );
       assert.equal(cb.status, 302);
