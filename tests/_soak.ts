@@ -592,6 +592,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       acc.lastServed = token;
       return;
     }
+    tokenRefused(acc, where, res, text);
+  };
+
+  /** A token request that failed: a 4xx is fine only for an account WeChat no longer authorizes. */
+  const tokenRefused = (acc: Account, where: string, res: Response, text: string) => {
     const code = jsonError(where, res, text);
     if (res.status < 500) {
       const fine = (code === "reauthorization_required" || code === "not_found") &&
@@ -625,12 +630,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       acc.lastServed = token;
       return;
     }
-    const code = jsonError(where, res, text);
-    if (res.status < 500) {
-      const fine = (code === "reauthorization_required" || code === "not_found") &&
-        (!acc.accepted || acc.revoked || !sim.account(acc.appId)?.authorized);
-      if (!fine) reauthDuringSoak(where, code, text);
-    }
+    tokenRefused(acc, where, res, text);
   };
 
   let proxied = 0;
