@@ -22,6 +22,7 @@ import {
   SETTINGS,
   startWorker,
 } from "./_worker_harness.ts";
+import { signState, STATE_COOKIE } from "../worker/state.ts";
 
 const EVENTS = `${ORIGIN}/wechat/component/events`;
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -512,27 +513,10 @@ Deno.test({
   },
 });
 
-/** A state cookie MAC'd as worker/state.ts does (HKDF of STORAGE_KEY, HMAC-SHA-256). */
+/** A state cookie signed with the worker's own key, as if the worker had issued it at `issuedAt`. */
 async function stateCookie(state: string, issuedAt: number): Promise<string> {
-  const raw = Uint8Array.from(atob(SETTINGS.STORAGE_KEY), (c) => c.charCodeAt(0));
-  const base = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
-  const key = await crypto.subtle.deriveKey(
-    {
-      name: "HKDF",
-      hash: "SHA-256",
-      salt: new Uint8Array(0),
-      info: new TextEncoder().encode("wxopen authorization state v1"),
-    },
-    base,
-    { name: "HMAC", hash: "SHA-256", length: 256 },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${state}.${issuedAt}`)),
-  );
-  const hex = [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `wxopen_state=${state}.${issuedAt}.${hex}`;
+  const storageKey = Uint8Array.from(atob(SETTINGS.STORAGE_KEY), (c) => c.charCodeAt(0));
+  return `${STATE_COOKIE}=${await signState(storageKey, state, issuedAt)}`;
 }
 
 Deno.test({

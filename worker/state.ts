@@ -50,13 +50,21 @@ async function mac(storageKey: Uint8Array, text: string): Promise<string> {
   return toHex(new Uint8Array(sig));
 }
 
+/** The cookie value binding `state` issued at `issuedAt` (unix seconds): `state.issuedAt.mac`. */
+export async function signState(
+  storageKey: Uint8Array,
+  state: string,
+  issuedAt: number,
+): Promise<string> {
+  return `${state}.${issuedAt}.${await mac(storageKey, `${state}.${issuedAt}`)}`;
+}
+
 /** A fresh state and the cookie value that binds it (`state.issuedAt.mac`). */
 export async function issueState(
   storageKey: Uint8Array,
 ): Promise<{ state: string; cookie: string }> {
   const state = toHex(crypto.getRandomValues(new Uint8Array(16)));
-  const issuedAt = String(Math.floor(Date.now() / 1000));
-  const cookie = `${state}.${issuedAt}.${await mac(storageKey, `${state}.${issuedAt}`)}`;
+  const cookie = await signState(storageKey, state, Math.floor(Date.now() / 1000));
   return { state, cookie };
 }
 
