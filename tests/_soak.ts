@@ -40,6 +40,7 @@ import {
   startWorker,
   unescapeAmp,
 } from "./_worker_harness.ts";
+import { prng } from "./_prng.ts";
 
 const EVENTS = `${ORIGIN}/wechat/component/events`;
 /** How long an isolate may reuse a token it read (worker/tokens.ts ISOLATE_CACHE_MS), plus slack. */
@@ -131,17 +132,6 @@ export interface SoakReport {
   wallMs: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Account {
   appId: string;
   kind: "official_account" | "mini_program";
@@ -197,7 +187,7 @@ const BUDGET: Record<string, number> = {
 /** Runs one soak and returns its report (it never throws for an invariant: see `violations`). */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = performance.now();
-  const rand = mulberry32(options.seed);
+  const rand = prng(options.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const instances = options.instances ?? 2;
