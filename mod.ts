@@ -1,27 +1,44 @@
 /**
  * wxopen — run a WeChat Open Platform third-party platform (微信开放平台 第三方平台) on any
- * runtime with `fetch` and Web Crypto: message crypto, push parsing, the component API client,
- * token managers over a pluggable store, and a WeChat simulator for tests (`./testing`).
+ * runtime with `fetch` and Web Crypto. The root holds the client, the credentials, the stores
+ * and the errors; capabilities have their own entry points:
+ *
+ * - `@wxopen/component/crypto`: `MessageCrypto`, the push encryption and signatures;
+ * - `@wxopen/component/messages`: typed pushes, authorizer messages and passive replies;
+ * - `@wxopen/component/xml`: the safe XML parser and builder;
+ * - `@wxopen/component/kv`, `@wxopen/component/deno-kv`: Workers KV and Deno KV stores;
+ * - `@wxopen/component/testing`: `WeChatSimulator` and `FaultyStore` for tests.
+ *
+ * @example A client over a store, tokens managed
+ * ```ts
+ * import { ComponentClient, MemoryStore } from "@wxopen/component";
+ *
+ * const client = new ComponentClient({
+ *   appId: "wx1234567890abcdef",
+ *   appSecret: "the-component-appsecret",
+ *   store: new MemoryStore(),
+ * });
+ * console.log(client.appId); // "wx1234567890abcdef"
+ * ```
  *
  * @module
  */
 
+export * from "./src/errors.ts";
+export { retry, type RetryOptions } from "./src/retry.ts";
 export * from "./src/store/store.ts";
-export { timingSafeEqual, toHex } from "./src/_bytes.ts";
-export * from "./src/crypto/message_crypto.ts";
-export * from "./src/crypto/errors.ts";
+export type { VersionedRecord, VersionedStore } from "./src/store/versioned.ts";
 export * from "./src/store/errors.ts";
-export * from "./src/store/versioned.ts";
 export * from "./src/store/memory.ts";
 export * from "./src/store/sealed.ts";
-export * from "./src/xml/parse.ts";
-export * from "./src/xml/build.ts";
-export * from "./src/events/component_event.ts";
-export * from "./src/events/message.ts";
-export * from "./src/reply.ts";
-export * from "./src/client/errors.ts";
-export * from "./src/client/types.ts";
+export * from "./src/tokens/types.ts";
+export * from "./src/tokens/errors.ts";
+export * from "./src/tokens/credentials.ts";
+export { isAppId, type StorageKeys, storageKeys } from "./src/tokens/keys.ts";
+export * from "./src/api/errors.ts";
+export * from "./src/api/types.ts";
+export type { RawRequest } from "./src/api/send.ts";
+export type { AuthorizationUrlOptions, OAuthUrlOptions } from "./src/client/_links.ts";
+export type { ComponentClientOptions } from "./src/client/_options.ts";
+export * from "./src/client/authorizer_client.ts";
 export * from "./src/client/component_client.ts";
-export { SingleFlight } from "./src/tokens/single_flight.ts";
-export { STORAGE_PREFIX, type StorageKeys, storageKeys } from "./src/tokens/keys.ts";
-export { TICKET_VALIDITY_MS, TicketKeeper } from "./src/tokens/ticket.ts";

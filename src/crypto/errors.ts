@@ -21,6 +21,8 @@
  * @module
  */
 
+import { WxOpenError } from "../errors.ts";
+
 /** The codes carried by {@linkcode MessageCryptoError}. */
 export type MessageCryptoErrorCode =
   | "invalid_signature"
@@ -45,10 +47,7 @@ export type MessageCryptoErrorCode =
  * }
  * ```
  */
-export class MessageCryptoError extends Error {
-  /** A stable, machine-readable code for the condition. */
-  readonly code: MessageCryptoErrorCode;
-
+export class MessageCryptoError extends WxOpenError<MessageCryptoErrorCode> {
   /**
    * Creates the error.
    *
@@ -57,9 +56,8 @@ export class MessageCryptoError extends Error {
    * @param options standard error options (`cause`)
    */
   constructor(code: MessageCryptoErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(code, message, { cause: options?.cause });
     this.name = "MessageCryptoError";
-    this.code = code;
   }
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { WxOpenError } from "../errors.ts";
 import type { XmlElement, XmlValue } from "../xml/parse.ts";
 
 /** Why a push was refused after it parsed as XML. */
@@ -26,9 +27,7 @@ export type PushFormatErrorCode = "missing_field" | "invalid_field";
  * }
  * ```
  */
-export class PushFormatError extends Error {
-  /** A stable machine-readable reason. */
-  readonly code: PushFormatErrorCode;
+export class PushFormatError extends WxOpenError<PushFormatErrorCode> {
   /** The element name at fault. */
   readonly field: string;
 
@@ -41,12 +40,12 @@ export class PushFormatError extends Error {
    */
   constructor(code: PushFormatErrorCode, field: string, kind: string) {
     super(
+      code,
       code === "missing_field"
         ? `Push ${kind} lacks the required field ${field}`
         : `Push ${kind} has a field ${field} of the wrong shape`,
     );
     this.name = "PushFormatError";
-    this.code = code;
     this.field = field;
   }
 }

@@ -6,6 +6,11 @@
  * @module
  */
 
+import { WxOpenError } from "../errors.ts";
+
+/** The codes a {@linkcode StoreError} carries. */
+export type StoreErrorCode = "store_unavailable" | "store_rate_limited" | "sealed_value_invalid";
+
 /** Options of {@linkcode StoreError}. */
 export interface StoreErrorOptions {
   /** True when the same call may succeed if tried again later. */
@@ -31,15 +36,11 @@ export interface StoreErrorOptions {
  * }
  * ```
  */
-export class StoreError extends Error {
-  /** True when the same call may succeed if tried again later. */
-  readonly retryable: boolean;
-
-  /** Creates the error; `retryable` defaults to false. */
-  constructor(message: string, options: StoreErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+export class StoreError extends WxOpenError<StoreErrorCode> {
+  /** Creates the error (code `store_unavailable`); `retryable` defaults to false. */
+  constructor(message: string, options: StoreErrorOptions & { code?: StoreErrorCode } = {}) {
+    super(options.code ?? "store_unavailable", message, options);
     this.name = "StoreError";
-    this.retryable = options.retryable ?? false;
   }
 }
 
@@ -58,7 +59,7 @@ export class StoreError extends Error {
 export class StoreRateLimitError extends StoreError {
   /** Creates the error; it is always retryable. */
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { retryable: true, cause: options.cause });
+    super(message, { code: "store_rate_limited", retryable: true, cause: options.cause });
     this.name = "StoreRateLimitError";
   }
 }

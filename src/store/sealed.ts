@@ -59,7 +59,7 @@ export class SealedValueError extends StoreError {
 
   /** Creates the error for record `key`. */
   constructor(key: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, { retryable: false, cause: options.cause });
+    super(message, { code: "sealed_value_invalid", retryable: false, cause: options.cause });
     this.name = "SealedValueError";
     this.key = key;
   }

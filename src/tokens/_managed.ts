@@ -12,11 +12,12 @@
  */
 
 import type { Store } from "../store/store.ts";
-import type { AccessTokenInfo } from "../client/types.ts";
-import { ReauthorizationRequiredError } from "../client/errors.ts";
-import { SingleFlight } from "./single_flight.ts";
+import type { AccessTokenInfo } from "./types.ts";
+import { ReauthorizationRequiredError } from "./errors.ts";
+import { SingleFlight } from "./_single_flight.ts";
 import { isVersionedStore } from "../store/versioned.ts";
 import { storageKeys } from "./keys.ts";
+import { retry } from "../retry.ts";
 
 /** The JSON stored under a token key. */
 export interface StoredToken {
@@ -133,23 +134,19 @@ export class ManagedTokens {
    * the new token rather than serve the old one until it expires.
    */
   async writeSuperseding(key: string, record: StoredToken): Promise<void> {
-    // Two rounds, the second after Workers KV's one-write-per-second-per-key window.
-    for (let round = 0; round < 2; round++) {
-      if (round > 0) await sleep(1100);
-      try {
-        await this.write(key, record);
-        return;
-      } catch {
+    try {
+      // Two rounds, the second after Workers KV's one-write-per-second-per-key window.
+      await retry(async () => {
         try {
-          await this.store.delete(key);
-          return;
+          await this.write(key, record);
         } catch {
-          // both failed: try once more
+          await this.store.delete(key);
         }
-      }
+      }, { attempts: 2, delayMs: [1100] });
+    } catch {
+      // The store still holds the superseded record: remember the new one until a write lands.
+      this.#unsaved.set(key, record);
     }
-    // The store still holds the superseded record: remember the new one until a write lands.
-    this.#unsaved.set(key, record);
   }
 
   /**

@@ -67,12 +67,27 @@ export const storageKeys: StorageKeys = {
     }`,
 };
 
-const APPID = /^[A-Za-z0-9_-]{1,64}$/;
+const APPID = /^wx[0-9A-Za-z]{16}$/;
 
-/** Returns `appid` when it looks like an appid (letters, digits, `_`, `-`); throws TypeError otherwise. */
+/**
+ * True when `value` has the shape of a WeChat appid: `wx` and 16 letters or digits. The one
+ * appid rule of wxopen (client options, storage keys, the worker's routes).
+ *
+ * @example
+ * ```ts
+ * import { isAppId } from "@wxopen/component";
+ *
+ * console.log(isAppId("wxf8b4f85f3a794e77"), isAppId("../etc")); // true false
+ * ```
+ */
+export function isAppId(value: unknown): value is string {
+  return typeof value === "string" && APPID.test(value);
+}
+
+/** Returns `appid` when {@linkcode isAppId} holds; throws TypeError otherwise. */
 export function checkAppId(appid: string): string {
-  if (typeof appid !== "string" || !APPID.test(appid)) {
-    throw new TypeError("Invalid appid: expected 1 to 64 letters, digits, '_' or '-'");
+  if (!isAppId(appid)) {
+    throw new TypeError("Invalid appid: expected wx and 16 letters or digits");
   }
   return appid;
 }

@@ -20,6 +20,8 @@
  * @module
  */
 
+import { WxOpenError } from "../errors.ts";
+
 /** A parsed XML value: text, an element's children, or repeated sibling elements. */
 export type XmlValue = string | XmlElement | XmlValue[];
 
@@ -56,9 +58,7 @@ export type XmlParseErrorCode =
  * }
  * ```
  */
-export class XmlParseError extends Error {
-  /** A stable machine-readable reason. */
-  readonly code: XmlParseErrorCode;
+export class XmlParseError extends WxOpenError<XmlParseErrorCode> {
   /** Position in the input string (UTF-16 code units) where parsing stopped, if known. */
   readonly offset: number | undefined;
 
@@ -70,9 +70,8 @@ export class XmlParseError extends Error {
    * @param offset position in the input where the problem was found
    */
   constructor(code: XmlParseErrorCode, message: string, offset?: number) {
-    super(offset === undefined ? message : `${message} (at offset ${offset})`);
+    super(code, offset === undefined ? message : `${message} (at offset ${offset})`);
     this.name = "XmlParseError";
-    this.code = code;
     this.offset = offset;
   }
 }

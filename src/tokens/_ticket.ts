@@ -5,8 +5,8 @@
  */
 
 import type { Store } from "../store/store.ts";
-import { MissingTicketError } from "../client/errors.ts";
-import type { TicketInfo } from "../client/types.ts";
+import { MissingTicketError } from "./errors.ts";
+import type { TicketInfo } from "./types.ts";
 import { storageKeys } from "./keys.ts";
 
 /** How long a ticket is used after its receipt: 12 hours. */

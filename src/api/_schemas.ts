@@ -11,14 +11,16 @@ import type {
   AuthorizerInfoResponse,
   AuthorizerListResponse,
   AuthorizerOptionResponse,
-  AuthorizerTokenResponse,
-  ComponentAccessTokenResponse,
   Jscode2SessionResponse,
   OAuthAccessTokenResponse,
   OkResponse,
   PreAuthCodeResponse,
-  QueryAuthResponse,
 } from "./types.ts";
+import type {
+  AuthorizerTokenResponse,
+  ComponentAccessTokenResponse,
+  QueryAuthResponse,
+} from "../tokens/types.ts";
 
 /** A number that WeChat sometimes sends as a digit string. */
 const Numberish = v.union([

@@ -1,5 +1,5 @@
 /**
- * Response and record types of the component client.
+ * Response types of the WeChat APIs the client types.
  *
  * Responses keep WeChat's own field names (snake_case, and `MiniProgramInfo` as WeChat spells
  * it). Every response interface has an index signature: fields WeChat adds later pass through.
@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { FuncInfo } from "../tokens/types.ts";
 /** `{ errcode: 0, errmsg: "ok" }`, the answer of WeChat's action APIs. */
 export interface OkResponse {
   /** Always 0 here (other values become a `WeChatError`). */
@@ -17,73 +18,12 @@ export interface OkResponse {
   [key: string]: unknown;
 }
 
-/** `api_component_token` response. */
-export interface ComponentAccessTokenResponse {
-  /** The component_access_token. */
-  component_access_token: string;
-  /** Lifetime in seconds (7200). */
-  expires_in: number;
-  /** Fields WeChat may add. */
-  [key: string]: unknown;
-}
-
 /** `api_create_preauthcode` response. */
 export interface PreAuthCodeResponse {
   /** The single-use pre-authorization code. */
   pre_auth_code: string;
   /** Lifetime in seconds (600 in every example). */
   expires_in: number;
-  /** Fields WeChat may add. */
-  [key: string]: unknown;
-}
-
-/** One permission set in `func_info`. */
-export interface FuncInfo {
-  /** The permission set. */
-  funcscope_category: { id: number; [key: string]: unknown };
-  /** Confirmation state, on some permission sets. */
-  confirm_info?: {
-    need_confirm?: number;
-    already_confirm?: number;
-    can_confirm?: number;
-    [key: string]: unknown;
-  };
-  /** Fields WeChat may add. */
-  [key: string]: unknown;
-}
-
-/** `authorization_info` of `api_query_auth`. */
-export interface AuthorizationInfo {
-  /** The authorizer's appid. */
-  authorizer_appid: string;
-  /** Present when the account granted API permissions. */
-  authorizer_access_token?: string;
-  /** Lifetime of `authorizer_access_token` in seconds. */
-  expires_in?: number;
-  /** The refresh token: the most precious datum of the platform. */
-  authorizer_refresh_token?: string;
-  /** Permission sets granted. */
-  func_info?: FuncInfo[];
-  /** Fields WeChat may add. */
-  [key: string]: unknown;
-}
-
-/** `api_query_auth` response. */
-export interface QueryAuthResponse {
-  /** The authorization just confirmed. */
-  authorization_info: AuthorizationInfo;
-  /** Fields WeChat may add. */
-  [key: string]: unknown;
-}
-
-/** `api_authorizer_token` response. */
-export interface AuthorizerTokenResponse {
-  /** A new authorizer_access_token. */
-  authorizer_access_token: string;
-  /** Its lifetime in seconds. */
-  expires_in: number;
-  /** The current refresh token (normally unchanged). */
-  authorizer_refresh_token?: string;
   /** Fields WeChat may add. */
   [key: string]: unknown;
 }
@@ -222,65 +162,4 @@ export interface Jscode2SessionResponse {
   unionid?: string;
   /** Fields WeChat may add. */
   [key: string]: unknown;
-}
-
-/** A managed access token and when it expires. */
-export interface AccessTokenInfo {
-  /** The token. */
-  token: string;
-  /** Expiry, milliseconds since the epoch (WeChat's `expires_in` counted from receipt). */
-  expiresAt: number;
-}
-
-/** The stored ticket. */
-export interface TicketInfo {
-  /** The component_verify_ticket. */
-  ticket: string;
-  /** When it was received, milliseconds since the epoch. */
-  receivedAt: number;
-  /** When it stops being used (receipt + 12 h), milliseconds since the epoch. */
-  expiresAt: number;
-}
-
-/** Where an authorizer stands. */
-export type AuthorizerStatus = "authorized" | "reauthorization_required" | "revoked";
-
-/** What the store keeps about an authorizer (never its refresh token). */
-export interface AuthorizerRecord {
-  /** The authorizer's appid. */
-  authorizerAppId: string;
-  /** Where it stands. */
-  status: AuthorizerStatus;
-  /** Last authorization, milliseconds since the epoch. */
-  authorizedAt?: number;
-  /** Last change of this record, milliseconds since the epoch. */
-  updatedAt: number;
-  /** When the authorization was revoked (`unauthorized` push), milliseconds since the epoch. */
-  revokedAt?: number;
-  /** When a refresh failed for good, milliseconds since the epoch. */
-  reauthorizationRequiredAt?: number;
-  /** Why re-authorization is needed. */
-  reason?: string;
-  /** Permission sets from the last `api_query_auth`. */
-  funcInfo?: FuncInfo[];
-}
-
-/** One page of {@linkcode AuthorizerRecord}s. */
-export interface AuthorizerPage {
-  /** Records of this page. */
-  authorizers: AuthorizerRecord[];
-  /** Pass to the next call; absent when complete. */
-  cursor?: string;
-  /** True on the last page. */
-  complete: boolean;
-}
-
-/** A managed token found by an expiry sweep. */
-export interface ExpiringToken {
-  /** Which credential. */
-  kind: "component" | "authorizer";
-  /** The authorizer, for `kind: "authorizer"`. */
-  authorizerAppId?: string;
-  /** Expiry, milliseconds since the epoch. */
-  expiresAt: number;
 }

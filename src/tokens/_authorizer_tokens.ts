@@ -19,7 +19,8 @@
  */
 
 import type { StoreMetadata } from "../store/store.ts";
-import { ReauthorizationRequiredError, WeChatError } from "../client/errors.ts";
+import { errcodeOf } from "../errors.ts";
+import { ReauthorizationRequiredError } from "./errors.ts";
 import type {
   AccessTokenInfo,
   AuthorizationInfo,
@@ -27,7 +28,7 @@ import type {
   AuthorizerRecord,
   AuthorizerTokenResponse,
   ExpiringToken,
-} from "../client/types.ts";
+} from "./types.ts";
 import type { ManagedTokens } from "./_managed.ts";
 import { storageKeys } from "./keys.ts";
 
@@ -368,12 +369,12 @@ export class AuthorizerTokens {
     try {
       response = await this.#upstream.refresh(appid, used);
     } catch (error) {
-      if (!(error instanceof WeChatError)) throw error;
-      if (error.errcode === 61003) {
+      const errcode = errcodeOf(error);
+      if (errcode === 61003) {
         await this.#markReauthorizationRequired(appid, "not_authorized");
         throw new ReauthorizationRequiredError(appid, "not_authorized", { cause: error });
       }
-      if (error.errcode !== 61023) throw error;
+      if (errcode !== 61023) throw error;
       const record = await this.getRecord(appid);
       if (
         record?.status === "reauthorization_required" && record.reason === "refresh_token_invalid"
@@ -396,10 +397,9 @@ export class AuthorizerTokens {
       try {
         response = await this.#upstream.refresh(appid, used);
       } catch (second) {
-        if (
-          second instanceof WeChatError && (second.errcode === 61023 || second.errcode === 61003)
-        ) {
-          const reason = second.errcode === 61003 ? "not_authorized" : "refresh_token_invalid";
+        const secondCode = errcodeOf(second);
+        if (secondCode === 61023 || secondCode === 61003) {
+          const reason = secondCode === 61003 ? "not_authorized" : "refresh_token_invalid";
           await this.#markReauthorizationRequired(appid, reason);
           throw new ReauthorizationRequiredError(appid, reason, { cause: second });
         }

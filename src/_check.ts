@@ -1,0 +1,22 @@
+/**
+ * Input checks shared by the descriptors' builders: they throw at once, before any I/O.
+ *
+ * @module
+ */
+
+/** Returns `value` when it is a non-empty string; throws TypeError naming `name` otherwise. */
+export function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new TypeError(`Invalid ${name}: expected a non-empty string`);
+  }
+  return value;
+}
+
+/** Returns `value` when it is an integer in `min..max`; throws RangeError otherwise. */
+export function integer(name: string, value: unknown, min: number, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    const range = max === Infinity ? `of ${min} or more` : `from ${min} to ${max}`;
+    throw new RangeError(`Invalid ${name}: expected an integer ${range}`);
+  }
+  return value as number;
+}

@@ -1,0 +1,22 @@
+/**
+ * Pushes and messages: the typed component pushes of the authorization event URL, the typed
+ * messages and events of every authorizer, and the passive reply builders.
+ *
+ * @example Parse an authorizer message and answer it
+ * ```ts
+ * import { parseMessage, replyTo, textReply } from "@wxopen/component/messages";
+ *
+ * const message = parseMessage(
+ *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +
+ *     "<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>",
+ * );
+ * const reply = textReply(replyTo(message), "hello");
+ * console.log(reply.includes("<Content><![CDATA[hello]]></Content>")); // true
+ * ```
+ *
+ * @module
+ */
+
+export * from "./component_event.ts";
+export * from "./message.ts";
+export * from "../reply.ts";

@@ -1,0 +1,193 @@
+/**
+ * The authorization lifecycle over the store: exchanging an authorization code once (the
+ * redirect and the `authorized` push carry the same single-use code) and applying the pushes of
+ * the authorization event URL.
+ *
+ * @module
+ */
+
+import { toHex } from "../_bytes.ts";
+import { nonEmpty } from "../_check.ts";
+import { errcodeOf } from "../errors.ts";
+import { retry } from "../retry.ts";
+import { StoreError } from "../store/errors.ts";
+import type { Store } from "../store/store.ts";
+import type { AuthorizerTokens } from "./_authorizer_tokens.ts";
+import type { TicketKeeper } from "./_ticket.ts";
+import { ReauthorizationRequiredError } from "./errors.ts";
+import { checkAppId, storageKeys } from "./keys.ts";
+import type {
+  ComponentEventLike,
+  ComponentEventOutcome,
+  QueryAuthResponse,
+} from "./types.ts";
+
+const AUTH_CODE_MARKER_TTL_SECONDS = 2 * 3600;
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return toHex(new Uint8Array(digest));
+}
+
+/** What the lifecycle needs around it. */
+export interface LifecycleDeps {
+  store: Store;
+  now: () => number;
+  componentAppId: string;
+  tickets: TicketKeeper;
+  authorizers: AuthorizerTokens;
+  /** `api_query_auth`. */
+  queryAuth: (authCode: string) => Promise<QueryAuthResponse>;
+}
+
+/** Authorization-code exchanges and component pushes. */
+export class Lifecycle {
+  readonly #deps: LifecycleDeps;
+  readonly #flights = new Map<string, Promise<QueryAuthResponse>>();
+
+  constructor(deps: LifecycleDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Exchanges `authCode` once: the refresh token is persisted before this returns; the same
+   * code again answers from the store.
+   */
+  async exchange(authCode: string): Promise<QueryAuthResponse> {
+    nonEmpty("authCode", authCode);
+    const digest = await sha256Hex(authCode);
+    const inflight = this.#flights.get(digest);
+    if (inflight) return await inflight;
+    const promise = this.#exchangeOnce(authCode, digest).finally(() => {
+      if (this.#flights.get(digest) === promise) this.#flights.delete(digest);
+    });
+    this.#flights.set(digest, promise);
+    return await promise;
+  }
+
+  async #exchangeOnce(authCode: string, digest: string): Promise<QueryAuthResponse> {
+    const { store, authorizers } = this.#deps;
+    const markerKey = storageKeys.authCode(digest);
+    // A revocation applied from here on wins over this exchange.
+    const start = authorizers.exchangeStart();
+    const done = await store.get(markerKey);
+    if (done !== null) {
+      const replay = await this.#replay(done);
+      if (replay) return replay;
+    }
+    const response = await this.#deps.queryAuth(authCode);
+    // The code is spent now: a retryable store failure is retried rather than losing the
+    // authorization (waits past Workers KV's one write per second per key).
+    await retry(() => authorizers.saveAuthorization(response.authorization_info, start), {
+      attempts: 4,
+      delayMs: (n) => 1100 * n,
+      retryIf: (error) => error instanceof StoreError && error.retryable,
+    });
+    await store.put(markerKey, response.authorization_info.authorizer_appid, {
+      ttlSeconds: AUTH_CODE_MARKER_TTL_SECONDS,
+    }).catch(() => {});
+    return response;
+  }
+
+  /** Rebuilds an `api_query_auth` answer from the store for a code already exchanged. */
+  async #replay(appid: string): Promise<QueryAuthResponse | null> {
+    const { authorizers, now } = this.#deps;
+    const record = await authorizers.getRecord(appid);
+    if (!record || record.status === "revoked") return null;
+    const refreshToken = await authorizers.readRefreshToken(appid);
+    const info: QueryAuthResponse["authorization_info"] = { authorizer_appid: appid };
+    if (refreshToken) {
+      const access = await authorizers.get(appid);
+      info.authorizer_access_token = access.token;
+      info.expires_in = Math.max(0, Math.floor((access.expiresAt - now()) / 1000));
+      info.authorizer_refresh_token = refreshToken;
+    }
+    if (record.funcInfo) info.func_info = record.funcInfo;
+    return { authorization_info: info };
+  }
+
+  /** Applies a parsed push of the authorization event URL (see `ManagedCredentials`). */
+  async apply(event: ComponentEventLike): Promise<ComponentEventOutcome> {
+    if (event === null || typeof event !== "object" || typeof event.InfoType !== "string") {
+      throw new TypeError("Invalid event: expected a parsed component push with InfoType");
+    }
+    if (event.AppId !== undefined && event.AppId !== this.#deps.componentAppId) {
+      throw new TypeError("Invalid event: it is addressed to another component appid");
+    }
+    const createTime = event.CreateTime === undefined ? undefined : Number(event.CreateTime);
+    switch (event.InfoType) {
+      case "component_verify_ticket": {
+        const ticket = nonEmpty("ComponentVerifyTicket", event.ComponentVerifyTicket);
+        await this.#deps.tickets.accept(ticket, {
+          createTime: Number.isFinite(createTime) ? createTime : undefined,
+        });
+        return { action: "ticket_stored" };
+      }
+      case "authorized":
+      case "updateauthorized":
+        return await this.#authorized(event);
+      case "unauthorized":
+        return await this.#unauthorized(event, createTime);
+      default:
+        return { action: "ignored" };
+    }
+  }
+
+  async #authorized(event: ComponentEventLike): Promise<ComponentEventOutcome> {
+    const code = nonEmpty("AuthorizationCode", event.AuthorizationCode);
+    const digest = await sha256Hex(code);
+    const already = await this.#deps.store.get(storageKeys.authCode(digest));
+    if (already !== null && !this.#flights.has(digest)) {
+      return { action: "duplicate", authorizerAppId: already };
+    }
+    let response: QueryAuthResponse;
+    try {
+      response = await this.exchange(code);
+    } catch (error) {
+      // Revoked while the code was being exchanged: the revocation wins, nothing was kept.
+      if (error instanceof ReauthorizationRequiredError && error.reason === "revoked") {
+        return { action: "ignored", authorizerAppId: error.authorizerAppId };
+      }
+      // The code was already exchanged elsewhere (another instance took the redirect and its
+      // marker is not visible here yet): harmless when the authorizer is on record.
+      const errcode = errcodeOf(error);
+      if (
+        (errcode === 61009 || errcode === 61010) && event.AuthorizerAppid !== undefined &&
+        await this.#isAuthorized(event.AuthorizerAppid)
+      ) {
+        return { action: "duplicate", authorizerAppId: event.AuthorizerAppid };
+      }
+      throw error;
+    }
+    return { action: "authorized", authorizerAppId: response.authorization_info.authorizer_appid };
+  }
+
+  async #unauthorized(
+    event: ComponentEventLike,
+    createTime: number | undefined,
+  ): Promise<ComponentEventOutcome> {
+    const { authorizers } = this.#deps;
+    const appid = checkAppId(nonEmpty("AuthorizerAppid", event.AuthorizerAppid));
+    const revokedAt = createTime !== undefined && Number.isFinite(createTime)
+      ? createTime * 1000
+      : this.#deps.now();
+    const record = await authorizers.getRecord(appid);
+    if (
+      record !== null && record.status !== "revoked" && record.revokedAt !== undefined &&
+      revokedAt <= record.revokedAt
+    ) {
+      // A late retry of a revocation already applied (both times are WeChat's clock, so skew
+      // does not matter): the account authorized again since.
+      return { action: "ignored", authorizerAppId: appid };
+    }
+    await authorizers.revoke(appid, revokedAt);
+    return { action: "revoked", authorizerAppId: appid };
+  }
+
+  async #isAuthorized(appid: string): Promise<boolean> {
+    checkAppId(appid);
+    const { authorizers } = this.#deps;
+    const record = await authorizers.getRecord(appid);
+    return record?.status === "authorized" && (await authorizers.readRefreshToken(appid)) !== null;
+  }
+}

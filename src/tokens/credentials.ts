@@ -1,0 +1,313 @@
+/**
+ * The `Credentials` port: where every access token a WeChat call carries comes from, and
+ * {@linkcode ManagedCredentials}, its default implementation over a {@linkcode Store}.
+ *
+ * Rules `ManagedCredentials` keeps:
+ * - one upstream refresh per credential at a time in this instance (single flight), and across
+ *   instances on stores with compare-and-set (a lease record);
+ * - a token reported invalid is refreshed only if it is still the stored one;
+ * - every new `authorizer_refresh_token` is persisted before any access token derived from it
+ *   is returned; on 61023 the current one is looked up with `api_get_authorizer_list`;
+ * - an `unauthorized` push wins over a refresh or an exchange in flight.
+ *
+ * @module
+ */
+
+import type { Store } from "../store/store.ts";
+import { errcodeOf } from "../errors.ts";
+import { AuthorizerTokens, type RefreshTokenHook } from "./_authorizer_tokens.ts";
+import { Lifecycle } from "./_lifecycle.ts";
+import { ManagedTokens } from "./_managed.ts";
+import { TicketKeeper } from "./_ticket.ts";
+import { MissingTicketError, TokenNotCachedError } from "./errors.ts";
+import { checkAppId, storageKeys } from "./keys.ts";
+import type {
+  AccessTokenInfo,
+  AuthorizerListPage,
+  AuthorizerPage,
+  AuthorizerRecord,
+  AuthorizerTokenResponse,
+  ComponentAccessTokenResponse,
+  ComponentEventLike,
+  ComponentEventOutcome,
+  ExpiringToken,
+  QueryAuthResponse,
+  TicketInfo,
+} from "./types.ts";
+
+/** How a caller wants a token. With no field set: the current one, refreshed when due. */
+export interface CredentialRequest {
+  /** WeChat rejected this token: refresh only if it is still the current one. */
+  invalid?: string;
+  /** Refresh now (joining a refresh in progress). */
+  force?: boolean;
+  /**
+   * Only a stored, unexpired token; never call WeChat. Rejects with `TokenNotCachedError`
+   * when there is none.
+   */
+  cachedOnly?: boolean;
+}
+
+/**
+ * Where access tokens come from. The client asks it for the credential each call carries and
+ * reports a token WeChat rejected (`{ invalid }`), once per call.
+ *
+ * @example A fixed token, for a script that got one elsewhere
+ * ```ts
+ * import type { Credentials } from "@wxopen/component";
+ *
+ * const fixed: Credentials = {
+ *   componentToken: () => Promise.resolve({ token: "COMPONENT_TOKEN", expiresAt: Date.now() + 60_000 }),
+ *   authorizerToken: () => Promise.resolve({ token: "AUTHORIZER_TOKEN", expiresAt: Date.now() + 60_000 }),
+ * };
+ * console.log((await fixed.componentToken()).token); // "COMPONENT_TOKEN"
+ * ```
+ */
+export interface Credentials {
+  /** A valid `component_access_token`. */
+  componentToken(request?: CredentialRequest): Promise<AccessTokenInfo>;
+  /** A valid `authorizer_access_token` of `authorizerAppId`. */
+  authorizerToken(authorizerAppId: string, request?: CredentialRequest): Promise<AccessTokenInfo>;
+}
+
+/** The WeChat calls the managed lifecycle makes (the client provides them). */
+export interface TokenUpstream {
+  /** `api_component_token` with `ticket`. */
+  componentToken(ticket: string): Promise<ComponentAccessTokenResponse>;
+  /** `api_authorizer_token`. */
+  authorizerToken(authorizerAppId: string, refreshToken: string): Promise<AuthorizerTokenResponse>;
+  /** `api_query_auth`. */
+  queryAuth(authCode: string): Promise<QueryAuthResponse>;
+  /** One page of `api_get_authorizer_list`. */
+  authorizerList(page: { offset: number; count: number }): Promise<AuthorizerListPage>;
+}
+
+/** Options of {@linkcode ManagedCredentials}. */
+export interface ManagedCredentialsOptions {
+  /** The component appid (pushes addressed to another are refused). */
+  componentAppId: string;
+  /** Where tickets, tokens and authorizer records live. */
+  store: Store;
+  /** The WeChat calls behind the tokens. */
+  upstream: TokenUpstream;
+  /** The clock, milliseconds since the epoch; default `Date.now`. */
+  now?: () => number;
+  /** Tokens are replaced this many seconds before expiry (at most half their life); default 600. */
+  refreshMarginSeconds?: number;
+  /** Called after a new refresh token is persisted, before anything derived from it returns. */
+  onAuthorizerRefreshToken?: RefreshTokenHook;
+  /**
+   * Take component tokens from elsewhere (a single writer in another process) instead of
+   * managing them here.
+   */
+  componentToken?: Credentials["componentToken"];
+}
+
+/** Options of {@linkcode ManagedCredentials.listExpiringTokens}. */
+export interface ExpiringTokensOptions {
+  /** Tokens expiring within this many seconds. */
+  withinSeconds: number;
+  /** At most this many (default 1000). */
+  limit?: number;
+}
+
+/**
+ * Tokens, ticket and authorizer records over a {@linkcode Store}: the default
+ * {@linkcode Credentials} of `ComponentClient`, which builds it; reach it as
+ * `client.managed` for the lifecycle operations the facade does not wrap.
+ */
+export class ManagedCredentials implements Credentials {
+  readonly #componentAppId: string;
+  readonly #store: Store;
+  readonly #now: () => number;
+  readonly #upstream: TokenUpstream;
+  readonly #tokens: ManagedTokens;
+  readonly #tickets: TicketKeeper;
+  readonly #authorizers: AuthorizerTokens;
+  readonly #lifecycle: Lifecycle;
+  readonly #remoteComponent: Credentials["componentToken"] | undefined;
+
+  /** Creates the credentials; throws TypeError on a bad option. */
+  constructor(options: ManagedCredentialsOptions) {
+    const margin = options.refreshMarginSeconds ?? 600;
+    if (typeof margin !== "number" || !Number.isFinite(margin) || margin < 0) {
+      throw new TypeError("Invalid refreshMarginSeconds: expected zero or more seconds");
+    }
+    this.#componentAppId = options.componentAppId;
+    this.#store = options.store;
+    this.#now = options.now ?? (() => Date.now());
+    this.#upstream = options.upstream;
+    this.#remoteComponent = options.componentToken;
+    this.#tokens = new ManagedTokens(this.#store, this.#now, margin * 1000);
+    this.#tickets = new TicketKeeper(this.#store, this.#now);
+    this.#authorizers = new AuthorizerTokens(
+      this.#tokens,
+      {
+        refresh: (appid, refreshToken) => this.#upstream.authorizerToken(appid, refreshToken),
+        findInList: (appid) => this.#findInAuthorizerList(appid),
+      },
+      options.onAuthorizerRefreshToken,
+    );
+    this.#lifecycle = new Lifecycle({
+      store: this.#store,
+      now: this.#now,
+      componentAppId: this.#componentAppId,
+      tickets: this.#tickets,
+      authorizers: this.#authorizers,
+      queryAuth: (code) => this.#upstream.queryAuth(code),
+    });
+  }
+
+  /** A valid `component_access_token` (see {@linkcode CredentialRequest}). */
+  componentToken(request: CredentialRequest = {}): Promise<AccessTokenInfo> {
+    if (this.#remoteComponent) return this.#remoteComponent(request);
+    const key = storageKeys.componentToken;
+    const fetch = () => this.#fetchComponentToken();
+    if (request.cachedOnly) return this.#cachedOnly(key, "component");
+    if (request.invalid !== undefined) return this.#tokens.refreshIfStale(key, request.invalid, fetch);
+    if (request.force) return this.#tokens.refresh(key, fetch);
+    return this.#tokens.get(key, fetch);
+  }
+
+  /** A valid `authorizer_access_token` of `authorizerAppId` (see {@linkcode CredentialRequest}). */
+  authorizerToken(
+    authorizerAppId: string,
+    request: CredentialRequest = {},
+  ): Promise<AccessTokenInfo> {
+    checkAppId(authorizerAppId);
+    if (request.cachedOnly) {
+      return this.#cachedOnly(storageKeys.authorizerToken(authorizerAppId), authorizerAppId);
+    }
+    if (request.invalid !== undefined) {
+      return this.#authorizers.refreshIfStale(authorizerAppId, request.invalid);
+    }
+    if (request.force) return this.#authorizers.refresh(authorizerAppId);
+    return this.#authorizers.get(authorizerAppId);
+  }
+
+  async #cachedOnly(key: string, credential: string): Promise<AccessTokenInfo> {
+    const hit = await this.#tokens.cached(key);
+    if (!hit) throw new TokenNotCachedError(credential);
+    return hit;
+  }
+
+  async #fetchComponentToken(): Promise<AccessTokenInfo> {
+    const ticket = await this.#tickets.usable();
+    let response: ComponentAccessTokenResponse;
+    try {
+      response = await this.#upstream.componentToken(ticket);
+    } catch (error) {
+      const errcode = errcodeOf(error);
+      if (errcode === 61005 || errcode === 61006) {
+        throw new MissingTicketError(
+          errcode === 61005 ? "WeChat says it expired" : "WeChat says it is invalid",
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    const record = this.#tokens.record(response.component_access_token, response.expires_in);
+    // The new token is returned even if its write fails (then the superseded one is deleted).
+    await this.#tokens.writeSuperseding(storageKeys.componentToken, record);
+    return { token: record.token, expiresAt: record.expiresAt };
+  }
+
+  /** Stores a `component_verify_ticket` received at `receivedAt` (default now, ms). */
+  acceptTicket(ticket: string, options: { receivedAt?: number } = {}): Promise<TicketInfo> {
+    return this.#tickets.accept(ticket, { receivedAt: options.receivedAt });
+  }
+
+  /** The stored ticket, even a stale one, or `null`. */
+  currentTicket(): Promise<TicketInfo | null> {
+    return this.#tickets.current();
+  }
+
+  /** `api_query_auth` once per code, the refresh token persisted before this returns. */
+  exchangeAuthCode(authCode: string): Promise<QueryAuthResponse> {
+    return this.#lifecycle.exchange(authCode);
+  }
+
+  /**
+   * Applies a parsed push of the authorization event URL: a ticket is stored;
+   * `authorized`/`updateauthorized` exchange the pushed code; `unauthorized` purges the tokens
+   * and records the revocation. Other kinds are ignored.
+   */
+  applyComponentEvent(event: ComponentEventLike): Promise<ComponentEventOutcome> {
+    return this.#lifecycle.apply(event);
+  }
+
+  /** Stores a refresh token obtained elsewhere (migration from another system). */
+  async importAuthorizer(
+    options: { authorizerAppId: string; refreshToken: string },
+  ): Promise<void> {
+    const appid = checkAppId(options?.authorizerAppId);
+    if (typeof options.refreshToken !== "string" || options.refreshToken.trim() === "") {
+      throw new TypeError("Invalid refreshToken: expected a non-empty string");
+    }
+    await this.#authorizers.saveAuthorization({
+      authorizer_appid: appid,
+      authorizer_refresh_token: options.refreshToken,
+    });
+  }
+
+  /** The stored record of an authorizer (never its refresh token), or `null`. */
+  getAuthorizer(authorizerAppId: string): Promise<AuthorizerRecord | null> {
+    return this.#authorizers.getRecord(checkAppId(authorizerAppId));
+  }
+
+  /** One page of stored authorizer records. */
+  listAuthorizers(options?: { cursor?: string; limit?: number }): Promise<AuthorizerPage> {
+    return this.#authorizers.listRecords(options);
+  }
+
+  /**
+   * Managed tokens expiring within `withinSeconds`, found through store metadata without
+   * reading values: what a sweep refreshes.
+   */
+  async listExpiringTokens(options: ExpiringTokensOptions): Promise<ExpiringToken[]> {
+    const within = options?.withinSeconds;
+    if (typeof within !== "number" || !Number.isFinite(within) || within < 0) {
+      throw new TypeError("Invalid withinSeconds: expected zero or more seconds");
+    }
+    const limit = options.limit ?? 1000;
+    const before = this.#now() + within * 1000;
+    const out: ExpiringToken[] = [];
+    const component = await this.#store.getWithMetadata(storageKeys.componentToken);
+    const expiresAt = component.metadata?.expiresAt;
+    if (component.value !== null && typeof expiresAt === "number" && expiresAt <= before) {
+      out.push({ kind: "component", expiresAt });
+    }
+    if (out.length >= limit) return out;
+    out.push(...await this.#authorizers.expiring(before, limit - out.length));
+    return out;
+  }
+
+  /** Refreshes every token {@linkcode listExpiringTokens} finds, one at a time; counts failures. */
+  async refreshExpiringTokens(
+    options: ExpiringTokensOptions,
+  ): Promise<{ refreshed: number; failed: number }> {
+    let refreshed = 0;
+    let failed = 0;
+    for (const item of await this.listExpiringTokens(options)) {
+      try {
+        if (item.kind === "component") await this.componentToken({ force: true });
+        else await this.authorizerToken(item.authorizerAppId!, { force: true });
+        refreshed++;
+      } catch {
+        failed++;
+      }
+    }
+    return { refreshed, failed };
+  }
+
+  async #findInAuthorizerList(appid: string): Promise<{ refreshToken?: string } | null> {
+    let offset = 0;
+    for (;;) {
+      const page = await this.#upstream.authorizerList({ offset, count: 500 });
+      const entry = page.list.find((e) => e.authorizer_appid === appid);
+      if (entry) return entry.refresh_token ? { refreshToken: entry.refresh_token } : {};
+      offset += page.list.length;
+      if (page.list.length === 0 || offset >= page.total_count) return null;
+    }
+  }
+}
