@@ -21,6 +21,7 @@ const nativeToBase64 =
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const laxDecoder = new TextDecoder("utf-8");
 
 /** Standard base64 (with `+`, `/` and `=` padding) of `bytes`. */
 export function encodeBase64(bytes: Uint8Array): string {
@@ -95,7 +96,11 @@ export function utf8Encode(text: string): Uint8Array {
 
 /** Decodes UTF-8, throwing a `TypeError` on invalid sequences instead of inserting U+FFFD. */
 export function utf8Decode(bytes: Uint8Array): string {
-  return strictDecoder.decode(bytes);
+  // The replacing decoder is about 3x faster than the fatal one (Deno). Every invalid sequence
+  // becomes U+FFFD, so a result without one is exactly what the fatal decoder returns; only a
+  // result with one (invalid input, or a genuine U+FFFD) takes the fatal pass.
+  const text = laxDecoder.decode(bytes);
+  return text.includes("\ufffd") ? strictDecoder.decode(bytes) : text;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => (i < 16 ? "0" : "") + i.toString(16));

@@ -32,7 +32,8 @@
 
 import { decodeBase64, encodeBase64, randomBytes, timingSafeEqual } from "../_bytes.ts";
 import { utf8Decode, utf8Encode } from "../_bytes.ts";
-import { parseXml, XmlParseError } from "../xml/parse.ts";
+import { parseXml, type XmlElement, XmlParseError } from "../xml/parse.ts";
+import { type EnvelopeFields, scanEnvelope } from "./_envelope.ts";
 import { backendConfig, createRawCbc, type RawCbc } from "./_aes.ts";
 import { sortedSha1Hex } from "./_sha1.ts";
 import {
@@ -611,7 +612,7 @@ export class MessageCrypto {
       if (plain[i] !== pad) throw new InvalidPaddingError("Pad bytes are inconsistent");
     }
     if (end < 20) throw new InvalidLengthError("Decrypted data is shorter than its header");
-    const msgLen = new DataView(plain.buffer, plain.byteOffset, plain.byteLength).getUint32(16);
+    const msgLen = ((plain[16] << 24) | (plain[17] << 16) | (plain[18] << 8) | plain[19]) >>> 0;
     if (msgLen > end - 20) {
       throw new InvalidLengthError("Message length exceeds the decrypted data");
     }
@@ -681,6 +682,25 @@ function extractEncrypt(body: string): string {
   if (typeof body !== "string" || body.length === 0) {
     throw new InvalidEnvelopeError("Push body is empty");
   }
+  const fields: EnvelopeFields = scanEnvelope(body) ?? parseEnvelope(body);
+  const encrypt = fields.Encrypt;
+  if (typeof encrypt !== "string" || encrypt.length === 0) {
+    throw new InvalidEnvelopeError("Push body has no Encrypt element");
+  }
+  // WeChat addresses every push with AppId (authorization event URL) or ToUserName (message
+  // URL). The addressee is not signed, and our own sealed replies have none, so it is not
+  // required; when present it must be plain, non-empty text.
+  for (const name of ["AppId", "ToUserName"] as const) {
+    const to = fields[name];
+    if (to !== undefined && (typeof to !== "string" || to.trim() === "")) {
+      throw new InvalidEnvelopeError(`Push body's ${name} is not a non-empty text element`);
+    }
+  }
+  return encrypt;
+}
+
+/** The envelope's fields by the general parser, which also gives the errors of a broken body. */
+function parseEnvelope(body: string): XmlElement {
   let fields;
   try {
     fields = parseXml(body);
@@ -693,20 +713,7 @@ function extractEncrypt(body: string): string {
   if (rootName(body) !== "xml") {
     throw new InvalidEnvelopeError("Push body's root element is not <xml>");
   }
-  const encrypt = fields.Encrypt;
-  if (typeof encrypt !== "string" || encrypt.length === 0) {
-    throw new InvalidEnvelopeError("Push body has no Encrypt element");
-  }
-  // WeChat addresses every push with AppId (authorization event URL) or ToUserName (message
-  // URL). The addressee is not signed, and our own sealed replies have none, so it is not
-  // required; when present it must be plain, non-empty text.
-  for (const name of ["AppId", "ToUserName"]) {
-    const to = fields[name];
-    if (to !== undefined && (typeof to !== "string" || to.trim() === "")) {
-      throw new InvalidEnvelopeError(`Push body's ${name} is not a non-empty text element`);
-    }
-  }
-  return encrypt;
+  return fields;
 }
 
 /** The name of the root element of a document `parseXml` accepted (prolog skipped). */
