@@ -50,7 +50,10 @@ async function makeClient(delayMs = 0) {
     now: () => clock.now,
   });
   await client.acceptTicket("ticket@@@bench");
-  await client.importAuthorizer(AUTHORIZER, "refreshtoken@@@bench");
+  await client.importAuthorizer({
+    authorizerAppId: AUTHORIZER,
+    refreshToken: "refreshtoken@@@bench",
+  });
   await client.authorizerAccessToken(AUTHORIZER);
   return { client, clock, counts: up.counts };
 }

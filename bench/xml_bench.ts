@@ -12,7 +12,8 @@
 
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { parse as txmlParse, simplify as txmlSimplify } from "txml";
-import { parseComponentEvent, parseMessage, parseXml, XmlParseError } from "../mod.ts";
+import { parseComponentEvent, parseMessage } from "../src/events/mod.ts";
+import { parseXml, XmlParseError } from "../src/xml/mod.ts";
 import { prng } from "../tests/_prng.ts";
 import { mutateXml } from "../tests/_xml_mutate.ts";
 

@@ -8,7 +8,7 @@
  *
  * @example Answer the release test
  * ```ts
- * import { parseMessage, replyTo, textReply } from "@wxopen/component";
+ * import { parseMessage, replyTo, textReply } from "@wxopen/component/messages";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName>gh_3c884a361561</ToUserName><FromUserName>ozy4qt5QUADNXORxCVipKMV9dss0</FromUserName>" +
@@ -48,7 +48,7 @@ export interface ReplyToOptions {
  *
  * @example Usage
  * ```ts
- * import { replyTo } from "@wxopen/component";
+ * import { replyTo } from "@wxopen/component/messages";
  *
  * replyTo({ ToUserName: "gh_abc", FromUserName: "o_user" });
  * // { ToUserName: "o_user", FromUserName: "gh_abc" }
@@ -107,7 +107,7 @@ function reply(header: ReplyHeader, msgType: string, body: XmlInputObject): stri
  *
  * @example Usage
  * ```ts
- * import { textReply } from "@wxopen/component";
+ * import { textReply } from "@wxopen/component/messages";
  *
  * textReply({ ToUserName: "o_user", FromUserName: "gh_abc", CreateTime: 1700000000 }, "hi");
  * // <xml><ToUserName><![CDATA[o_user]]></ToUserName>…<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content></xml>
@@ -127,7 +127,7 @@ export function textReply(header: ReplyHeader, content: string): string {
  *
  * @example Usage
  * ```ts
- * import { imageReply } from "@wxopen/component";
+ * import { imageReply } from "@wxopen/component/messages";
  *
  * imageReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, "media_id");
  * ```
@@ -145,7 +145,7 @@ export function imageReply(header: ReplyHeader, mediaId: string): string {
  *
  * @example Usage
  * ```ts
- * import { voiceReply } from "@wxopen/component";
+ * import { voiceReply } from "@wxopen/component/messages";
  *
  * voiceReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, "media_id");
  * ```
@@ -173,7 +173,7 @@ export interface VideoReplyContent {
  *
  * @example Usage
  * ```ts
- * import { videoReply } from "@wxopen/component";
+ * import { videoReply } from "@wxopen/component/messages";
  *
  * videoReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, { MediaId: "m", Title: "t" });
  * ```
@@ -211,7 +211,7 @@ export interface MusicReplyContent {
  *
  * @example Usage
  * ```ts
- * import { musicReply } from "@wxopen/component";
+ * import { musicReply } from "@wxopen/component/messages";
  *
  * musicReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, {
  *   Title: "t",
@@ -258,7 +258,7 @@ export const MAX_NEWS_ARTICLES = 8;
  *
  * @example Usage
  * ```ts
- * import { newsReply } from "@wxopen/component";
+ * import { newsReply } from "@wxopen/component/messages";
  *
  * newsReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, [
  *   { Title: "Hello", Description: "d", PicUrl: "https://example.com/p.png", Url: "https://example.com" },
@@ -298,7 +298,7 @@ export interface TransferCustomerServiceOptions {
  *
  * @example Usage
  * ```ts
- * import { transferCustomerServiceReply } from "@wxopen/component";
+ * import { transferCustomerServiceReply } from "@wxopen/component/messages";
  *
  * transferCustomerServiceReply({ ToUserName: "o_user", FromUserName: "gh_abc" }, { KfAccount: "test1@test" });
  * ```

@@ -10,9 +10,7 @@ import {
   HttpStatusError,
   InvalidJsonError,
   MemoryStore,
-  MessageCrypto,
   NetworkError,
-  parseComponentEvent,
   ReauthorizationRequiredError,
   ResponseSchemaError,
   storageKeys,
@@ -20,6 +18,8 @@ import {
   WeChatApiCallError,
   WeChatError,
 } from "../mod.ts";
+import { MessageCrypto } from "../src/crypto/mod.ts";
+import { parseComponentEvent } from "../src/events/mod.ts";
 import { WeChatSimulator } from "../src/testing/simulator.ts";
 import { FaultyStore } from "../src/testing/faulty_store.ts";
 
@@ -193,8 +193,15 @@ Deno.test("authorizer info, options (current and legacy), list, quota, push tick
     { ...(await env.client.getAuthorizerOption(env.appid, "voice_recognize")) },
     { option_name: "voice_recognize", option_value: "1" },
   );
-  await env.client.apiSetAuthorizerOption(env.appid, "location_report", "2");
-  const legacy = await env.client.apiGetAuthorizerOption(env.appid, "location_report");
+  await env.client.apiSetAuthorizerOption({
+    authorizer_appid: env.appid,
+    option_name: "location_report",
+    option_value: "2",
+  });
+  const legacy = await env.client.apiGetAuthorizerOption({
+    authorizer_appid: env.appid,
+    option_name: "location_report",
+  });
   assert.equal(legacy.option_value, "2");
   assert.equal(legacy.authorizer_appid, env.appid);
   await assert.rejects(
@@ -210,7 +217,7 @@ Deno.test("authorizer info, options (current and legacy), list, quota, push tick
   assert.equal((await env.client.clearQuota()).errcode, 0);
   assert.equal((await env.client.clearQuotaV2()).errcode, 0);
   assert.equal((await env.client.clearQuotaV2({ appId: env.appid })).errcode, 0);
-  assert.equal((await env.client.clearAuthorizerQuota(env.appid)).errcode, 0);
+  assert.equal((await env.client.authorizer(env.appid).clearQuota()).errcode, 0);
   assert.equal((await env.client.startPushTicket()).errcode, 0);
 });
 
@@ -234,17 +241,20 @@ Deno.test("raw api_authorizer_token, and importAuthorizer for a refresh token ob
     now: () => env.sim.now(),
   });
   await other.acceptTicket(env.sim.issueTicket());
-  await other.importAuthorizer(env.appid, refreshToken);
+  await other.importAuthorizer({ authorizerAppId: env.appid, refreshToken });
   assert.equal((await other.getAuthorizer(env.appid))?.status, "authorized");
   assert.equal(await other.authorizerAccessToken(env.appid), env.sim.currentAccessToken(env.appid));
-  await assert.rejects(other.importAuthorizer(env.appid, ""), TypeError);
+  await assert.rejects(
+    other.importAuthorizer({ authorizerAppId: env.appid, refreshToken: "" }),
+    TypeError,
+  );
 });
 
-Deno.test("call() injects the authorizer token and retries once after 40001", async () => {
+Deno.test("authorizer(appid).call() injects the authorizer token and retries once after 40001", async () => {
   const env = await withAuthorizer();
   const openid = env.sim.account(env.appid)!.openid;
   const send = () =>
-    env.client.call(env.appid, "/cgi-bin/message/custom/send", {
+    env.client.authorizer(env.appid).call("/cgi-bin/message/custom/send", {
       touser: openid,
       msgtype: "text",
       text: { content: "hello" },
@@ -264,7 +274,7 @@ Deno.test("call() injects the authorizer token and retries once after 40001", as
   const before = env.sim.calls("/cgi-bin/message/custom/send");
   await assert.rejects(send(), (e: unknown) => e instanceof WeChatError && e.errcode === 40001);
   assert.equal(env.sim.calls("/cgi-bin/message/custom/send") - before, 2);
-  assert.throws(() => env.client.call(env.appid, "/x?access_token=1"), TypeError);
+  assert.throws(() => env.client.authorizer(env.appid).call("/x?access_token=1"), TypeError);
 });
 
 Deno.test("the component token invalidated mid-flight is refreshed once and the call retried", async () => {
@@ -307,7 +317,7 @@ Deno.test("a revoked authorizer: 61003 → ReauthorizationRequiredError; the pus
   const env = await withAuthorizer();
   await env.sim.revoke(env.appid);
   await assert.rejects(
-    env.client.call(env.appid, "/cgi-bin/get_current_selfmenu_info"),
+    env.client.authorizer(env.appid).call("/cgi-bin/get_current_selfmenu_info"),
     (e: unknown) => e instanceof ReauthorizationRequiredError && e.reason === "not_authorized",
   );
   assert.equal((await env.client.getAuthorizer(env.appid))?.status, "reauthorization_required");
@@ -494,17 +504,16 @@ Deno.test("invalid JSON and unexpected shapes are their own errors; credentials 
   });
 });
 
-Deno.test("fetchAsAuthorizer proxies as is, replaces access_token, retries once after 40001", async () => {
+Deno.test("authorizer(appid).fetch proxies as is, replaces access_token, retries once after 40001", async () => {
   const env = await withAuthorizer();
   const openid = env.sim.account(env.appid)!.openid;
-  const menu = await env.client.fetchAsAuthorizer(
-    env.appid,
+  const menu = await env.client.authorizer(env.appid).fetch(
     "/cgi-bin/get_current_selfmenu_info?access_token=forged",
   );
   assert.equal(menu.status, 200);
   assert.equal(typeof (await menu.json()), "object");
   env.sim.invalidateAccessToken(env.appid);
-  const sent = await env.client.fetchAsAuthorizer(env.appid, "/cgi-bin/message/custom/send", {
+  const sent = await env.client.authorizer(env.appid).fetch("/cgi-bin/message/custom/send", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ touser: openid, msgtype: "text", text: { content: "via proxy" } }),
@@ -514,15 +523,15 @@ Deno.test("fetchAsAuthorizer proxies as is, replaces access_token, retries once 
   assert.deepEqual(env.sim.sentMessages(env.appid).at(-1)?.body.text, { content: "via proxy" });
   // A WeChat error other than an invalid token is passed through untouched.
   env.sim.inject({ path: "/cgi-bin/message/custom/send", errcode: 45011 });
-  const limited = await env.client.fetchAsAuthorizer(env.appid, "/cgi-bin/message/custom/send", {
+  const limited = await env.client.authorizer(env.appid).fetch("/cgi-bin/message/custom/send", {
     method: "POST",
     body: "{}",
   });
   assert.equal(((await limited.json()) as { errcode: number }).errcode, 45011);
-  await assert.rejects(env.client.fetchAsAuthorizer(env.appid, "//evil.example/x"), TypeError);
+  await assert.rejects(env.client.authorizer(env.appid).fetch("//evil.example/x"), TypeError);
 });
 
-Deno.test("fetchAsAuthorizer has the same deadline and redacted network errors", async () => {
+Deno.test("authorizer(appid).fetch has the same deadline and redacted network errors", async () => {
   const ref: { sim?: WeChatSimulator } = {};
   const wrapped: typeof fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -542,10 +551,10 @@ Deno.test("fetchAsAuthorizer has the same deadline and redacted network errors",
   });
   await env.client.queryAuth(auth.authCode);
   await assert.rejects(
-    env.client.fetchAsAuthorizer(auth.appId, "/cgi-bin/hang"),
+    env.client.authorizer(auth.appId).fetch("/cgi-bin/hang"),
     (e: unknown) => e instanceof TimeoutError && e.timeoutMs === 50,
   );
-  await assert.rejects(env.client.fetchAsAuthorizer(auth.appId, "/cgi-bin/boom"), (e: unknown) => {
+  await assert.rejects(env.client.authorizer(auth.appId).fetch("/cgi-bin/boom"), (e: unknown) => {
     assert.ok(e instanceof NetworkError);
     assert.match(String((e.cause as Error).message), /access_token=\[redacted\]/);
     assertNoSecret(e, secretsOf(env));

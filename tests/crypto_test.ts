@@ -17,7 +17,7 @@ import {
   InvalidUtf8Error,
   MessageCrypto,
   MessageCryptoError,
-} from "../mod.ts";
+} from "../src/crypto/mod.ts";
 import { decodeBase64, encodeBase64, utf8Encode } from "../src/_bytes.ts";
 import { backendConfig, type CbcBackend, nobleCachedCbc } from "../src/crypto/_aes.ts";
 

@@ -9,10 +9,9 @@ import {
   isUserMessage,
   parseComponentEvent,
   parseMessage,
-  parseXml,
   PushFormatError,
-  XmlParseError,
-} from "../mod.ts";
+} from "../src/events/mod.ts";
+import { parseXml, XmlParseError } from "../src/xml/mod.ts";
 import { prng } from "./_prng.ts";
 import { AUTHORIZED_CAPTURED, FASTREGISTER_DOC, TICKET_DOC } from "./_samples.ts";
 

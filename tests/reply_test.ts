@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
+import { MessageCrypto } from "../src/crypto/mod.ts";
 import {
   imageReply,
-  MessageCrypto,
   musicReply,
   newsReply,
   parseMessage,
-  parseXml,
   replyTo,
   textReply,
   transferCustomerServiceReply,
   videoReply,
   voiceReply,
-} from "../mod.ts";
+} from "../src/events/mod.ts";
+import { parseXml } from "../src/xml/mod.ts";
 
 const HEADER = { ToUserName: "o_user", FromUserName: "gh_abc", CreateTime: 1700000000 };
 const ADDR = { ToUserName: "o_user", FromUserName: "gh_abc", CreateTime: "1700000000" };

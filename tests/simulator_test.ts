@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { MessageCrypto, parseXml } from "../mod.ts";
+import { MessageCrypto } from "../src/crypto/mod.ts";
+import { parseXml } from "../src/xml/mod.ts";
 import {
   RELEASE_TEST_ACCOUNTS,
   WeChatSimulator,

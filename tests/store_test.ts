@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { Miniflare } from "miniflare";
 import {
-  isVersionedStore,
   MemoryStore,
   SealedStore,
   SealedValueError,
@@ -15,6 +14,7 @@ import {
   StoreError,
   StoreRateLimitError,
 } from "../mod.ts";
+import { isVersionedStore } from "../src/store/versioned.ts";
 import { KvStore } from "../src/store/kv.ts";
 import type { KvNamespaceLike } from "../src/store/kv.ts";
 import { DenoKvStore } from "../src/store/deno_kv.ts";

@@ -13,12 +13,12 @@ import {
   MissingTicketError,
   NetworkError,
   ReauthorizationRequiredError,
-  SingleFlight,
   storageKeys,
   type Store,
   type StorePutOptions,
   WeChatError,
 } from "../mod.ts";
+import { SingleFlight } from "../src/tokens/_single_flight.ts";
 import { FaultyStore } from "../src/testing/faulty_store.ts";
 import { StoreError } from "../src/store/errors.ts";
 import { DenoKvStore } from "../src/store/deno_kv.ts";
@@ -209,7 +209,7 @@ Deno.test("a ticket is used for 12 hours from receipt, then refused", async () =
   await client.acceptTicket("ticket@@@1");
   wechat.clock.now += 12 * 3600_000 - 1000;
   assert.match(await client.componentAccessToken(), /^ctoken-/);
-  await client.acceptTicket("ticket@@@1", wechat.clock.now - 12 * 3600_000);
+  await client.acceptTicket("ticket@@@1", { receivedAt: wechat.clock.now - 12 * 3600_000 });
   wechat.clock.now += 3 * 3600_000; // the component token is stale now
   await assert.rejects(client.refreshComponentAccessToken(), MissingTicketError);
   assert.equal(wechat.count("api_component_token"), 1);
@@ -504,7 +504,7 @@ Deno.test("an authorizer call retries once after 40001 with a token refreshed on
   const fresh = await Promise.all(
     Array.from(
       { length: 20 },
-      () => env.client.refreshAuthorizerAccessTokenIfStale(AUTHORIZER, token),
+      () => env.client.authorizer(AUTHORIZER).accessToken({ invalid: token }),
     ),
   );
   assert.equal(new Set(fresh.map((f) => f.token)).size, 1);

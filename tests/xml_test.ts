@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  buildXml,
-  cdata,
-  element,
-  escapeText,
-  parseXml,
-  XmlParseError,
-  type XmlParseErrorCode,
-} from "../mod.ts";
+import { cdata, element, escapeText } from "../src/xml/build.ts";
+import { buildXml, parseXml, XmlParseError, type XmlParseErrorCode } from "../src/xml/mod.ts";
 import { prng } from "./_prng.ts";
 import { AUTHORIZED_CAPTURED, FASTREGISTER_DOC, TICKET_DOC } from "./_samples.ts";
 import { mutateXml } from "./_xml_mutate.ts";

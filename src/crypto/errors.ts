@@ -39,7 +39,7 @@ export type MessageCryptoErrorCode =
  *
  * @example Telling a forged push from a malformed one
  * ```ts
- * import { MessageCryptoError } from "@wxopen/component";
+ * import { MessageCryptoError } from "@wxopen/component/crypto";
  *
  * function statusOf(error: unknown): number {
  *   if (!(error instanceof MessageCryptoError)) return 500;

@@ -13,7 +13,7 @@
  *
  * @example Round trip through an envelope
  * ```ts
- * import { MessageCrypto } from "@wxopen/component";
+ * import { MessageCrypto } from "@wxopen/component/crypto";
  *
  * const mc = await MessageCrypto.create({
  *   token: "QDG6eK",
@@ -159,7 +159,7 @@ interface KeySlot {
  *
  * @example Encrypt and decrypt
  * ```ts
- * import { MessageCrypto } from "@wxopen/component";
+ * import { MessageCrypto } from "@wxopen/component/crypto";
  *
  * const mc = await MessageCrypto.create({
  *   token: "QDG6eK",
@@ -196,7 +196,7 @@ export class MessageCrypto {
    *
    * @example Create from settings
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -238,7 +238,7 @@ export class MessageCrypto {
    *
    * @example Sign a reply
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -259,7 +259,7 @@ export class MessageCrypto {
    *
    * @example Sign a URL
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -279,7 +279,7 @@ export class MessageCrypto {
    *
    * @example Answer WeChat's GET
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -310,7 +310,7 @@ export class MessageCrypto {
    *
    * @example Answer an encrypted verification
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -344,7 +344,7 @@ export class MessageCrypto {
    *
    * @example Encrypt
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -392,7 +392,7 @@ export class MessageCrypto {
    *
    * @example Decrypt
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -415,7 +415,7 @@ export class MessageCrypto {
    *
    * @example Which key worked
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -444,7 +444,7 @@ export class MessageCrypto {
    *
    * @example Open a push
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -469,7 +469,7 @@ export class MessageCrypto {
    *
    * @example Open and reply with the same key
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",
@@ -498,7 +498,7 @@ export class MessageCrypto {
    *
    * @example Seal a text reply
    * ```ts
-   * import { MessageCrypto } from "@wxopen/component";
+   * import { MessageCrypto } from "@wxopen/component/crypto";
    *
    * const mc = await MessageCrypto.create({
    *   token: "QDG6eK",

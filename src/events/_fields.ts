@@ -18,7 +18,7 @@ export type PushFormatErrorCode = "missing_field" | "invalid_field";
  *
  * @example Tell a malformed push from a broken document
  * ```ts
- * import { parseComponentEvent, PushFormatError } from "@wxopen/component";
+ * import { parseComponentEvent, PushFormatError } from "@wxopen/component/messages";
  *
  * try {
  *   parseComponentEvent("<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>authorized</InfoType></xml>");

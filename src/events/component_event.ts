@@ -9,7 +9,7 @@
  *
  * @example Store the ticket, react to authorizations
  * ```ts
- * import { isKnownComponentEvent, parseComponentEvent } from "@wxopen/component";
+ * import { isKnownComponentEvent, parseComponentEvent } from "@wxopen/component/messages";
  *
  * const event = parseComponentEvent(
  *   "<xml><AppId><![CDATA[wx6a5c7b3deae109fb]]></AppId><CreateTime>1472650983</CreateTime>" +
@@ -197,7 +197,7 @@ const KNOWN = new Set<string>(KNOWN_INFO_TYPES);
  *
  * @example Usage
  * ```ts
- * import { isKnownComponentEvent, parseComponentEvent } from "@wxopen/component";
+ * import { isKnownComponentEvent, parseComponentEvent } from "@wxopen/component/messages";
  *
  * const e = parseComponentEvent("<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>new_kind</InfoType></xml>");
  * isKnownComponentEvent(e); // false
@@ -225,7 +225,7 @@ export type ComponentEventOf<T extends KnownComponentEvent["InfoType"]> = Extrac
  *
  * @example Usage
  * ```ts
- * import { isComponentEvent, parseComponentEvent } from "@wxopen/component";
+ * import { isComponentEvent, parseComponentEvent } from "@wxopen/component/messages";
  *
  * const e = parseComponentEvent(
  *   "<xml><AppId>wxb3d033d520d15fe7</AppId><CreateTime>1496461034</CreateTime>" +
@@ -256,7 +256,7 @@ export function isComponentEvent<T extends KnownComponentEvent["InfoType"]>(
  *
  * @example Usage
  * ```ts
- * import { isComponentEvent, parseComponentEvent } from "@wxopen/component";
+ * import { isComponentEvent, parseComponentEvent } from "@wxopen/component/messages";
  *
  * const e = parseComponentEvent(
  *   "<xml><AppId>wxb3d033d520d15fe7</AppId><CreateTime>1496461034</CreateTime>" +

@@ -10,7 +10,7 @@
  *
  * @example Answer the release test's text message
  * ```ts
- * import { isKnownMessage, parseMessage } from "@wxopen/component";
+ * import { isKnownMessage, parseMessage } from "@wxopen/component/messages";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName><![CDATA[gh_3c884a361561]]></ToUserName><FromUserName><![CDATA[ozy4qt5QUADNXORxCVipKMV9dss0]]></FromUserName>" +
@@ -439,7 +439,7 @@ const KNOWN_EVENTS = new Set([
  *
  * @example Usage
  * ```ts
- * import { isKnownMessage, parseMessage } from "@wxopen/component";
+ * import { isKnownMessage, parseMessage } from "@wxopen/component/messages";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +
@@ -477,7 +477,7 @@ export type KnownEventOf<T extends KnownEvent["Event"]> = KnownEvent extends inf
  *
  * @example Usage
  * ```ts
- * import { isUserMessage, parseMessage } from "@wxopen/component";
+ * import { isUserMessage, parseMessage } from "@wxopen/component/messages";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +
@@ -506,7 +506,7 @@ export function isUserMessage<T extends UserMessage["MsgType"]>(
  *
  * @example Usage
  * ```ts
- * import { isKnownEventOf, parseMessage } from "@wxopen/component";
+ * import { isKnownEventOf, parseMessage } from "@wxopen/component/messages";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +
@@ -537,7 +537,7 @@ export function isKnownEventOf<T extends KnownEvent["Event"]>(
  *
  * @example Usage
  * ```ts
- * import { parseMessage } from "@wxopen/component";
+ * import { parseMessage } from "@wxopen/component/messages";
  *
  * const m = parseMessage(
  *   "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>" +

@@ -43,7 +43,8 @@ export interface VersionedStore extends Store {
  *
  * @example Using compare-and-set when the store has it
  * ```ts
- * import { isVersionedStore, MemoryStore } from "@wxopen/component";
+ * import { isVersionedStore } from "./versioned.ts";
+ * import { MemoryStore } from "@wxopen/component";
  *
  * const store = new MemoryStore();
  * if (isVersionedStore(store)) {

@@ -11,7 +11,7 @@
  *
  * @example Two concurrent refreshes, one upstream call
  * ```ts
- * import { SingleFlight } from "@wxopen/component";
+ * import { SingleFlight } from "./_single_flight.ts";
  *
  * const flights = new SingleFlight<string>();
  * let calls = 0;

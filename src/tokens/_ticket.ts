@@ -23,7 +23,8 @@ interface StoredTicket {
  *
  * @example
  * ```ts
- * import { MemoryStore, TicketKeeper } from "@wxopen/component";
+ * import { MemoryStore } from "@wxopen/component";
+ * import { TicketKeeper } from "./_ticket.ts";
  *
  * const tickets = new TicketKeeper(new MemoryStore(), () => Date.now());
  * await tickets.accept("ticket@@@abc");

@@ -7,7 +7,7 @@
  *
  * @example Build a push body
  * ```ts
- * import { buildXml } from "@wxopen/component";
+ * import { buildXml } from "@wxopen/component/xml";
  *
  * const xml = buildXml({ AppId: "wx6a5c7b3deae109fb", CreateTime: 1472650983 });
  * // <xml><AppId><![CDATA[wx6a5c7b3deae109fb]]></AppId><CreateTime>1472650983</CreateTime></xml>
@@ -58,7 +58,7 @@ const INVALID_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
  *
  * @example Usage
  * ```ts
- * import { cdata } from "@wxopen/component";
+ * import { cdata } from "./build.ts";
  *
  * cdata("a]]>b"); // "<![CDATA[a]]]]><![CDATA[>b]]>"
  * ```
@@ -79,7 +79,7 @@ export function cdata(text: string): string {
  *
  * @example Usage
  * ```ts
- * import { escapeText } from "@wxopen/component";
+ * import { escapeText } from "./build.ts";
  *
  * escapeText("a<b & c"); // "a&lt;b &amp; c"
  * ```
@@ -107,7 +107,7 @@ function checkName(name: string): void {
  *
  * @example Usage
  * ```ts
- * import { element } from "@wxopen/component";
+ * import { element } from "./build.ts";
  *
  * element("Content", "hi"); // "<Content><![CDATA[hi]]></Content>"
  * element("CreateTime", 1700000000); // "<CreateTime>1700000000</CreateTime>"
@@ -153,7 +153,7 @@ function children(obj: XmlInputObject, newlines: boolean): string {
  *
  * @example A passive text reply
  * ```ts
- * import { buildXml } from "@wxopen/component";
+ * import { buildXml } from "@wxopen/component/xml";
  *
  * buildXml({ ToUserName: "o_user", FromUserName: "gh_abc", CreateTime: 1700000000, MsgType: "text", Content: "hi" });
  * ```

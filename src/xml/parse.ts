@@ -9,7 +9,7 @@
  *
  * @example Parse a component_verify_ticket push
  * ```ts
- * import { parseXml } from "@wxopen/component";
+ * import { parseXml } from "@wxopen/component/xml";
  *
  * const fields = parseXml(
  *   "<xml><AppId><![CDATA[wx6a5c7b3deae109fb]]></AppId><CreateTime>1472650983</CreateTime></xml>",
@@ -49,7 +49,7 @@ export type XmlParseErrorCode =
  *
  * @example Tell a hostile document from a broken one
  * ```ts
- * import { parseXml, XmlParseError } from "@wxopen/component";
+ * import { parseXml, XmlParseError } from "@wxopen/component/xml";
  *
  * try {
  *   parseXml('<!DOCTYPE x [<!ENTITY a "b">]><xml/>');
@@ -234,7 +234,7 @@ function malformed(message: string, offset: number): XmlParseError {
  *
  * @example Nested and repeated elements
  * ```ts
- * import { parseXml } from "@wxopen/component";
+ * import { parseXml } from "@wxopen/component/xml";
  *
  * const m = parseXml(
  *   "<xml><SendPicsInfo><Count>2</Count><PicList>" +
