@@ -1,23 +1,8 @@
 /**
- * `ComponentClient`: the friendly facade of a third-party platform. It composes the pieces of
- * the core — the {@linkcode Credentials} port (default {@linkcode ManagedCredentials} over a
- * store), the one request path and the endpoint tables — into WeChat's component APIs, the
- * authorization lifecycle and {@linkcode AuthorizerClient}s.
- *
- * @example Ticket in, authorizer token out
- * ```ts
- * import { ComponentClient, MemoryStore } from "@wxopen/component";
- *
- * const client = new ComponentClient({
- *   appId: "wx1234567890abcdef",
- *   appSecret: "the-component-appsecret",
- *   store: new MemoryStore(),
- * });
- * // From the authorization event URL (after MessageCrypto.open + parseComponentEvent):
- * // await client.handleComponentEvent(event);
- * // Later, anywhere:
- * // const token = await client.authorizerAccessToken("wxf8b4f85f3a794e77");
- * ```
+ * `ComponentClient`: the facade of a third-party platform. It composes the {@linkcode Credentials}
+ * port (default: {@linkcode ManagedCredentials} over a store), the one request path and the
+ * endpoint tables into WeChat's component APIs, the authorization lifecycle and
+ * {@linkcode AuthorizerClient}s.
  *
  * @module
  */
@@ -25,40 +10,23 @@
 import { componentApis } from "../api/component.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { type ApiContext, send } from "../api/send.ts";
+import type * as api from "../api/types.ts";
 import type {
-  AuthorizerInfoResponse,
-  AuthorizerListResponse,
-  AuthorizerOptionResponse,
-  Jscode2SessionResponse,
-  OAuthAccessTokenResponse,
-  OkResponse,
-  PreAuthCodeResponse,
-} from "../api/types.ts";
-import {
-  type Credentials,
-  type ExpiringTokensOptions,
+  Credentials,
+  ExpiringTokensOptions,
   ManagedCredentials,
 } from "../tokens/credentials.ts";
 import { TokenNotCachedError } from "../tokens/errors.ts";
-import type {
-  AccessTokenInfo,
-  AuthorizerPage,
-  AuthorizerRecord,
-  AuthorizerTokenResponse,
-  ComponentEventLike,
-  ComponentEventOutcome,
-  ExpiringToken,
-  QueryAuthResponse,
-  TicketInfo,
-} from "../tokens/types.ts";
+import type * as t from "../tokens/types.ts";
 import {
-  type AuthorizationUrlOptions,
   authorizationUrl,
+  type AuthorizationUrlOptions,
   type LinkHosts,
-  type OAuthUrlOptions,
   oauthUrl,
+  type OAuthUrlOptions,
 } from "./_links.ts";
 import { checkOptions, type ComponentClientOptions } from "./_options.ts";
+import { wire } from "./_wiring.ts";
 import { AuthorizerClient } from "./authorizer_client.ts";
 
 const orNull = (error: unknown) => {
@@ -99,35 +67,10 @@ export class ComponentClient {
   constructor(options: ComponentClientOptions) {
     const o = checkOptions(options);
     this.appId = o.appId;
-    const api = (this.#api = {
-      http: { fetch: o.fetch, apiBase: o.apiBase, timeoutMs: o.timeoutMs, secrets: [o.appSecret] },
-      componentAppId: o.appId,
-      appSecret: o.appSecret,
-      credentials: {
-        componentToken: (request) => this.credentials.componentToken(request),
-        authorizerToken: (appid, request) => this.credentials.authorizerToken(appid, request),
-      },
-    });
-    const managed = this.managed = new ManagedCredentials({
-      componentAppId: o.appId,
-      store: o.store,
-      now: o.now,
-      refreshMarginSeconds: o.refreshMarginSeconds,
-      onAuthorizerRefreshToken: o.onAuthorizerRefreshToken,
-      componentToken: o.credentials.componentToken,
-      upstream: {
-        componentToken: (ticket) =>
-          send(api, componentApis.componentToken, { component_verify_ticket: ticket }),
-        authorizerToken: (appid, refreshToken) => this.refreshAuthorizerToken(appid, refreshToken),
-        queryAuth: (code) => send(api, componentApis.queryAuth, { authorization_code: code }),
-        authorizerList: (page) => this.getAuthorizerList(page),
-      },
-    });
-    this.credentials = {
-      componentToken: (request) => managed.componentToken(request),
-      authorizerToken: o.credentials.authorizerToken ??
-        ((appid, request) => managed.authorizerToken(appid, request)),
-    };
+    const { api, managed } = wire(o);
+    this.#api = api;
+    this.managed = managed;
+    this.credentials = api.credentials;
     this.#links = { componentAppId: o.appId, mpBase: o.mpBase, openBase: o.openBase };
   }
 
@@ -152,17 +95,17 @@ export class ComponentClient {
    * console.log(info.expiresAt - info.receivedAt); // 43200000
    * ```
    */
-  acceptTicket(ticket: string, options?: { receivedAt?: number }): Promise<TicketInfo> {
+  acceptTicket(ticket: string, options?: { receivedAt?: number }): Promise<t.TicketInfo> {
     return this.managed.acceptTicket(ticket, options);
   }
 
   /** The stored ticket, even a stale one, or `null` (no upstream call; for health checks). */
-  currentTicket(): Promise<TicketInfo | null> {
+  currentTicket(): Promise<t.TicketInfo | null> {
     return this.managed.currentTicket();
   }
 
   /** `api_start_push_ticket`: asks WeChat to push a ticket now (uses the appsecret, no token). */
-  startPushTicket(): Promise<OkResponse> {
+  startPushTicket(): Promise<api.OkResponse> {
     return this.#send(componentApis.startPushTicket, undefined);
   }
 
@@ -172,27 +115,27 @@ export class ComponentClient {
   }
 
   /** Like {@linkcode componentAccessToken}, with the expiry. */
-  componentAccessTokenInfo(): Promise<AccessTokenInfo> {
+  componentAccessTokenInfo(): Promise<t.AccessTokenInfo> {
     return this.credentials.componentToken();
   }
 
   /** The stored component token when it has not expired; never calls WeChat. */
-  cachedComponentAccessToken(): Promise<AccessTokenInfo | null> {
+  cachedComponentAccessToken(): Promise<t.AccessTokenInfo | null> {
     return this.credentials.componentToken({ cachedOnly: true }).catch(orNull);
   }
 
   /** WeChat rejected `invalidToken`: refreshes only if it is still the current token. */
-  refreshComponentAccessTokenIfStale(invalidToken: string): Promise<AccessTokenInfo> {
+  refreshComponentAccessTokenIfStale(invalidToken: string): Promise<t.AccessTokenInfo> {
     return this.credentials.componentToken({ invalid: invalidToken });
   }
 
   /** Refreshes the component token now (joins a refresh in progress). */
-  refreshComponentAccessToken(): Promise<AccessTokenInfo> {
+  refreshComponentAccessToken(): Promise<t.AccessTokenInfo> {
     return this.credentials.componentToken({ force: true });
   }
 
   /** `api_create_preauthcode`: a single-use pre-authorization code (about 10 minutes). */
-  createPreAuthCode(): Promise<PreAuthCodeResponse> {
+  createPreAuthCode(): Promise<api.PreAuthCodeResponse> {
     return this.#send(componentApis.createPreAuthCode, undefined);
   }
 
@@ -205,7 +148,7 @@ export class ComponentClient {
    * `api_query_auth`: exchanges an authorization code. The refresh token is persisted before
    * this returns; the same code again (redirect and push carry the same one) answers from the store.
    */
-  queryAuth(authCode: string): Promise<QueryAuthResponse> {
+  queryAuth(authCode: string): Promise<t.QueryAuthResponse> {
     return this.managed.exchangeAuthCode(authCode);
   }
 
@@ -213,7 +156,7 @@ export class ComponentClient {
   refreshAuthorizerToken(
     authorizerAppId: string,
     refreshToken: string,
-  ): Promise<AuthorizerTokenResponse> {
+  ): Promise<t.AuthorizerTokenResponse> {
     return this.#send(componentApis.authorizerToken, {
       authorizer_appid: authorizerAppId,
       authorizer_refresh_token: refreshToken,
@@ -226,17 +169,17 @@ export class ComponentClient {
   }
 
   /** Like {@linkcode authorizerAccessToken}, with the expiry. */
-  authorizerAccessTokenInfo(authorizerAppId: string): Promise<AccessTokenInfo> {
+  authorizerAccessTokenInfo(authorizerAppId: string): Promise<t.AccessTokenInfo> {
     return this.credentials.authorizerToken(authorizerAppId);
   }
 
   /** The stored authorizer token when it has not expired; never calls WeChat. */
-  cachedAuthorizerAccessToken(authorizerAppId: string): Promise<AccessTokenInfo | null> {
+  cachedAuthorizerAccessToken(authorizerAppId: string): Promise<t.AccessTokenInfo | null> {
     return this.credentials.authorizerToken(authorizerAppId, { cachedOnly: true }).catch(orNull);
   }
 
   /** Refreshes the authorizer token now (joins a refresh in progress). */
-  refreshAuthorizerAccessToken(authorizerAppId: string): Promise<AccessTokenInfo> {
+  refreshAuthorizerAccessToken(authorizerAppId: string): Promise<t.AccessTokenInfo> {
     return this.credentials.authorizerToken(authorizerAppId, { force: true });
   }
 
@@ -246,17 +189,17 @@ export class ComponentClient {
   }
 
   /** The stored record of an authorizer (never its refresh token), or `null`. */
-  getAuthorizer(authorizerAppId: string): Promise<AuthorizerRecord | null> {
+  getAuthorizer(authorizerAppId: string): Promise<t.AuthorizerRecord | null> {
     return this.managed.getAuthorizer(authorizerAppId);
   }
 
   /** One page of stored authorizer records. */
-  listAuthorizers(options?: { cursor?: string; limit?: number }): Promise<AuthorizerPage> {
+  listAuthorizers(options?: { cursor?: string; limit?: number }): Promise<t.AuthorizerPage> {
     return this.managed.listAuthorizers(options);
   }
 
   /** Managed tokens expiring within `withinSeconds` (from store metadata): what a sweep refreshes. */
-  listExpiringTokens(options: ExpiringTokensOptions): Promise<ExpiringToken[]> {
+  listExpiringTokens(options: ExpiringTokensOptions): Promise<t.ExpiringToken[]> {
     return this.managed.listExpiringTokens(options);
   }
 
@@ -268,12 +211,12 @@ export class ComponentClient {
   }
 
   /** Applies a parsed push of the authorization event URL (ticket, authorization events). */
-  handleComponentEvent(event: ComponentEventLike): Promise<ComponentEventOutcome> {
+  handleComponentEvent(event: t.ComponentEventLike): Promise<t.ComponentEventOutcome> {
     return this.managed.applyComponentEvent(event);
   }
 
   /** `api_get_authorizer_info`: the account's profile and the permissions it granted. */
-  getAuthorizerInfo(authorizerAppId: string): Promise<AuthorizerInfoResponse> {
+  getAuthorizerInfo(authorizerAppId: string): Promise<api.AuthorizerInfoResponse> {
     return this.#send(componentApis.getAuthorizerInfo, { authorizer_appid: authorizerAppId });
   }
 
@@ -281,7 +224,7 @@ export class ComponentClient {
   getAuthorizerOption(
     authorizerAppId: string,
     optionName: string,
-  ): Promise<AuthorizerOptionResponse> {
+  ): Promise<api.AuthorizerOptionResponse> {
     return this.authorizer(authorizerAppId).getAuthorizerOption({ option_name: optionName });
   }
 
@@ -290,7 +233,7 @@ export class ComponentClient {
     authorizerAppId: string,
     optionName: string,
     optionValue: string,
-  ): Promise<OkResponse> {
+  ): Promise<api.OkResponse> {
     return this.authorizer(authorizerAppId).setAuthorizerOption({
       option_name: optionName,
       option_value: optionValue,
@@ -300,31 +243,31 @@ export class ComponentClient {
   /** Legacy `api_get_authorizer_option` (component token). */
   apiGetAuthorizerOption(
     input: { authorizer_appid: string; option_name: string },
-  ): Promise<AuthorizerOptionResponse> {
+  ): Promise<api.AuthorizerOptionResponse> {
     return this.#send(componentApis.apiGetAuthorizerOption, input);
   }
 
   /** Legacy `api_set_authorizer_option` (component token). */
   apiSetAuthorizerOption(
     input: { authorizer_appid: string; option_name: string; option_value: string },
-  ): Promise<OkResponse> {
+  ): Promise<api.OkResponse> {
     return this.#send(componentApis.apiSetAuthorizerOption, input);
   }
 
   /** `api_get_authorizer_list`: one page (`count` 1..500). */
   getAuthorizerList(options: { offset?: number; count?: number } = {}): Promise<
-    AuthorizerListResponse
+    api.AuthorizerListResponse
   > {
     return this.#send(componentApis.getAuthorizerList, options);
   }
 
   /** `component/clear_quota`: resets the platform's own API quota (10 times a month). */
-  clearQuota(): Promise<OkResponse> {
+  clearQuota(): Promise<api.OkResponse> {
     return this.#send(componentApis.clearQuota, undefined);
   }
 
   /** `component/clear_quota/v2` (appsecret, no token): the platform's or an account's quota. */
-  clearQuotaV2(options: { appId?: string } = {}): Promise<OkResponse> {
+  clearQuotaV2(options: { appId?: string } = {}): Promise<api.OkResponse> {
     return this.#send(componentApis.clearQuotaV2, { appid: options.appId });
   }
 
@@ -334,14 +277,19 @@ export class ComponentClient {
   }
 
   /** `sns/oauth2/component/access_token`: exchanges a user's OAuth `code`. */
-  oauthAccessToken(options: { appId: string; code: string }): Promise<OAuthAccessTokenResponse> {
-    return this.#send(componentApis.oauthAccessToken, { appid: options?.appId, code: options.code });
+  oauthAccessToken(
+    options: { appId: string; code: string },
+  ): Promise<api.OAuthAccessTokenResponse> {
+    return this.#send(componentApis.oauthAccessToken, {
+      appid: options?.appId,
+      code: options.code,
+    });
   }
 
   /** `sns/oauth2/component/refresh_token`: renews a user's OAuth access token. */
   oauthRefreshToken(
     options: { appId: string; refreshToken: string },
-  ): Promise<OAuthAccessTokenResponse> {
+  ): Promise<api.OAuthAccessTokenResponse> {
     return this.#send(componentApis.oauthRefreshToken, {
       appid: options?.appId,
       refresh_token: options.refreshToken,
@@ -349,7 +297,7 @@ export class ComponentClient {
   }
 
   /** `sns/component/jscode2session`: a Mini Program login code → openid and session key. */
-  jscode2session(options: { appId: string; jsCode: string }): Promise<Jscode2SessionResponse> {
+  jscode2session(options: { appId: string; jsCode: string }): Promise<api.Jscode2SessionResponse> {
     return this.#send(componentApis.jscode2session, {
       appid: options?.appId,
       js_code: options.jsCode,

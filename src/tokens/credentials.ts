@@ -15,7 +15,7 @@
 
 import type { Store } from "../store/store.ts";
 import { errcodeOf } from "../errors.ts";
-import { AuthorizerTokens, type RefreshTokenHook } from "./_authorizer_tokens.ts";
+import { AuthorizerTokens } from "./_authorizer_tokens.ts";
 import { Lifecycle } from "./_lifecycle.ts";
 import { ManagedTokens } from "./_managed.ts";
 import { TicketKeeper } from "./_ticket.ts";
@@ -95,10 +95,11 @@ export interface ManagedCredentialsOptions {
   /** Tokens are replaced this many seconds before expiry (at most half their life); default 600. */
   refreshMarginSeconds?: number;
   /** Called after a new refresh token is persisted, before anything derived from it returns. */
-  onAuthorizerRefreshToken?: RefreshTokenHook;
+  onAuthorizerRefreshToken?: (authorizerAppId: string, refreshToken: string) => unknown;
   /**
    * Take component tokens from elsewhere (a single writer in another process) instead of
-   * managing them here.
+   * managing them here. `cachedOnly` still reads this store (the one that writer writes
+   * through to), so such a source can itself start with a cached read.
    */
   componentToken?: Credentials["componentToken"];
 }
@@ -160,10 +161,10 @@ export class ManagedCredentials implements Credentials {
 
   /** A valid `component_access_token` (see {@linkcode CredentialRequest}). */
   componentToken(request: CredentialRequest = {}): Promise<AccessTokenInfo> {
-    if (this.#remoteComponent) return this.#remoteComponent(request);
     const key = storageKeys.componentToken;
-    const fetch = () => this.#fetchComponentToken();
     if (request.cachedOnly) return this.#cachedOnly(key, "component");
+    if (this.#remoteComponent) return this.#remoteComponent(request);
+    const fetch = () => this.#fetchComponentToken();
     if (request.invalid !== undefined) return this.#tokens.refreshIfStale(key, request.invalid, fetch);
     if (request.force) return this.#tokens.refresh(key, fetch);
     return this.#tokens.get(key, fetch);

@@ -1,0 +1,46 @@
+/**
+ * How the client's pieces fit: the request path's context, whose credentials are the port the
+ * caller gave or the managed ones, and the managed lifecycle, whose WeChat calls go through that
+ * same request path.
+ *
+ * @module
+ */
+
+import { componentApis } from "../api/component.ts";
+import { type ApiContext, send } from "../api/send.ts";
+import { type Credentials, ManagedCredentials } from "../tokens/credentials.ts";
+import type { CheckedOptions } from "./_options.ts";
+
+/** Builds the request context and the managed credentials of a client. */
+export function wire(o: CheckedOptions): { api: ApiContext; managed: ManagedCredentials } {
+  const credentials = {} as { -readonly [K in keyof Credentials]: Credentials[K] };
+  const api: ApiContext = {
+    http: { fetch: o.fetch, apiBase: o.apiBase, timeoutMs: o.timeoutMs, secrets: [o.appSecret] },
+    componentAppId: o.appId,
+    appSecret: o.appSecret,
+    credentials,
+  };
+  const managed = new ManagedCredentials({
+    componentAppId: o.appId,
+    store: o.store,
+    now: o.now,
+    refreshMarginSeconds: o.refreshMarginSeconds,
+    onAuthorizerRefreshToken: o.onAuthorizerRefreshToken,
+    componentToken: o.credentials.componentToken,
+    upstream: {
+      componentToken: (ticket) =>
+        send(api, componentApis.componentToken, { component_verify_ticket: ticket }),
+      authorizerToken: (appid, refreshToken) =>
+        send(api, componentApis.authorizerToken, {
+          authorizer_appid: appid,
+          authorizer_refresh_token: refreshToken,
+        }),
+      queryAuth: (code) => send(api, componentApis.queryAuth, { authorization_code: code }),
+      authorizerList: (page) => send(api, componentApis.getAuthorizerList, page),
+    },
+  });
+  credentials.componentToken = (request) => managed.componentToken(request);
+  credentials.authorizerToken = o.credentials.authorizerToken ??
+    ((appid, request) => managed.authorizerToken(appid, request));
+  return { api, managed };
+}
