@@ -21,6 +21,8 @@ import type {
   ComponentAccessTokenResponse,
   QueryAuthResponse,
 } from "../tokens/types.ts";
+import type { SelfMenuInfoResponse } from "./menu.ts";
+import type { ApiQuotaResponse } from "./openapi.ts";
 
 /** A number that WeChat sometimes sends as a digit string. */
 const Numberish = v.union([
@@ -139,6 +141,21 @@ export const Jscode2SessionSchema = v.looseObject({
 /** Any JSON object: the generic `call()` answer. */
 export const AnyObjectSchema = v.looseObject({});
 
+export const SelfMenuInfoSchema = v.looseObject({
+  is_menu_open: Numberish,
+  selfmenu_info: v.optional(v.looseObject({
+    button: v.optional(v.array(AnyObjectSchema)),
+  })),
+});
+
+export const ApiQuotaSchema = v.looseObject({
+  quota: v.looseObject({
+    daily_limit: Numberish,
+    used: Numberish,
+    remain: Numberish,
+  }),
+});
+
 // Compile-time proof that every schema's output fits its public interface.
 type Fits<S extends v.GenericSchema, I> = v.InferOutput<S> extends I ? true : never;
 const _fits: [
@@ -152,5 +169,7 @@ const _fits: [
   Fits<typeof AuthorizerListSchema, AuthorizerListResponse>,
   Fits<typeof OAuthAccessTokenSchema, OAuthAccessTokenResponse>,
   Fits<typeof Jscode2SessionSchema, Jscode2SessionResponse>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  Fits<typeof SelfMenuInfoSchema, SelfMenuInfoResponse>,
+  Fits<typeof ApiQuotaSchema, ApiQuotaResponse>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 void _fits;

@@ -1,11 +1,19 @@
 /**
- * The simulated `api.weixin.qq.com`: one handler per API path, each checking credentials,
- * quota and body the way WeChat does and answering WeChat's JSON.
+ * The simulated `api.weixin.qq.com`: one handler per API, each checking credentials, quota and
+ * body the way WeChat does and answering WeChat's JSON. Every route is built on the client's
+ * own descriptor of the API (`src/api/*.ts`): its path, method and credential come from there,
+ * so the client and the simulator cannot drift.
  *
  * @module
  */
 
 import { encodeBase64, randomBytes } from "../_bytes.ts";
+import { authorizerApis } from "../api/authorizer.ts";
+import { componentApis } from "../api/component.ts";
+import type { AnyEndpoint, EndpointAuth } from "../api/endpoint.ts";
+import { menuApis } from "../api/menu.ts";
+import { messageApis } from "../api/message.ts";
+import { openApis } from "../api/openapi.ts";
 import { ApiFailure, errorBody, jsonResponse, OK } from "./_errors.ts";
 import {
   type Account,
@@ -44,15 +52,68 @@ interface Ctx {
   token: TokenRecord | null;
 }
 
-interface Route {
-  /** Which token the API takes in its query; `none` for APIs authenticated by the body. */
-  token: "none" | "component" | "authorizer" | "any";
-  /** POST APIs read a JSON body; GET APIs read the query. */
-  method: "POST" | "GET";
+/**
+ * Which token the simulator takes from the query: `none` for the APIs authenticated by their
+ * body (descriptors with `auth: "secret"` or `"none"`), `any` for the authorizer APIs that
+ * WeChat also opens to the component's own token (see {@linkcode ServeOptions}).
+ */
+export type RouteToken = "none" | "component" | "authorizer" | "any";
+
+/** What the route table tells about one simulated API (see {@linkcode apiRoutes}). */
+export interface ApiRoute {
+  /** The client's descriptor the route serves. */
+  readonly endpoint: AnyEndpoint;
+  /** `endpoint.path`. */
+  readonly path: string;
+  /** `endpoint.method`: POST APIs read a JSON body; GET APIs read the query. */
+  readonly method: "GET" | "POST";
+  /** `endpoint.auth`. */
+  readonly auth: EndpointAuth;
+  /** The token the simulator checks, derived from `auth` and {@linkcode ServeOptions}. */
+  readonly token: RouteToken;
+}
+
+interface Route extends ApiRoute {
   handler: (ctx: Ctx) => unknown;
 }
 
-const COMPONENT = "/cgi-bin/component/";
+/** Simulator-side properties of a route that a descriptor does not express. */
+interface ServeOptions {
+  /**
+   * The API takes an authorizer's `access_token`, and WeChat also accepts the component's own
+   * token there (the platform asking about, or resetting, its own quota). The descriptor's
+   * `auth` names the one credential the client sends, so this stays on the route.
+   */
+  alsoComponentToken?: true;
+}
+
+/** The route serving `endpoint` with `handler`. */
+function serve(
+  endpoint: AnyEndpoint,
+  handler: (ctx: Ctx) => unknown,
+  options: ServeOptions = {},
+): Route {
+  const { path, method, auth } = endpoint;
+  if (options.alsoComponentToken && auth !== "authorizer") {
+    throw new TypeError(`Route ${path}: alsoComponentToken is for authorizer APIs`);
+  }
+  const token: RouteToken = auth === "secret" || auth === "none"
+    ? "none"
+    : options.alsoComponentToken
+    ? "any"
+    : auth;
+  return { endpoint, path, method, auth, token, handler };
+}
+
+/** The route table keyed by path; a path served twice is a mistake. */
+function table(routes: Route[]): Record<string, Route> {
+  const out: Record<string, Route> = {};
+  for (const route of routes) {
+    if (Object.hasOwn(out, route.path)) throw new TypeError(`Route ${route.path} served twice`);
+    out[route.path] = route;
+  }
+  return out;
+}
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
@@ -183,311 +244,242 @@ function onBehalfChecks(ctx: Ctx, kind: Account["kind"]): Account {
   return account;
 }
 
-const ROUTES: Record<string, Route> = {
-  [COMPONENT + "api_component_token"]: {
-    token: "none",
-    method: "POST",
-    handler(ctx) {
-      const b = ctx.body;
-      requireComponentAppId(ctx, b.component_appid);
-      quota(ctx, ctx.model.config.componentAppId, COMPONENT + "api_component_token");
-      requireSecret(ctx, b.component_appsecret);
-      ctx.model.checkTicket(b.component_verify_ticket);
-      const token = ctx.model.issueToken("component", ctx.model.config.componentAppId);
-      return { component_access_token: token, expires_in: TOKEN_LIFETIME_S };
-    },
-  },
-  [COMPONENT + "api_start_push_ticket"]: {
-    token: "none",
-    method: "POST",
-    handler(ctx) {
-      requireComponentAppId(ctx, ctx.body.component_appid);
-      quota(ctx, ctx.model.config.componentAppId, COMPONENT + "api_start_push_ticket");
-      requireSecret(ctx, ctx.body.component_secret);
-      ctx.hooks.startPushTicket();
-      return OK;
-    },
-  },
-  [COMPONENT + "api_create_preauthcode"]: {
-    token: "component",
-    method: "POST",
-    handler(ctx) {
-      requireComponentAppId(ctx, ctx.body.component_appid);
-      return {
-        pre_auth_code: ctx.model.issuePreAuthCode(),
-        expires_in: ctx.model.config.preAuthCodeLifetimeS,
-      };
-    },
-  },
-  [COMPONENT + "api_query_auth"]: {
-    token: "component",
-    method: "POST",
-    handler(ctx) {
-      requireComponentAppId(ctx, ctx.body.component_appid);
-      const account = ctx.model.consumeAuthCode(ctx.body.authorization_code);
-      const token = ctx.model.issueToken("authorizer", account.appId);
-      return {
-        authorization_info: {
-          authorizer_appid: account.appId,
-          authorizer_access_token: token,
-          expires_in: TOKEN_LIFETIME_S,
-          authorizer_refresh_token: account.refreshToken,
-          func_info: funcInfo(account),
-        },
-      };
-    },
-  },
-  [COMPONENT + "api_authorizer_token"]: {
-    token: "component",
-    method: "POST",
-    handler(ctx) {
-      const b = ctx.body;
-      requireComponentAppId(ctx, b.component_appid);
-      const account = ctx.model.authorizedAccount(b.authorizer_appid);
-      if (str(b.authorizer_refresh_token) !== account.refreshToken) throw new ApiFailure(61023);
-      const token = ctx.model.issueToken("authorizer", account.appId);
-      return {
+const ROUTES: Record<string, Route> = table([
+  serve(componentApis.componentToken, (ctx) => {
+    const b = ctx.body;
+    requireComponentAppId(ctx, b.component_appid);
+    quota(ctx, ctx.model.config.componentAppId, componentApis.componentToken.path);
+    requireSecret(ctx, b.component_appsecret);
+    ctx.model.checkTicket(b.component_verify_ticket);
+    const token = ctx.model.issueToken("component", ctx.model.config.componentAppId);
+    return { component_access_token: token, expires_in: TOKEN_LIFETIME_S };
+  }),
+  serve(componentApis.startPushTicket, (ctx) => {
+    requireComponentAppId(ctx, ctx.body.component_appid);
+    quota(ctx, ctx.model.config.componentAppId, componentApis.startPushTicket.path);
+    requireSecret(ctx, ctx.body.component_secret);
+    ctx.hooks.startPushTicket();
+    return OK;
+  }),
+  serve(componentApis.createPreAuthCode, (ctx) => {
+    requireComponentAppId(ctx, ctx.body.component_appid);
+    return {
+      pre_auth_code: ctx.model.issuePreAuthCode(),
+      expires_in: ctx.model.config.preAuthCodeLifetimeS,
+    };
+  }),
+  serve(componentApis.queryAuth, (ctx) => {
+    requireComponentAppId(ctx, ctx.body.component_appid);
+    const account = ctx.model.consumeAuthCode(ctx.body.authorization_code);
+    const token = ctx.model.issueToken("authorizer", account.appId);
+    return {
+      authorization_info: {
+        authorizer_appid: account.appId,
         authorizer_access_token: token,
         expires_in: TOKEN_LIFETIME_S,
         authorizer_refresh_token: account.refreshToken,
-      };
-    },
-  },
-  [COMPONENT + "api_get_authorizer_info"]: {
-    token: "component",
-    method: "POST",
-    handler(ctx) {
-      requireComponentAppId(ctx, ctx.body.component_appid);
-      const account = ctx.model.authorizedAccount(ctx.body.authorizer_appid);
-      const authorization: Json = {
-        authorizer_appid: account.appId,
         func_info: funcInfo(account),
-      };
-      if (account.kind === "mini_program") {
-        authorization.authorizer_refresh_token = account.refreshToken;
-      }
-      return { authorizer_info: authorizerInfo(account), authorization_info: authorization };
-    },
-  },
-  [COMPONENT + "api_get_authorizer_option"]: {
-    token: "component",
-    method: "POST",
-    handler(ctx) {
-      requireComponentAppId(ctx, ctx.body.component_appid);
-      const account = ctx.model.authorizedAccount(ctx.body.authorizer_appid);
-      const { name } = option(ctx.body.option_name);
-      return {
-        authorizer_appid: account.appId,
-        option_name: name,
-        option_value: account.options[name],
-      };
-    },
-  },
-  [COMPONENT + "api_set_authorizer_option"]: {
-    token: "component",
-    method: "POST",
-    handler(ctx) {
-      requireComponentAppId(ctx, ctx.body.component_appid);
-      const account = ctx.model.authorizedAccount(ctx.body.authorizer_appid);
-      const { name, value } = option(ctx.body.option_name, ctx.body.option_value ?? null);
-      account.options[name] = value!;
-      return OK;
-    },
-  },
-  [COMPONENT + "get_authorizer_option"]: {
-    token: "authorizer",
-    method: "POST",
-    handler(ctx) {
-      const account = ctx.model.authorizedAccount(ctx.token!.appId);
-      const { name } = option(ctx.body.option_name);
-      return { option_name: name, option_value: account.options[name] };
-    },
-  },
-  [COMPONENT + "set_authorizer_option"]: {
-    token: "authorizer",
-    method: "POST",
-    handler(ctx) {
-      const account = ctx.model.authorizedAccount(ctx.token!.appId);
-      const { name, value } = option(ctx.body.option_name, ctx.body.option_value ?? null);
-      account.options[name] = value!;
-      return OK;
-    },
-  },
-  [COMPONENT + "api_get_authorizer_list"]: {
-    token: "component",
-    method: "POST",
-    handler(ctx) {
-      const b = ctx.body;
-      requireComponentAppId(ctx, b.component_appid);
-      const offset = b.offset ?? 0;
-      const count = b.count;
-      if (
-        typeof offset !== "number" || !Number.isInteger(offset) || offset < 0 ||
-        typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > 500
-      ) {
-        throw new ApiFailure(40097);
-      }
-      const all = [...ctx.model.accounts.values()].filter((a) => a.authorized)
-        .sort((a, b) => a.authTime - b.authTime);
-      return {
-        total_count: all.length,
-        list: all.slice(offset, offset + count).map((a) => ({
-          authorizer_appid: a.appId,
-          refresh_token: a.refreshToken,
-          auth_time: a.authTime,
-        })),
-      };
-    },
-  },
-  [COMPONENT + "clear_quota"]: {
-    token: "component",
-    method: "POST",
-    handler(ctx) {
-      requireComponentAppId(ctx, ctx.body.component_appid);
-      ctx.model.clearQuota(ctx.model.config.componentAppId);
-      return OK;
-    },
-  },
-  [COMPONENT + "clear_quota/v2"]: {
-    token: "none",
-    method: "POST",
-    handler(ctx) {
-      const b = ctx.body;
-      requireComponentAppId(ctx, b.component_appid);
-      requireSecret(ctx, b.appsecret);
-      const appid = str(b.appid);
-      const account = appid === undefined || appid === ctx.model.config.componentAppId
-        ? ctx.model.config.componentAppId
-        : ctx.model.authorizedAccount(appid).appId;
-      ctx.model.clearQuota(account);
-      return OK;
-    },
-  },
-  "/cgi-bin/clear_quota": {
-    token: "any",
-    method: "POST",
-    handler(ctx) {
-      const appid = str(ctx.body.appid);
-      if (appid === undefined) throw new ApiFailure(41002);
-      if (appid !== ctx.token!.appId) throw new ApiFailure(40013);
-      ctx.model.clearQuota(appid);
-      return OK;
-    },
-  },
-  "/cgi-bin/openapi/quota/get": {
-    token: "any",
-    method: "POST",
-    handler(ctx) {
-      const path = str(ctx.body.cgi_path);
-      if (path === undefined || !(path in ROUTES)) throw new ApiFailure(40097);
-      const limit = ctx.model.dailyLimit(path);
-      const used = ctx.model.usedToday(ctx.token!.appId, path);
-      return { ...OK, quota: { daily_limit: limit, used, remain: Math.max(0, limit - used) } };
-    },
-  },
-  "/sns/oauth2/component/access_token": {
-    token: "component",
-    method: "GET",
-    handler(ctx) {
-      const account = onBehalfChecks(ctx, "official_account");
-      if (ctx.query.get("grant_type") !== "authorization_code") throw new ApiFailure(40002);
-      const rec = ctx.model.consumeUserCode("oauth", ctx.query.get("code"), account.appId);
-      return oauthIssue(ctx, account.appId, rec.openid, rec.scope);
-    },
-  },
-  "/sns/oauth2/component/refresh_token": {
-    token: "component",
-    method: "GET",
-    handler(ctx) {
-      const account = onBehalfChecks(ctx, "official_account");
-      if (ctx.query.get("grant_type") !== "refresh_token") throw new ApiFailure(40002);
-      const token = ctx.query.get("refresh_token") ?? "";
-      const rec = ctx.model.oauthRefresh.get(token);
-      if (!rec || rec.appId !== account.appId) throw new ApiFailure(40030);
-      if (ctx.model.now() >= rec.expiresAt) throw new ApiFailure(42002);
-      return oauthIssue(ctx, account.appId, rec.openid, rec.scope, token);
-    },
-  },
-  "/sns/component/jscode2session": {
-    token: "component",
-    method: "GET",
-    handler(ctx) {
-      const account = onBehalfChecks(ctx, "mini_program");
-      if (ctx.query.get("grant_type") !== "authorization_code") throw new ApiFailure(40002);
-      const rec = ctx.model.consumeUserCode("js", ctx.query.get("js_code"), account.appId);
-      const sessionKey = encodeBase64(randomBytes(16));
-      ctx.model.sessionKeys.set(`${account.appId}|${rec.openid}`, sessionKey);
-      return {
-        openid: rec.openid,
-        session_key: sessionKey,
-        unionid: "o" + rec.openid.slice(1, 6) + "_union_" + rec.openid.slice(6),
-      };
-    },
-  },
-  "/cgi-bin/message/custom/send": {
-    token: "authorizer",
-    method: "POST",
-    handler(ctx) {
-      const b = ctx.body;
-      const touser = str(b.touser);
-      if (touser === undefined) throw new ApiFailure(40003);
-      const msgtype = str(b.msgtype);
-      const known = [
-        "text",
-        "image",
-        "voice",
-        "video",
-        "music",
-        "news",
-        "mpnews",
-        "mpnewsarticle",
-        "msgmenu",
-        "wxcard",
-        "miniprogrampage",
-        "link",
-      ];
-      if (msgtype === undefined || !known.includes(msgtype)) throw new ApiFailure(40008);
-      const content = b[msgtype];
-      if (typeof content !== "object" || content === null) throw new ApiFailure(47001);
-      if (msgtype === "text" && typeof (content as Json).content !== "string") {
-        throw new ApiFailure(47001);
-      }
-      ctx.hooks.customMessage({
-        appId: ctx.token!.appId,
-        touser,
-        msgtype,
-        body: b,
-        at: ctx.model.now(),
-      });
-      return OK;
-    },
-  },
-  "/cgi-bin/get_current_selfmenu_info": {
-    token: "authorizer",
-    method: "GET",
-    handler(ctx) {
-      const account = ctx.model.authorizedAccount(ctx.token!.appId);
-      if (account.kind !== "official_account") throw new ApiFailure(48001);
-      return {
-        is_menu_open: 1,
-        selfmenu_info: {
-          button: [
-            { type: "click", name: "今日歌曲", key: "V1001_TODAY_MUSIC" },
-            {
-              name: "菜单",
-              sub_button: {
-                list: [{ type: "view", name: "搜索", url: "http://www.soso.com/" }],
-              },
+      },
+    };
+  }),
+  serve(componentApis.authorizerToken, (ctx) => {
+    const b = ctx.body;
+    requireComponentAppId(ctx, b.component_appid);
+    const account = ctx.model.authorizedAccount(b.authorizer_appid);
+    if (str(b.authorizer_refresh_token) !== account.refreshToken) throw new ApiFailure(61023);
+    const token = ctx.model.issueToken("authorizer", account.appId);
+    return {
+      authorizer_access_token: token,
+      expires_in: TOKEN_LIFETIME_S,
+      authorizer_refresh_token: account.refreshToken,
+    };
+  }),
+  serve(componentApis.getAuthorizerInfo, (ctx) => {
+    requireComponentAppId(ctx, ctx.body.component_appid);
+    const account = ctx.model.authorizedAccount(ctx.body.authorizer_appid);
+    const authorization: Json = {
+      authorizer_appid: account.appId,
+      func_info: funcInfo(account),
+    };
+    if (account.kind === "mini_program") {
+      authorization.authorizer_refresh_token = account.refreshToken;
+    }
+    return { authorizer_info: authorizerInfo(account), authorization_info: authorization };
+  }),
+  serve(componentApis.apiGetAuthorizerOption, (ctx) => {
+    requireComponentAppId(ctx, ctx.body.component_appid);
+    const account = ctx.model.authorizedAccount(ctx.body.authorizer_appid);
+    const { name } = option(ctx.body.option_name);
+    return {
+      authorizer_appid: account.appId,
+      option_name: name,
+      option_value: account.options[name],
+    };
+  }),
+  serve(componentApis.apiSetAuthorizerOption, (ctx) => {
+    requireComponentAppId(ctx, ctx.body.component_appid);
+    const account = ctx.model.authorizedAccount(ctx.body.authorizer_appid);
+    const { name, value } = option(ctx.body.option_name, ctx.body.option_value ?? null);
+    account.options[name] = value!;
+    return OK;
+  }),
+  serve(authorizerApis.getAuthorizerOption, (ctx) => {
+    const account = ctx.model.authorizedAccount(ctx.token!.appId);
+    const { name } = option(ctx.body.option_name);
+    return { option_name: name, option_value: account.options[name] };
+  }),
+  serve(authorizerApis.setAuthorizerOption, (ctx) => {
+    const account = ctx.model.authorizedAccount(ctx.token!.appId);
+    const { name, value } = option(ctx.body.option_name, ctx.body.option_value ?? null);
+    account.options[name] = value!;
+    return OK;
+  }),
+  serve(componentApis.getAuthorizerList, (ctx) => {
+    const b = ctx.body;
+    requireComponentAppId(ctx, b.component_appid);
+    const offset = b.offset ?? 0;
+    const count = b.count;
+    if (
+      typeof offset !== "number" || !Number.isInteger(offset) || offset < 0 ||
+      typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > 500
+    ) {
+      throw new ApiFailure(40097);
+    }
+    const all = [...ctx.model.accounts.values()].filter((a) => a.authorized)
+      .sort((a, b) => a.authTime - b.authTime);
+    return {
+      total_count: all.length,
+      list: all.slice(offset, offset + count).map((a) => ({
+        authorizer_appid: a.appId,
+        refresh_token: a.refreshToken,
+        auth_time: a.authTime,
+      })),
+    };
+  }),
+  serve(componentApis.clearQuota, (ctx) => {
+    requireComponentAppId(ctx, ctx.body.component_appid);
+    ctx.model.clearQuota(ctx.model.config.componentAppId);
+    return OK;
+  }),
+  serve(componentApis.clearQuotaV2, (ctx) => {
+    const b = ctx.body;
+    requireComponentAppId(ctx, b.component_appid);
+    requireSecret(ctx, b.appsecret);
+    const appid = str(b.appid);
+    const account = appid === undefined || appid === ctx.model.config.componentAppId
+      ? ctx.model.config.componentAppId
+      : ctx.model.authorizedAccount(appid).appId;
+    ctx.model.clearQuota(account);
+    return OK;
+  }),
+  serve(authorizerApis.clearQuota, (ctx) => {
+    const appid = str(ctx.body.appid);
+    if (appid === undefined) throw new ApiFailure(41002);
+    if (appid !== ctx.token!.appId) throw new ApiFailure(40013);
+    ctx.model.clearQuota(appid);
+    return OK;
+  }, { alsoComponentToken: true }),
+  serve(openApis.getApiQuota, (ctx) => {
+    const path = str(ctx.body.cgi_path);
+    if (path === undefined || !(path in ROUTES)) throw new ApiFailure(40097);
+    const limit = ctx.model.dailyLimit(path);
+    const used = ctx.model.usedToday(ctx.token!.appId, path);
+    return { ...OK, quota: { daily_limit: limit, used, remain: Math.max(0, limit - used) } };
+  }, { alsoComponentToken: true }),
+  serve(componentApis.oauthAccessToken, (ctx) => {
+    const account = onBehalfChecks(ctx, "official_account");
+    if (ctx.query.get("grant_type") !== "authorization_code") throw new ApiFailure(40002);
+    const rec = ctx.model.consumeUserCode("oauth", ctx.query.get("code"), account.appId);
+    return oauthIssue(ctx, account.appId, rec.openid, rec.scope);
+  }),
+  serve(componentApis.oauthRefreshToken, (ctx) => {
+    const account = onBehalfChecks(ctx, "official_account");
+    if (ctx.query.get("grant_type") !== "refresh_token") throw new ApiFailure(40002);
+    const token = ctx.query.get("refresh_token") ?? "";
+    const rec = ctx.model.oauthRefresh.get(token);
+    if (!rec || rec.appId !== account.appId) throw new ApiFailure(40030);
+    if (ctx.model.now() >= rec.expiresAt) throw new ApiFailure(42002);
+    return oauthIssue(ctx, account.appId, rec.openid, rec.scope, token);
+  }),
+  serve(componentApis.jscode2session, (ctx) => {
+    const account = onBehalfChecks(ctx, "mini_program");
+    if (ctx.query.get("grant_type") !== "authorization_code") throw new ApiFailure(40002);
+    const rec = ctx.model.consumeUserCode("js", ctx.query.get("js_code"), account.appId);
+    const sessionKey = encodeBase64(randomBytes(16));
+    ctx.model.sessionKeys.set(`${account.appId}|${rec.openid}`, sessionKey);
+    return {
+      openid: rec.openid,
+      session_key: sessionKey,
+      unionid: "o" + rec.openid.slice(1, 6) + "_union_" + rec.openid.slice(6),
+    };
+  }),
+  serve(messageApis.sendCustomMessage, (ctx) => {
+    const b = ctx.body;
+    const touser = str(b.touser);
+    if (touser === undefined) throw new ApiFailure(40003);
+    const msgtype = str(b.msgtype);
+    const known = [
+      "text",
+      "image",
+      "voice",
+      "video",
+      "music",
+      "news",
+      "mpnews",
+      "mpnewsarticle",
+      "msgmenu",
+      "wxcard",
+      "miniprogrampage",
+      "link",
+    ];
+    if (msgtype === undefined || !known.includes(msgtype)) throw new ApiFailure(40008);
+    const content = b[msgtype];
+    if (typeof content !== "object" || content === null) throw new ApiFailure(47001);
+    if (msgtype === "text" && typeof (content as Json).content !== "string") {
+      throw new ApiFailure(47001);
+    }
+    ctx.hooks.customMessage({
+      appId: ctx.token!.appId,
+      touser,
+      msgtype,
+      body: b,
+      at: ctx.model.now(),
+    });
+    return OK;
+  }),
+  serve(menuApis.getCurrentSelfMenuInfo, (ctx) => {
+    const account = ctx.model.authorizedAccount(ctx.token!.appId);
+    if (account.kind !== "official_account") throw new ApiFailure(48001);
+    return {
+      is_menu_open: 1,
+      selfmenu_info: {
+        button: [
+          { type: "click", name: "今日歌曲", key: "V1001_TODAY_MUSIC" },
+          {
+            name: "菜单",
+            sub_button: {
+              list: [{ type: "view", name: "搜索", url: "http://www.soso.com/" }],
             },
-          ],
-        },
-      };
-    },
-  },
-};
+          },
+        ],
+      },
+    };
+  }),
+]);
 
 /** Paths the simulated API server answers. */
 export const API_PATHS: readonly string[] = Object.keys(ROUTES);
+
+/**
+ * The route table as data, in the order the routes are declared: which descriptor each route
+ * serves and the token it checks. Internal (not re-exported by `./testing`): the drift test
+ * proves with it that every descriptor is served as declared.
+ */
+export function apiRoutes(): readonly ApiRoute[] {
+  return Object.values(ROUTES).map(({ endpoint, path, method, auth, token }) =>
+    Object.freeze({ endpoint, path, method, auth, token })
+  );
+}
 
 /**
  * Answers one API request, or returns `null` when `path` is no API of the simulator.
