@@ -8,7 +8,10 @@
 
 import assert from "node:assert/strict";
 import { Miniflare } from "miniflare";
-import * as core from "../mod.ts";
+import * as root from "../mod.ts";
+import * as cryptoEntry from "../src/crypto/mod.ts";
+import * as messages from "../src/events/mod.ts";
+import * as xml from "../src/xml/mod.ts";
 import * as testing from "../src/testing/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -184,14 +187,17 @@ Deno.test({
       // Deno-made inputs that the other runtimes must open.
       const sealKey = crypto.getRandomValues(new Uint8Array(32));
       const input = { ...INPUT, sealKey: encode64(sealKey) };
-      const inner = new core.MemoryStore();
-      await new core.SealedStore(inner, { key: sealKey, keyId: "deno" }).put("interop", "hi 🌏");
+      const inner = new root.MemoryStore();
+      await new root.SealedStore(inner, { key: sealKey, keyId: "deno" }).put("interop", "hi 🌏");
       input.sealedByDeno = (await inner.get("interop"))!;
 
       await Deno.writeTextFile(`${dir}/smoke.mjs`, SMOKE);
       await Deno.writeTextFile(
         `${dir}/entry.ts`,
         `export * from "${ROOT}mod.ts";\n` +
+          `export * from "${ROOT}src/crypto/mod.ts";\n` +
+          `export * from "${ROOT}src/events/mod.ts";\n` +
+          `export * from "${ROOT}src/xml/mod.ts";\n` +
           `export { KvStore } from "${ROOT}src/store/kv.ts";\n` +
           `export { DenoKvStore } from "${ROOT}src/store/deno_kv.ts";\n` +
           `export * as testing from "${ROOT}src/testing/mod.ts";\n`,
@@ -212,7 +218,13 @@ Deno.test({
 
       // Reference: the same script on Deno, against the source.
       const { smoke } = await import(`file://${dir}/smoke.mjs`);
-      const reference: Record<string, unknown> = { ...core, testing };
+      const reference: Record<string, unknown> = {
+        ...root,
+        ...cryptoEntry,
+        ...messages,
+        ...xml,
+        testing,
+      };
       const expected: Results = await smoke(reference, input);
       for (const [name, result] of Object.entries(expected)) {
         assert.ok(result.ok || result.skipped, `${name} failed on Deno: ${result.error}`);

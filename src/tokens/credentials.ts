@@ -160,10 +160,12 @@ export class ManagedCredentials implements Credentials {
   }
 
   /** A valid `component_access_token` (see {@linkcode CredentialRequest}). */
-  componentToken(request: CredentialRequest = {}): Promise<AccessTokenInfo> {
+  componentToken(request?: CredentialRequest): Promise<AccessTokenInfo> {
     const key = storageKeys.componentToken;
-    if (request.cachedOnly) return this.#cachedOnly(key, "component");
+    // A stored token is read here even when another process manages it (it writes through).
+    if (request?.cachedOnly) return this.#cachedOnly(key, "component");
     if (this.#remoteComponent) return this.#remoteComponent(request);
+    request ??= {};
     const fetch = () => this.#fetchComponentToken();
     if (request.invalid !== undefined) return this.#tokens.refreshIfStale(key, request.invalid, fetch);
     if (request.force) return this.#tokens.refresh(key, fetch);
