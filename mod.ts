@@ -24,7 +24,15 @@
  * @module
  */
 
-export * from "./src/errors.ts";
+export {
+  type ApiErrorCode,
+  errcodeOf,
+  type LifecycleErrorCode,
+  type StoreErrorCode,
+  WxOpenError,
+  type WxOpenErrorCode,
+  type WxOpenErrorOptions,
+} from "./src/errors.ts";
 export { retry, type RetryOptions } from "./src/retry.ts";
 export * from "./src/store/store.ts";
 export type { VersionedRecord, VersionedStore } from "./src/store/versioned.ts";

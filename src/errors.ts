@@ -16,9 +16,8 @@
  * @module
  */
 
-/** Every `code` a {@linkcode WxOpenError} can carry. */
-export type WxOpenErrorCode =
-  // message crypto
+/** The codes of `MessageCryptoError` (a push, an echostr or a ciphertext refused). */
+export type MessageCryptoErrorCode =
   | "invalid_signature"
   | "invalid_base64"
   | "invalid_block_length"
@@ -26,31 +25,42 @@ export type WxOpenErrorCode =
   | "invalid_length"
   | "invalid_utf8"
   | "appid_mismatch"
-  | "invalid_envelope"
-  // XML
+  | "invalid_envelope";
+
+/** Why `parseXml` refused its input. */
+export type XmlParseErrorCode =
   | "xml_too_large"
   | "xml_too_deep"
   | "xml_doctype"
   | "xml_entity"
-  | "xml_malformed"
-  // push format
-  | "missing_field"
-  | "invalid_field"
-  // WeChat API calls
+  | "xml_malformed";
+
+/** Why a push was refused after it parsed as XML. */
+export type PushFormatErrorCode = "missing_field" | "invalid_field";
+
+/** The codes of the errors of a WeChat API call. */
+export type ApiErrorCode =
   | "wechat_error"
   | "http_status"
   | "network"
   | "timeout"
   | "invalid_json"
-  | "response_schema"
-  // token lifecycle
-  | "ticket_missing"
-  | "reauthorization_required"
-  | "token_not_cached"
-  // stores
-  | "store_unavailable"
-  | "store_rate_limited"
-  | "sealed_value_invalid";
+  | "response_schema";
+
+/** The codes of the token lifecycle's errors. */
+export type LifecycleErrorCode = "ticket_missing" | "reauthorization_required" | "token_not_cached";
+
+/** The codes a `StoreError` carries. */
+export type StoreErrorCode = "store_unavailable" | "store_rate_limited" | "sealed_value_invalid";
+
+/** Every `code` a {@linkcode WxOpenError} can carry. */
+export type WxOpenErrorCode =
+  | MessageCryptoErrorCode
+  | XmlParseErrorCode
+  | PushFormatErrorCode
+  | ApiErrorCode
+  | LifecycleErrorCode
+  | StoreErrorCode;
 
 /** Options of {@linkcode WxOpenError}. */
 export interface WxOpenErrorOptions {

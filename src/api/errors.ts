@@ -14,19 +14,12 @@
  * @module
  */
 
-import { WxOpenError } from "../errors.ts";
+import { type ApiErrorCode, WxOpenError } from "../errors.ts";
+
+export type { ApiErrorCode };
 
 /** WeChat's errcodes meaning "this access token is invalid, expired or not the latest". */
 export const INVALID_TOKEN_ERRCODES: readonly number[] = [40001, 40014, 42001];
-
-/** The codes of the errors of a WeChat API call. */
-export type ApiErrorCode =
-  | "wechat_error"
-  | "http_status"
-  | "network"
-  | "timeout"
-  | "invalid_json"
-  | "response_schema";
 
 /** Options shared by the errors of a WeChat API call. */
 export interface ApiErrorOptions {

@@ -21,18 +21,9 @@
  * @module
  */
 
-import { WxOpenError } from "../errors.ts";
+import { type MessageCryptoErrorCode, WxOpenError } from "../errors.ts";
 
-/** The codes carried by {@linkcode MessageCryptoError}. */
-export type MessageCryptoErrorCode =
-  | "invalid_signature"
-  | "invalid_base64"
-  | "invalid_block_length"
-  | "invalid_padding"
-  | "invalid_length"
-  | "invalid_utf8"
-  | "appid_mismatch"
-  | "invalid_envelope";
+export type { MessageCryptoErrorCode };
 
 /**
  * Base class of every error {@linkcode MessageCrypto} throws for rejected input.

@@ -5,11 +5,10 @@
  * @module
  */
 
-import { WxOpenError } from "../errors.ts";
-import type { XmlElement, XmlValue } from "../xml/parse.ts";
+import { type PushFormatErrorCode, WxOpenError } from "../errors.ts";
 
-/** Why a push was refused after it parsed as XML. */
-export type PushFormatErrorCode = "missing_field" | "invalid_field";
+export type { PushFormatErrorCode };
+import type { XmlElement, XmlValue } from "../xml/parse.ts";
 
 /**
  * A push (authorization event or authorizer message) parsed as XML but lacks a field its kind

@@ -6,10 +6,9 @@
  * @module
  */
 
-import { WxOpenError } from "../errors.ts";
+import { type StoreErrorCode, WxOpenError } from "../errors.ts";
 
-/** The codes a {@linkcode StoreError} carries. */
-export type StoreErrorCode = "store_unavailable" | "store_rate_limited" | "sealed_value_invalid";
+export type { StoreErrorCode };
 
 /** Options of {@linkcode StoreError}. */
 export interface StoreErrorOptions {

@@ -20,7 +20,9 @@
  * @module
  */
 
-import { WxOpenError } from "../errors.ts";
+import { WxOpenError, type XmlParseErrorCode } from "../errors.ts";
+
+export type { XmlParseErrorCode };
 
 /** A parsed XML value: text, an element's children, or repeated sibling elements. */
 export type XmlValue = string | XmlElement | XmlValue[];
@@ -34,14 +36,6 @@ export interface XmlElement {
   /** A child element's value, by element name. */
   [name: string]: XmlValue;
 }
-
-/** Why {@linkcode parseXml} refused its input. */
-export type XmlParseErrorCode =
-  | "xml_too_large"
-  | "xml_too_deep"
-  | "xml_doctype"
-  | "xml_entity"
-  | "xml_malformed";
 
 /**
  * Thrown by {@linkcode parseXml} for input that is too large, too deep, declares a DTD, uses an
