@@ -1,0 +1,307 @@
+/**
+ * Drift test between the client and the simulator: every descriptor of every table in
+ * `src/api/*.ts` is served by the simulator with the same path, method and credential — in the
+ * route table, and behaviourally: without its credential (or with the wrong one) a request is
+ * refused with WeChat's errcode, and the request the descriptor builds, with the right
+ * credential, is not refused and answers what the descriptor's schema accepts.
+ */
+
+import assert from "node:assert/strict";
+import * as v from "valibot";
+import { authorizerApis } from "../src/api/authorizer.ts";
+import { componentApis } from "../src/api/component.ts";
+import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/endpoint.ts";
+import { menuApis } from "../src/api/menu.ts";
+import { messageApis } from "../src/api/message.ts";
+import { openApis } from "../src/api/openapi.ts";
+import { apiRoutes } from "../src/testing/_api.ts";
+import { WeChatSimulator } from "../src/testing/mod.ts";
+
+const TABLES: Record<string, Record<string, AnyEndpoint>> = {
+  authorizerApis,
+  componentApis,
+  menuApis,
+  messageApis,
+  openApis,
+};
+
+const APPID = "wx3cf0f39249000060";
+const SECRET = "component-secret-0123456789abcdef";
+const API = "https://api.weixin.qq.com";
+
+/** Every descriptor, named `table.key`. */
+const DESCRIPTORS: [string, AnyEndpoint][] = Object.entries(TABLES).flatMap(([table, apis]) =>
+  Object.entries(apis).map((
+    [key, endpoint],
+  ): [string, AnyEndpoint] => [`${table}.${key}`, endpoint])
+);
+
+const ROUTES = new Map(apiRoutes().map((r) => [r.path, r]));
+
+/**
+ * The authorizer APIs WeChat also opens to the component's own token (the platform asking about
+ * or resetting its own quota): the simulator's `any` routes, a property the descriptors' single
+ * `auth` does not carry.
+ */
+const ALSO_COMPONENT_TOKEN: readonly AnyEndpoint[] = [
+  authorizerApis.clearQuota,
+  openApis.getApiQuota,
+];
+
+// ---- the route table ----------------------------------------------------------------------------
+
+Deno.test("every table of src/api is imported here", async () => {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(new URL("../src/api/", import.meta.url))) {
+    if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
+    const module = await import(`../src/api/${entry.name}`);
+    for (const [name, value] of Object.entries(module)) {
+      if (/Apis$/.test(name) && typeof value === "object" && value !== null) {
+        assert.equal(TABLES[name], value, `src/api/${entry.name}: ${name} is not checked here`);
+        found.push(name);
+      }
+    }
+  }
+  assert.deepEqual(found.sort(), Object.keys(TABLES).sort());
+});
+
+Deno.test("every descriptor is served on its path, with its method and credential", () => {
+  for (const [name, endpoint] of DESCRIPTORS) {
+    const route = ROUTES.get(endpoint.path);
+    assert.ok(route, `${name}: ${endpoint.path} is not simulated`);
+    assert.equal(route.endpoint, endpoint, `${name}: the route serves another descriptor`);
+    assert.equal(route.method, endpoint.method, name);
+    assert.equal(route.auth, endpoint.auth, name);
+    const token = endpoint.auth === "secret" || endpoint.auth === "none"
+      ? "none"
+      : ALSO_COMPONENT_TOKEN.includes(endpoint)
+      ? "any"
+      : endpoint.auth;
+    assert.equal(route.token, token, name);
+  }
+});
+
+Deno.test("every simulated API is a descriptor of a table, listed in apiPaths", () => {
+  const all = new Set(DESCRIPTORS.map(([, e]) => e));
+  for (const route of apiRoutes()) {
+    assert.ok(all.has(route.endpoint), `${route.path}: its descriptor is in no table`);
+  }
+  const sim = new WeChatSimulator({
+    componentAppId: APPID,
+    componentAppSecret: SECRET,
+    componentToken: "token",
+    encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+  });
+  assert.deepEqual([...sim.apiPaths], apiRoutes().map((r) => r.path));
+});
+
+// ---- behaviour ----------------------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+/** An authorized account as the platform holds it after `api_query_auth`. */
+interface Held {
+  appId: string;
+  at: string;
+  rt: string;
+}
+
+/** A simulator with a component token, an authorized Official Account and Mini Program. */
+interface Env {
+  sim: WeChatSimulator;
+  ct: string;
+  oa: Held;
+  mp: Held;
+}
+
+/** The credential a request carries: a token for the query, or the appsecret for the body. */
+type Credential = { token?: string; secret?: string };
+
+/** Sends what `send()` would for `endpoint`: builder query + token param, JSON body for POST. */
+async function request(
+  sim: WeChatSimulator,
+  endpoint: AnyEndpoint,
+  input: unknown,
+  authorizerAppId: string | undefined,
+  credential: Credential,
+): Promise<Json> {
+  const ctx: EndpointContext = {
+    componentAppId: APPID,
+    appSecret: credential.secret ?? "",
+    authorizerAppId,
+  };
+  const url = new URL(API + endpoint.path);
+  for (const [k, value] of Object.entries(endpoint.query?.(input, ctx) ?? {})) {
+    if (value !== undefined) url.searchParams.set(k, String(value));
+  }
+  if (
+    credential.token !== undefined &&
+    (endpoint.auth === "component" || endpoint.auth === "authorizer")
+  ) {
+    url.searchParams.set(TOKEN_PARAM[endpoint.auth], credential.token);
+  }
+  let body = endpoint.body?.(input, ctx);
+  if (endpoint.auth === "secret" && credential.secret === undefined) {
+    // Without the appsecret: leave out the field(s) the builder put it in.
+    body = Object.fromEntries(Object.entries(body as Json).filter(([, x]) => x !== ""));
+  }
+  const res = await sim.fetch(url, {
+    method: endpoint.method,
+    ...(endpoint.method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
+  });
+  assert.equal(res.status, 200);
+  return await res.json();
+}
+
+async function hold(sim: WeChatSimulator, ct: string, kind: "official_account" | "mini_program") {
+  const { authCode } = await sim.authorizeAccount({ kind });
+  const json = await request(
+    sim,
+    componentApis.queryAuth,
+    { authorization_code: authCode },
+    undefined,
+    { token: ct },
+  );
+  const info = json.authorization_info as Json;
+  return {
+    appId: info.authorizer_appid as string,
+    at: info.authorizer_access_token as string,
+    rt: info.authorizer_refresh_token as string,
+  };
+}
+
+async function env(): Promise<Env> {
+  let t = Date.UTC(2026, 0, 15, 4, 0, 0);
+  const sim = new WeChatSimulator({
+    componentAppId: APPID,
+    componentAppSecret: SECRET,
+    componentToken: "token",
+    encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+    now: () => t++,
+  });
+  const token = await request(
+    sim,
+    componentApis.componentToken,
+    { component_verify_ticket: sim.issueTicket() },
+    undefined,
+    { secret: SECRET },
+  );
+  const ct = token.component_access_token as string;
+  return {
+    sim,
+    ct,
+    oa: await hold(sim, ct, "official_account"),
+    mp: await hold(sim, ct, "mini_program"),
+  };
+}
+
+/** A valid input for a descriptor (authorizer APIs act for the Official Account). */
+interface Sample {
+  input?: unknown;
+}
+
+/** Inputs for the descriptors that take one (the others get `undefined`). */
+const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
+  "componentApis.componentToken": (e) => ({
+    input: { component_verify_ticket: e.sim.issueTicket() },
+  }),
+  "componentApis.clearQuotaV2": (e) => ({ input: { appid: e.oa.appId } }),
+  "componentApis.queryAuth": async (e) => ({
+    input: {
+      authorization_code: (await e.sim.authorizeAccount({ kind: "official_account" })).authCode,
+    },
+  }),
+  "componentApis.authorizerToken": (e) => ({
+    input: { authorizer_appid: e.oa.appId, authorizer_refresh_token: e.oa.rt },
+  }),
+  "componentApis.getAuthorizerInfo": (e) => ({ input: { authorizer_appid: e.oa.appId } }),
+  "componentApis.apiGetAuthorizerOption": (e) => ({
+    input: { authorizer_appid: e.oa.appId, option_name: "location_report" },
+  }),
+  "componentApis.apiSetAuthorizerOption": (e) => ({
+    input: { authorizer_appid: e.oa.appId, option_name: "location_report", option_value: "1" },
+  }),
+  "componentApis.getAuthorizerList": () => ({ input: { offset: 0, count: 10 } }),
+  "componentApis.oauthAccessToken": (e) => ({
+    input: { appid: e.oa.appId, code: e.sim.oauthCode({ appId: e.oa.appId }) },
+  }),
+  "componentApis.oauthRefreshToken": async (e) => {
+    const code = e.sim.oauthCode({ appId: e.oa.appId });
+    const json = await request(
+      e.sim,
+      componentApis.oauthAccessToken,
+      { appid: e.oa.appId, code },
+      undefined,
+      { token: e.ct },
+    );
+    return { input: { appid: e.oa.appId, refresh_token: json.refresh_token } };
+  },
+  "componentApis.jscode2session": (e) => ({
+    input: { appid: e.mp.appId, js_code: e.sim.jsCode({ appId: e.mp.appId }) },
+  }),
+  "authorizerApis.getAuthorizerOption": () => ({ input: { option_name: "voice_recognize" } }),
+  "authorizerApis.setAuthorizerOption": () => ({
+    input: { option_name: "voice_recognize", option_value: "1" },
+  }),
+  "messageApis.sendCustomMessage": () => ({
+    input: { touser: "oUser", msgtype: "text", text: { content: "hello" } },
+  }),
+  "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
+};
+
+/** Errcodes WeChat refuses a credential with: missing, invalid, expired, of the wrong kind. */
+const REFUSALS = new Set([41001, 40001, 40014, 42001, 61014, 61015, 41004, 40125]);
+
+function assertErrcode(json: Json, errcode: number, what: string): void {
+  assert.equal(json.errcode, errcode, `${what}: ${JSON.stringify(json)}`);
+  assert.match(String(json.errmsg), / rid: [0-9a-f-]+$/, what);
+}
+
+function assertServed(endpoint: AnyEndpoint, json: Json, what: string): void {
+  assert.ok(!REFUSALS.has(json.errcode as number), `${what} was refused: ${JSON.stringify(json)}`);
+  assert.ok(json.errcode === undefined || json.errcode === 0, `${what}: ${JSON.stringify(json)}`);
+  const parsed = v.safeParse(endpoint.schema, json);
+  assert.ok(parsed.success, `${what}: the answer fails the descriptor's schema`);
+}
+
+for (const [name, endpoint] of DESCRIPTORS) {
+  Deno.test(`${name} (${endpoint.method} ${endpoint.path}, ${endpoint.auth}): refused without its credential, served with it`, async () => {
+    const e = await env();
+    const sample = await (SAMPLES[name] ?? (() => ({})))(e);
+    const held = e.oa;
+    const send = (credential: Credential, appId = held.appId) =>
+      request(e.sim, endpoint, sample.input, appId, credential);
+    switch (endpoint.auth) {
+      case "component":
+        assertErrcode(await send({}), 41001, "no token");
+        assertErrcode(await send({ token: "not-a-token" }), 40014, "a token WeChat never issued");
+        // WeChat answers "api unauthorized" for an authorizer token on the OAuth-on-behalf APIs.
+        assertErrcode(
+          await send({ token: held.at }),
+          endpoint.path.startsWith("/sns/") ? 48001 : 61014,
+          "an authorizer token",
+        );
+        assertServed(endpoint, await send({ token: e.ct }), "the component token");
+        break;
+      case "authorizer":
+        assertErrcode(await send({}), 41001, "no token");
+        assertErrcode(await send({ token: "not-a-token" }), 40014, "a token WeChat never issued");
+        if (ALSO_COMPONENT_TOKEN.includes(endpoint)) {
+          // The component asking about itself: its own token, its own appid.
+          assertServed(endpoint, await send({ token: e.ct }, APPID), "the component token");
+        } else {
+          assertErrcode(await send({ token: e.ct }), 61015, "the component token");
+        }
+        assertServed(endpoint, await send({ token: held.at }), "the authorizer token");
+        break;
+      case "secret":
+        assertErrcode(await send({}), 41004, "no appsecret");
+        assertErrcode(await send({ secret: "not-the-secret" }), 40125, "a wrong appsecret");
+        assertServed(endpoint, await send({ secret: SECRET }), "the appsecret");
+        break;
+      case "none":
+        assertServed(endpoint, await send({}), "no credential");
+        break;
+    }
+  });
+}
