@@ -110,8 +110,8 @@ function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string[] {
 /**
  * Runs one exchange (fetch and body read) under the context's deadline: it gets an abort signal
  * and races a timer, so even a `fetch` that ignores the signal cannot hang the caller. A timeout
- * is a {@linkcode TimeoutError}; any other failure a {@linkcode NetworkError} whose cause is
- * redacted of `secrets`.
+ * (ours, or a `TimeoutError` the fetch rejects with) is a {@linkcode TimeoutError}; any other
+ * failure a {@linkcode NetworkError} whose cause is redacted of `secrets`.
  */
 async function withDeadline<T>(
   ctx: HttpContext,
@@ -135,7 +135,10 @@ async function withDeadline<T>(
     return await Promise.race([run, deadline]);
   } catch (error) {
     if (error instanceof TimeoutError) throw error;
-    if (timedOut) throw new TimeoutError(api, ctx.timeoutMs);
+    // Our deadline, or one the fetch itself gave up at (an `AbortSignal.timeout` of its own).
+    if (timedOut || (error instanceof DOMException && error.name === "TimeoutError")) {
+      throw new TimeoutError(api, ctx.timeoutMs);
+    }
     throw new NetworkError(api, { cause: redactedCause(error, secrets) });
   } finally {
     clearTimeout(timer);
