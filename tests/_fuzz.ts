@@ -23,7 +23,8 @@
  * @module
  */
 
-import { buildXml, MessageCrypto } from "../mod.ts";
+import { MessageCrypto } from "../src/crypto/mod.ts";
+import { buildXml } from "../src/xml/mod.ts";
 import { decodeBase64, encodeBase64 } from "../src/_bytes.ts";
 import { type Harness, ORIGIN, SETTINGS, startWorker } from "./_worker_harness.ts";
 

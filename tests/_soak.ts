@@ -43,7 +43,7 @@ import {
 import { prng } from "./_prng.ts";
 
 const EVENTS = `${ORIGIN}/wechat/component/events`;
-/** How long an isolate may reuse a token it read (worker/tokens.ts ISOLATE_CACHE_MS), plus slack. */
+/** How long an isolate may reuse a token it read (worker/credentials.ts ISOLATE_CACHE_MS), plus slack. */
 const ISOLATE_WINDOW_MS = 30_000 + 2_000;
 /** Codes a retrying caller can act on. */
 const RETRYABLE = new Set([

@@ -17,7 +17,8 @@ import {
   startFuzzWorker,
 } from "./_fuzz.ts";
 import { type Harness, ORIGIN, SETTINGS } from "./_worker_harness.ts";
-import { buildXml, MessageCrypto } from "../mod.ts";
+import { MessageCrypto } from "../src/crypto/mod.ts";
+import { buildXml } from "../src/xml/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 400);

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { MessageCrypto } from "../mod.ts";
+import { MessageCrypto } from "../src/crypto/mod.ts";
 import {
   authorizeLink,
   bundleWorker,

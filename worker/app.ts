@@ -9,16 +9,22 @@ import { Hono } from "hono/tiny";
 import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import {
+  type AccessTokenInfo,
+  isAppId,
+  retry,
+  storageKeys,
+  WeChatError,
+  WxOpenError,
+} from "../mod.ts";
+import type { DecryptResult, MessageCrypto } from "../src/crypto/mod.ts";
+import {
   type AuthorizerMessage,
   type ComponentEvent,
-  type DecryptResult,
-  type MessageCrypto,
   parseComponentEvent,
   parseMessage,
   replyTo,
-  storageKeys,
   textReply,
-} from "../mod.ts";
+} from "../src/events/mod.ts";
 import { adminAuth } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { counters, snapshot } from "./counters.ts";
@@ -27,16 +33,9 @@ import { HttpError, onError, toHttpError } from "./errors.ts";
 import { forwardMessage } from "./forward.ts";
 import { authorizePage, errorPage, isMobile, type Lang, pickLang, resultPage } from "./pages.ts";
 import { readAuthorizerInfo } from "./records.ts";
-import {
-  authorizerInstance,
-  callCoordinator,
-  COMPONENT,
-  type ExchangeAnswer,
-  type TokenAnswer,
-} from "./rpc.ts";
+import { authorizerInstance, callCoordinator, COMPONENT, type ExchangeAnswer } from "./rpc.ts";
 import { type Runtime, runtimeFor } from "./runtime.ts";
 import { checkState, issueState, STATE_COOKIE, STATE_MAX_AGE } from "./state.ts";
-import { authorizerToken, componentToken, refreshAuthorizerToken } from "./tokens.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -62,8 +61,6 @@ const RELEASE_TEST_APPIDS = new Set([
   "wx5910277cae6fd970",
 ]);
 
-const INVALID_TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
-const APPID = /^wx[0-9A-Za-z]{16}$/;
 const PUSH_LIMIT = 64 * 1024;
 const ADMIN_BODY_LIMIT = 16 * 1024;
 const PROXY_BODY_LIMIT = 2 * 1024 * 1024;
@@ -76,7 +73,7 @@ const PushQuerySchema = v.object({
 
 const AuthorizeQuerySchema = v.object({
   auth_type: v.optional(v.picklist(["1", "2", "3", "4", "5", "6", "8"])),
-  biz_appid: v.optional(v.pipe(v.string(), v.regex(APPID))),
+  biz_appid: v.optional(v.pipe(v.string(), v.check((s: string) => isAppId(s)))),
   category_id_list: v.optional(v.pipe(v.string(), v.regex(/^\d{1,6}(\|\d{1,6}){0,63}$/))),
 });
 
@@ -158,13 +155,13 @@ function parseQuery<T extends v.GenericSchema>(
 }
 
 function checkAppIdParam(appid: string): string {
-  if (!APPID.test(appid)) {
+  if (!isAppId(appid)) {
     throw new HttpError(400, "invalid_request", "The appid must look like wx + 16 characters");
   }
   return appid;
 }
 
-function tokenJson(appidField: Record<string, string>, answer: TokenAnswer) {
+function tokenJson(appidField: Record<string, string>, answer: AccessTokenInfo) {
   return {
     ...appidField,
     access_token: answer.token,
@@ -183,13 +180,8 @@ async function openPush(
   try {
     return await crypto.openWithKey(body, q);
   } catch (err) {
-    const name = (err as Error).name;
-    if (name === "InvalidSignatureError") {
-      throw new HttpError(401, "bad_signature", "The msg_signature does not match");
-    }
-    if (name === "AppIdMismatchError") {
-      throw new HttpError(400, "foreign_appid", "The push is addressed to another appid");
-    }
+    // bad_signature (401), foreign_appid or malformed_push (400), by the error's code.
+    if (err instanceof WxOpenError) throw toHttpError(err);
     throw new HttpError(400, "malformed_push", "The push could not be decrypted");
   }
 }
@@ -219,15 +211,11 @@ const EXCHANGE_RETRY_MS = [250, 1000, 3000];
  * `success`, so WeChat will not deliver it again and a lost exchange loses the authorization.
  */
 async function exchangeWithRetries(env: Env, code: string): Promise<void> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      await callCoordinator(env, COMPONENT, "query-auth", { code });
-      return;
-    } catch (err) {
-      if (toHttpError(err).status < 500 || attempt >= EXCHANGE_RETRY_MS.length) throw err;
-      await new Promise((r) => setTimeout(r, EXCHANGE_RETRY_MS[attempt]));
-    }
-  }
+  await retry(() => callCoordinator(env, COMPONENT, "query-auth", { code }), {
+    attempts: 1 + EXCHANGE_RETRY_MS.length,
+    delayMs: EXCHANGE_RETRY_MS,
+    retryIf: (err) => toHttpError(err).status >= 500,
+  });
 }
 
 /** Sends the release test's customer-service message `<code>_from_api`. */
@@ -238,22 +226,23 @@ async function answerQueryAuthCode(
   code: string,
 ): Promise<void> {
   const exchange = await callCoordinator<ExchangeAnswer>(env, COMPONENT, "query-auth", { code });
-  const token = exchange.token ??
-    (await authorizerToken(env, rt, exchange.authorizerAppId)).token;
-  const url = `${rt.settings.apiBase}/cgi-bin/message/custom/send?access_token=${
-    encodeURIComponent(token)
-  }`;
-  const res = await rt.upstream(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
+  if (exchange.token && exchange.expiresAt) {
+    rt.credentials.adoptAuthorizerToken(exchange.authorizerAppId, {
+      token: exchange.token,
+      expiresAt: exchange.expiresAt,
+    });
+  }
+  try {
+    await rt.client.authorizer(exchange.authorizerAppId).call("/cgi-bin/message/custom/send", {
       touser: message.FromUserName,
       msgtype: "text",
       text: { content: `${code}_from_api` },
-    }),
-  });
-  const data = await res.json().catch(() => ({})) as { errcode?: number };
-  if (data.errcode) console.warn(`[wxopen] release test custom/send errcode ${data.errcode}`);
+    });
+  } catch (err) {
+    const errcode = err instanceof WeChatError ? err.errcode : undefined;
+    if (errcode === undefined) throw err;
+    console.warn(`[wxopen] release test custom/send errcode ${errcode}`);
+  }
 }
 
 /**
@@ -356,7 +345,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
           if (!code) throw new HttpError(400, "malformed_push", "AuthorizationCode is missing");
           const pushed = (event as { AuthorizerAppid?: string }).AuthorizerAppid ?? "";
           const mark = (clear: boolean) =>
-            APPID.test(pushed)
+            isAppId(pushed)
               ? callCoordinator(c.env, authorizerInstance(pushed), "pending", { clear })
                 .then(
                   () => {},
@@ -568,7 +557,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
 
   api.get("/authorizers/:appid/access-token", async (c) => {
     const appid = checkAppIdParam(c.req.param("appid"));
-    const answer = await authorizerToken(c.env, c.get("service"), appid);
+    const answer = await c.get("service").client.authorizer(appid).accessToken();
     return c.json(tokenJson({ authorizer_appid: appid }, answer));
   });
 
@@ -592,12 +581,9 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
           "Body field invalid_token is missing or invalid",
         );
       }
-      const answer = await refreshAuthorizerToken(
-        c.env,
-        c.get("service"),
-        appid,
-        parsed.output.invalid_token,
-      );
+      const answer = await c.get("service").client.authorizer(appid).accessToken({
+        invalid: parsed.output.invalid_token,
+      });
       return c.json(tokenJson({ authorizer_appid: appid }, answer));
     },
   );
@@ -611,7 +597,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
       const url = new URL(c.req.url);
       const marker = `/api/authorizers/${appid}/wechat/`;
       const rest = url.pathname.slice(url.pathname.indexOf(marker) + marker.length);
-      if (!rest || rest.includes("..")) {
+      if (!rest || rest.startsWith("/") || rest.includes("..")) {
         throw new HttpError(400, "invalid_request", "A WeChat API path is required");
       }
       const method = c.req.method;
@@ -619,57 +605,24 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
         ? undefined
         : await readLimited(c.req.raw, PROXY_BODY_LIMIT);
       const contentType = c.req.header("content-type");
-      const send = async (token: string) => {
-        const target = new URL(`${rt.settings.apiBase}/${rest}`);
-        for (const [k, val] of url.searchParams) {
-          if (k !== "access_token") target.searchParams.append(k, val);
-        }
-        target.searchParams.set("access_token", token);
-        let res: Response;
-        let bytes: ArrayBuffer;
-        try {
-          res = await rt.upstream(target.toString(), {
-            method,
-            headers: contentType ? { "content-type": contentType } : {},
-            body,
-          });
-          bytes = await res.arrayBuffer();
-        } catch (err) {
-          // A refused or dropped connection (or a body that broke off): WeChat was not reached.
-          const timedOut = (err as Error).name === "TimeoutError";
-          throw new HttpError(
-            timedOut ? 504 : 502,
-            "upstream_unreachable",
-            timedOut ? "WeChat did not answer in time" : "WeChat could not be reached",
-          );
-        }
-        let errcode: number | undefined;
-        if (bytes.byteLength < 64 * 1024) {
-          try {
-            errcode = JSON.parse(new TextDecoder().decode(bytes)).errcode;
-          } catch {
-            // not JSON (media): nothing to check
-          }
-        }
-        return { res, bytes, errcode };
-      };
-      let token = await authorizerToken(c.env, rt, appid);
-      let out = await send(token.token);
-      if (out.errcode !== undefined && INVALID_TOKEN_ERRCODES.has(out.errcode)) {
-        token = await refreshAuthorizerToken(c.env, rt, appid, token.token);
-        out = await send(token.token);
-      }
+      // The core's one request path: token injected, refreshed and retried once on
+      // 40001/40014/42001; a failed exchange is a NetworkError or TimeoutError (502/504).
+      const res = await rt.client.authorizer(appid).fetch(`/${rest}${url.search}`, {
+        method,
+        headers: contentType ? { "content-type": contentType } : {},
+        body,
+      });
       const headers = new Headers();
-      const ct = out.res.headers.get("content-type");
+      const ct = res.headers.get("content-type");
       if (ct) headers.set("content-type", ct);
-      const disposition = out.res.headers.get("content-disposition");
+      const disposition = res.headers.get("content-disposition");
       if (disposition) headers.set("content-disposition", disposition);
-      return new Response(out.bytes, { status: out.res.status, headers });
+      return new Response(res.body, { status: res.status, headers });
     },
   );
 
   api.get("/component/access-token", async (c) => {
-    const answer = await componentToken(c.env, c.get("service"));
+    const answer = await c.get("service").credentials.componentToken();
     return c.json(tokenJson({ component_appid: c.get("settings").componentAppId }, answer));
   });
 

@@ -5,7 +5,9 @@
  *   authorization-code exchange (so WeChat's `authorized` push and the browser's redirect,
  *   which carry the same single-use code, share one `api_query_auth`).
  * - Instance `authorizer:<appid>` owns that authorizer's tokens: it is the only place that
- *   calls `api_authorizer_token` for it, and it writes the result through to KV.
+ *   calls `api_authorizer_token` for it, and it writes the result through to KV. The component
+ *   token it needs comes through the worker's credentials port, i.e. from the component
+ *   instance, so only that instance ever refreshes the component token.
  *
  * Requests read KV (plus a short in-isolate cache) and come here only when the token is due.
  * Inside an instance the core's single-flight joins concurrent callers, so concurrent requests
@@ -14,15 +16,14 @@
  * @module
  */
 
-import { parseComponentEvent, storageKeys, type Store } from "../mod.ts";
+import { type Credentials, WxOpenError } from "../mod.ts";
+import { parseComponentEvent } from "../src/events/mod.ts";
 import { makeClient, type WorkerClient } from "./core.ts";
 import type { DurableObjectState, Env } from "./env.ts";
 import { errorBody, HttpError, toHttpError } from "./errors.ts";
 import { authorizerInstance, callCoordinator, COMPONENT, type ExchangeAnswer } from "./rpc.ts";
-import { ScopedStore } from "./scoped_store.ts";
 import { saveAuthorizerInfo, WORKER_PREFIX } from "./records.ts";
 import { type Runtime, runtimeFor } from "./runtime.ts";
-import { routedFetch } from "./routing.ts";
 
 /** How often `api_start_push_ticket` may be called, at most. */
 const START_PUSH_INTERVAL_MS = 10 * 60 * 1000;
@@ -88,26 +89,15 @@ export function createCoordinatorClass(options: CoordinatorOptions = {}): Coordi
     #setup(): { client: WorkerClient; runtime: Runtime } {
       if (this.#client && this.#runtime) return { client: this.#client, runtime: this.#runtime };
       const runtime = runtimeFor(this.#env, options.upstreamFetch);
-      const name = this.#name ?? "";
-      let store: Store;
-      let fetchFn: typeof fetch;
-      if (name === COMPONENT) {
-        // The component instance writes everything it touches: the ticket, the component token
-        // and, at authorization time, the new authorizer's records.
-        store = runtime.store;
-        fetchFn = runtime.upstream;
-      } else {
-        const appid = name.slice("authorizer:".length);
-        const own = [
-          storageKeys.authorizer(appid),
-          storageKeys.authorizerRefresh(appid),
-          storageKeys.authorizerToken(appid),
-        ];
-        store = new ScopedStore(runtime.store, { owns: (key) => own.includes(key) });
-        fetchFn = routedFetch(this.#env, runtime.upstream);
-      }
+      // The component instance manages everything it touches: the ticket, the component token
+      // and, at authorization time, the new authorizer's records. An authorizer instance
+      // manages its authorizer's tokens and takes the component token from the component
+      // instance (through the port: isolate cache, KV, then that instance).
+      const credentials: Partial<Credentials> = this.#name === COMPONENT
+        ? {}
+        : { componentToken: (request) => runtime.credentials.componentToken(request) };
       this.#runtime = runtime;
-      this.#client = makeClient(runtime.settings, store, fetchFn);
+      this.#client = makeClient(runtime.settings, runtime.store, runtime.upstream, credentials);
       return { client: this.#client, runtime };
     }
 
@@ -125,11 +115,11 @@ export function createCoordinatorClass(options: CoordinatorOptions = {}): Coordi
             return outcome;
           }
           case "component-token":
-            if (typeof body.invalidToken === "string") {
-              return await client.refreshComponentAccessTokenIfStale(body.invalidToken);
-            }
-            if (body.force === true) return await client.refreshComponentAccessToken();
-            return await client.componentAccessTokenInfo();
+            return await client.credentials.componentToken(
+              typeof body.invalidToken === "string"
+                ? { invalid: body.invalidToken }
+                : { force: body.force === true },
+            );
           case "query-auth":
             return await this.#exchange(client, String(body.code));
           case "start-push-ticket":
@@ -140,14 +130,17 @@ export function createCoordinatorClass(options: CoordinatorOptions = {}): Coordi
         switch (op) {
           case "token":
             try {
-              if (typeof body.invalidToken === "string") {
-                return await client.refreshAuthorizerAccessTokenIfStale(appid, body.invalidToken);
-              }
-              if (body.force === true) return await client.refreshAuthorizerAccessToken(appid);
-              return await client.authorizerAccessTokenInfo(appid);
+              return await client.authorizer(appid).accessToken(
+                typeof body.invalidToken === "string"
+                  ? { invalid: body.invalidToken }
+                  : { force: body.force === true },
+              );
             } catch (err) {
               // Mid-authorization the refresh token is not stored yet: temporary, not revoked.
-              if ((err as Error).name === "ReauthorizationRequiredError" && await this.#pending()) {
+              if (
+                err instanceof WxOpenError && err.code === "reauthorization_required" &&
+                await this.#pending()
+              ) {
                 throw new HttpError(
                   503,
                   "authorization_pending",

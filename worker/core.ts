@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ComponentClient, type Store } from "../mod.ts";
+import { ComponentClient, type Credentials, type Store } from "../mod.ts";
 import type { Settings } from "./settings.ts";
 
 /** The client type the worker uses. */
@@ -13,8 +13,16 @@ export type WorkerClient = ComponentClient;
 /** Seconds before expiry at which tokens are replaced (the core's default, made explicit). */
 export const REFRESH_MARGIN_SECONDS = 600;
 
-/** A `ComponentClient` over `store`, reaching WeChat through `fetchFn`. */
-export function makeClient(settings: Settings, store: Store, fetchFn: typeof fetch): WorkerClient {
+/**
+ * A `ComponentClient` over `store`, reaching WeChat through `fetchFn`; the token kinds
+ * `credentials` implements come from there, the others are managed over `store`.
+ */
+export function makeClient(
+  settings: Settings,
+  store: Store,
+  fetchFn: typeof fetch,
+  credentials?: Partial<Credentials>,
+): WorkerClient {
   return new ComponentClient({
     appId: settings.componentAppId,
     appSecret: settings.componentAppSecret,
@@ -22,5 +30,6 @@ export function makeClient(settings: Settings, store: Store, fetchFn: typeof fet
     fetch: fetchFn,
     apiBase: settings.apiBase,
     refreshMarginSeconds: REFRESH_MARGIN_SECONDS,
+    credentials,
   });
 }

@@ -1,12 +1,14 @@
 /**
  * The worker's one HTTP error class and the `onError` handler that turns every thrown error
- * into the JSON shape `{ "error": { "code", "message" } }` — never a stack trace.
+ * into the JSON shape `{ "error": { "code", "message" } }` — never a stack trace. Core errors
+ * are answered by their `code` through one table that names every code.
  *
  * @module
  */
 
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { WeChatError, WxOpenError, type WxOpenErrorCode } from "../mod.ts";
 
 /** An error that becomes an HTTP response with a JSON body. */
 export class HttpError extends Error {
@@ -41,41 +43,62 @@ export function errorBody(
   return { error: { code, message, ...details } };
 }
 
-interface CoreErrorLike {
-  name: string;
-  message: string;
-  errcode?: unknown;
-  errmsg?: unknown;
-  status?: unknown;
-  code?: unknown;
-}
+/** How one core error code is answered: status, the worker's code, and a fixed message if any. */
+type Answer = readonly [status: ContentfulStatusCode, code: string, message?: string];
 
-/** Maps errors from the core (by class name, so no import is needed) to HTTP errors. */
+const MALFORMED_PUSH: Answer = [400, "malformed_push", "The push could not be decrypted"];
+const NOT_A_MESSAGE: Answer = [
+  400,
+  "malformed_push",
+  "The decrypted push is not a valid WeChat message",
+];
+const STORE_DOWN: Answer = [503, "store_unavailable", "Token store is unavailable, retry later"];
+
+/**
+ * Every core error code and its answer (a code missing here does not compile). Without a fixed
+ * message the core's own is used: core messages never carry a secret.
+ */
+const ANSWERS: Record<WxOpenErrorCode, Answer> = {
+  invalid_signature: [401, "bad_signature", "The msg_signature does not match"],
+  appid_mismatch: [400, "foreign_appid", "The push is addressed to another appid"],
+  invalid_base64: MALFORMED_PUSH,
+  invalid_block_length: MALFORMED_PUSH,
+  invalid_padding: MALFORMED_PUSH,
+  invalid_length: MALFORMED_PUSH,
+  invalid_utf8: MALFORMED_PUSH,
+  invalid_envelope: MALFORMED_PUSH,
+  xml_too_large: NOT_A_MESSAGE,
+  xml_too_deep: NOT_A_MESSAGE,
+  xml_doctype: NOT_A_MESSAGE,
+  xml_entity: NOT_A_MESSAGE,
+  xml_malformed: NOT_A_MESSAGE,
+  missing_field: NOT_A_MESSAGE,
+  invalid_field: NOT_A_MESSAGE,
+  wechat_error: [502, "wechat_error"],
+  http_status: [502, "upstream_bad_response"],
+  invalid_json: [502, "upstream_bad_response"],
+  response_schema: [502, "upstream_bad_response"],
+  network: [502, "upstream_unreachable"],
+  timeout: [504, "upstream_unreachable"],
+  ticket_missing: [503, "ticket_missing"],
+  reauthorization_required: [409, "reauthorization_required"],
+  token_not_cached: [503, "token_not_cached"],
+  store_unavailable: STORE_DOWN,
+  store_rate_limited: STORE_DOWN,
+  sealed_value_invalid: [500, "internal_error", "Internal error"],
+};
+
+/** Maps a core error by its `code` (see the table above); anything else is a 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  const e = (err ?? {}) as CoreErrorLike;
-  switch (e.name) {
-    case "WeChatError":
-      return new HttpError(502, "wechat_error", e.message, {
-        errcode: e.errcode,
-        errmsg: e.errmsg,
-      });
-    case "MissingTicketError":
-      return new HttpError(503, "ticket_missing", e.message);
-    case "ReauthorizationRequiredError":
-      return new HttpError(409, "reauthorization_required", e.message);
-    case "HttpStatusError":
-    case "InvalidJsonError":
-    case "ResponseSchemaError":
-      return new HttpError(502, "upstream_bad_response", e.message);
-    case "NetworkError":
-    case "TimeoutError":
-      return new HttpError(504, "upstream_unreachable", e.message);
-    case "StoreError":
-    case "StoreRateLimitError":
-      return new HttpError(503, "store_unavailable", "Token store is unavailable, retry later");
-  }
-  return new HttpError(500, "internal_error", "Internal error");
+  if (!(err instanceof WxOpenError)) return new HttpError(500, "internal_error", "Internal error");
+  // A code from a newer core than this table knows is still answered, as a 500.
+  const [status, code, message] = ANSWERS[err.code as WxOpenErrorCode] ??
+    [500, "internal_error", "Internal error"];
+  const details = err instanceof WeChatError
+    ? { errcode: err.errcode, errmsg: err.errmsg }
+    : undefined;
+  return new HttpError(status, code, message ?? err.message, details);
 }
 
 /** Seconds a caller should wait before retrying, by error code (`undefined`: no retry hint). */
@@ -83,6 +106,7 @@ const RETRY_AFTER_SECONDS: Record<string, number> = {
   // KV or the coordinator hiccups: retry soon.
   store_unavailable: 2,
   coordinator_error: 2,
+  token_not_cached: 2,
   // An authorization push is being exchanged: the token exists within seconds.
   authorization_pending: 2,
   // WeChat could not be reached or answered garbage: give it a little longer.

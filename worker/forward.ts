@@ -6,7 +6,8 @@
  * @module
  */
 
-import { toHex } from "../mod.ts";
+import { retry } from "../mod.ts";
+import { toHex } from "./bytes.ts";
 
 /** What is forwarded for one authorizer message. */
 export interface ForwardedMessage {
@@ -72,34 +73,47 @@ export async function forwardMessage(
   const timestamp = String(Math.floor(payload.receivedAt / 1000));
   const signature = await signForward(options.secret, timestamp, body);
   const attempts = options.attempts ?? 3;
-  let backoff = options.backoffMs ?? 250;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      const res = await options.fetch(options.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-wxopen-timestamp": timestamp,
-          "x-wxopen-signature": `sha256=${signature}`,
-          "x-wxopen-attempt": String(attempt),
-        },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.body?.cancel();
-      if (res.ok) return true;
-      if (res.status < 500 && res.status !== 429) {
-        console.warn(`[wxopen] forward refused with HTTP ${res.status}, not retried`);
-        return false;
+  const backoff = options.backoffMs ?? 250;
+  try {
+    await retry(async (attempt) => {
+      let res: Response;
+      try {
+        res = await options.fetch(options.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-wxopen-timestamp": timestamp,
+            "x-wxopen-signature": `sha256=${signature}`,
+            "x-wxopen-attempt": String(attempt),
+          },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+      } catch (err) {
+        console.warn(`[wxopen] forward attempt ${attempt} failed: ${(err as Error).name}`);
+        throw err;
       }
-    } catch (err) {
-      console.warn(`[wxopen] forward attempt ${attempt} failed: ${(err as Error).name}`);
-    }
-    if (attempt < attempts) {
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff *= 2;
-    }
+      await res.body?.cancel();
+      if (!res.ok) throw new ForwardStatus(res.status);
+    }, {
+      attempts,
+      delayMs: (n) => backoff * 2 ** (n - 1),
+      retryIf: (err) => !(err instanceof ForwardStatus) || err.retryable,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof ForwardStatus && !err.retryable) {
+      console.warn(`[wxopen] forward refused with HTTP ${err.status}, not retried`);
+    } else console.warn(`[wxopen] forward gave up after ${attempts} attempts`);
+    return false;
   }
-  console.warn(`[wxopen] forward gave up after ${attempts} attempts`);
-  return false;
+}
+
+/** The forward URL answered a status other than 2xx; 5xx and 429 are worth another attempt. */
+class ForwardStatus extends Error {
+  readonly retryable: boolean;
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+    this.retryable = status >= 500 || status === 429;
+  }
 }

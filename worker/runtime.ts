@@ -1,17 +1,18 @@
 /**
  * What one isolate builds once per environment: validated settings, the sealed KV store, the
- * message crypto, the request-path client and the short in-isolate token cache.
+ * message crypto, the worker's credentials port with its short in-isolate token cache, and the
+ * request-path client that takes every token from that port.
  *
  * @module
  */
 
-import { MessageCrypto, SealedStore, type Store } from "../mod.ts";
+import { SealedStore, type Store } from "../mod.ts";
+import { MessageCrypto } from "../src/crypto/mod.ts";
 import { KvStore } from "../src/store/kv.ts";
 import { countingFetch, countingKv } from "./counters.ts";
 import { makeClient, type WorkerClient } from "./core.ts";
+import { type TokenCache, type WorkerCredentials, workerCredentials } from "./credentials.ts";
 import type { Env } from "./env.ts";
-import { routedFetch } from "./routing.ts";
-import { ScopedStore } from "./scoped_store.ts";
 import { loadSettings, type Settings } from "./settings.ts";
 
 /** Per-isolate state of one environment. */
@@ -24,12 +25,17 @@ export interface Runtime {
   /** Message crypto of the component (token, EncodingAESKey, appid). */
   crypto: Promise<MessageCrypto>;
   /**
-   * A client for request handlers: it reads KV, never writes a credential (writes stay in a
-   * short overlay), and gets component tokens from the component coordinator.
+   * Where request-path tokens come from: the isolate cache, one KV read, then the credential's
+   * coordinator (worker/credentials.ts).
+   */
+  credentials: WorkerCredentials;
+  /**
+   * The client for request handlers: every token from {@linkcode credentials}, so it never
+   * refreshes or writes one; its managed store is read for stored tokens and records.
    */
   client: WorkerClient;
   /** Short cache of access tokens by credential name. */
-  tokenCache: Map<string, { token: string; expiresAt: number; until: number }>;
+  tokenCache: TokenCache;
 }
 
 const runtimes = new WeakMap<object, Runtime>();
@@ -53,15 +59,10 @@ export function runtimeFor(env: Env, upstreamFetch?: typeof fetch): Runtime {
     previousEncodingAesKey: settings.componentAesKeyPrevious,
   });
   crypto.catch(() => {});
-  const requestStore = new ScopedStore(store, { owns: () => false });
-  const runtime: Runtime = {
-    settings,
-    store,
-    upstream,
-    crypto,
-    client: makeClient(settings, requestStore, routedFetch(env, upstream)),
-    tokenCache: new Map(),
-  };
+  const tokenCache: TokenCache = new Map();
+  const credentials = workerCredentials(env, tokenCache, () => client.managed);
+  const client = makeClient(settings, store, upstream, credentials);
+  const runtime: Runtime = { settings, store, upstream, crypto, credentials, client, tokenCache };
   runtimes.set(env, runtime);
   return runtime;
 }

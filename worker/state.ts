@@ -6,7 +6,7 @@
  * @module
  */
 
-import { timingSafeEqual, toHex } from "../mod.ts";
+import { timingSafeEqual, toHex } from "./bytes.ts";
 
 /** Name of the state cookie. */
 export const STATE_COOKIE = "wxopen_state";
