@@ -64,7 +64,10 @@ export const componentApis = {
     path: `${C}api_start_push_ticket`,
     method: "POST",
     auth: "secret",
-    body: (_input, ctx) => ({ component_appid: ctx.componentAppId, component_secret: ctx.appSecret }),
+    body: (_input, ctx) => ({
+      component_appid: ctx.componentAppId,
+      component_secret: ctx.appSecret,
+    }),
     schema: OkSchema,
   } satisfies Endpoint<void, OkResponse>,
 
@@ -110,7 +113,10 @@ export const componentApis = {
     body: (input, ctx) => ({
       component_appid: ctx.componentAppId,
       authorizer_appid: checkAppId(input.authorizer_appid),
-      authorizer_refresh_token: nonEmpty("refreshToken", input.authorizer_refresh_token),
+      authorizer_refresh_token: nonEmpty(
+        "authorizer_refresh_token",
+        input.authorizer_refresh_token,
+      ),
     }),
     schema: AuthorizerTokenSchema,
   } satisfies Endpoint<
