@@ -16,11 +16,7 @@ import type { AuthorizerTokens } from "./_authorizer_tokens.ts";
 import type { TicketKeeper } from "./_ticket.ts";
 import { ReauthorizationRequiredError } from "./errors.ts";
 import { checkAppId, storageKeys } from "./keys.ts";
-import type {
-  ComponentEventLike,
-  ComponentEventOutcome,
-  QueryAuthResponse,
-} from "./types.ts";
+import type { ComponentEventLike, ComponentEventOutcome, QueryAuthResponse } from "./types.ts";
 
 const AUTH_CODE_MARKER_TTL_SECONDS = 2 * 3600;
 

@@ -167,7 +167,9 @@ export class ManagedCredentials implements Credentials {
     if (this.#remoteComponent) return this.#remoteComponent(request);
     request ??= {};
     const fetch = () => this.#fetchComponentToken();
-    if (request.invalid !== undefined) return this.#tokens.refreshIfStale(key, request.invalid, fetch);
+    if (request.invalid !== undefined) {
+      return this.#tokens.refreshIfStale(key, request.invalid, fetch);
+    }
     if (request.force) return this.#tokens.refresh(key, fetch);
     return this.#tokens.get(key, fetch);
   }

@@ -63,7 +63,11 @@ export class ReauthorizationRequiredError extends WxOpenError<"reauthorization_r
   readonly reason: ReauthorizationReason;
 
   /** Creates the error. */
-  constructor(authorizerAppId: string, reason: ReauthorizationReason, options?: LifecycleErrorOptions) {
+  constructor(
+    authorizerAppId: string,
+    reason: ReauthorizationReason,
+    options?: LifecycleErrorOptions,
+  ) {
     super(
       "reauthorization_required",
       `Authorizer ${authorizerAppId} must authorize the platform again (${REASON_TEXT[reason]})`,
