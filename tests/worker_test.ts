@@ -477,6 +477,32 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "worker: a component token WeChat rejects on the request path is refreshed once, by the component instance",
+  ...opts,
+  async fn() {
+    // Warm: the request path holds the component token (isolate cache or KV).
+    const warm = await h.fetch("/authorize");
+    assert.equal(warm.status, 200);
+    await warm.body?.cancel();
+    const old = h.sim.currentAccessToken()!;
+    h.sim.invalidateAccessToken();
+    const refreshes = h.sim.calls("/cgi-bin/component/api_component_token");
+    const pages = await Promise.all(Array.from({ length: 5 }, () => h.fetch("/authorize")));
+    for (const page of pages) {
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /pre_auth_code=preauthcode/);
+    }
+    assert.equal(h.sim.calls("/cgi-bin/component/api_component_token") - refreshes, 1);
+    const fresh = h.sim.currentAccessToken()!;
+    assert.notEqual(fresh, old);
+    const res = await h.admin("/api/component/access-token");
+    assert.equal((await res.json()).access_token, fresh);
+    assert.equal(h.sim.calls("/cgi-bin/component/api_component_token") - refreshes, 1);
+  },
+});
+
+Deno.test({
   name: "worker: release test — text, QUERY_AUTH_CODE and event are answered automatically",
   ...opts,
   async fn() {
