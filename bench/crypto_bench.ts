@@ -1,17 +1,19 @@
 /**
  * Picks the message-crypto primitives by measurement (see docs/crypto.md):
- * AES-256-CBC without padding (Web Crypto vs @noble/ciphers) and SHA-1 (@noble/hashes vs
+ * AES-256-CBC without padding (Web Crypto, @noble/ciphers' `cbc()` and block function, and the
+ * cached-key backend with our T-table decryption) and SHA-1 (ours, @noble/hashes,
  * crypto.subtle.digest), on a component_verify_ticket push of about 400 bytes, plus the whole
- * `MessageCrypto.open` with either AES backend.
+ * `MessageCrypto.open` with each AES backend.
  *
  * Run: `deno bench -A bench/crypto_bench.ts`
  */
 
-import { cbc } from "@noble/ciphers/aes.js";
+import { cbc, unsafe } from "@noble/ciphers/aes.js";
 import { sha1 } from "@noble/hashes/legacy.js";
-import { MessageCrypto } from "../mod.ts";
+import { MessageCrypto } from "../src/crypto/message_crypto.ts";
 import { decodeBase64, utf8Encode } from "../src/_bytes.ts";
 import { backendConfig, type CbcBackend, createRawCbc } from "../src/crypto/_aes.ts";
+import { sha1Hex, sortedSha1Hex } from "../src/crypto/_sha1.ts";
 
 const options = {
   token: "AAAAA",
@@ -63,6 +65,30 @@ const nobleRaw = await createRawCbc(aesKey, "noble");
 const noblePlainRaw = await createRawCbc(aesKey, "noble-plain");
 const webRaw = await createRawCbc(aesKey, "webcrypto");
 
+// The cached-key path as it was before our T-table rounds: noble's block function per block.
+const decKey = unsafe.expandKeyDecLE(aesKey);
+const iv32 = new Uint32Array(aesKey.slice(0, 16).buffer);
+function nobleBlockDecrypt(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  const src = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
+  const dst = new Uint32Array(out.buffer);
+  let p0 = iv32[0], p1 = iv32[1], p2 = iv32[2], p3 = iv32[3];
+  for (let i = 0; i < src.length; i += 4) {
+    const c0 = src[i], c1 = src[i + 1], c2 = src[i + 2], c3 = src[i + 3];
+    const r = unsafe.decrypt(decKey, c0, c1, c2, c3);
+    dst[i] = r.s0 ^ p0, dst[i + 1] = r.s1 ^ p1, dst[i + 2] = r.s2 ^ p2, dst[i + 3] = r.s3 ^ p3;
+    p0 = c0, p1 = c1, p2 = c2, p3 = c3;
+  }
+  return out;
+}
+if (
+  nobleBlockDecrypt(ciphertext).some((b, i) =>
+    b !== (nobleRaw.decrypt(ciphertext) as Uint8Array)[i]
+  )
+) {
+  throw new Error("decryption paths disagree");
+}
+
 Deno.bench({
   name: "noble cbc decrypt (352 B, no padding)",
   group: "aes-decrypt",
@@ -79,10 +105,17 @@ Deno.bench({
   },
 });
 Deno.bench({
-  name: 'noble block functions, key schedule cached (backend "noble")',
+  name: 'backend "noble": key schedule cached, our T-table rounds',
   group: "aes-decrypt",
   fn: () => {
     nobleRaw.decrypt(ciphertext);
+  },
+});
+Deno.bench({
+  name: "key schedule cached, noble's unsafe.decrypt per block (the previous path)",
+  group: "aes-decrypt",
+  fn: () => {
+    nobleBlockDecrypt(ciphertext);
   },
 });
 Deno.bench({
@@ -126,6 +159,20 @@ Deno.bench({
   },
 });
 Deno.bench({
+  name: "our sha1 of the same bytes",
+  group: "sha1",
+  fn: () => {
+    sha1Hex(sortedInput);
+  },
+});
+Deno.bench({
+  name: "our sortedSha1Hex (sort, hash the ASCII string directly, hex)",
+  group: "sha1",
+  fn: () => {
+    sortedSha1Hex([options.token, query.timestamp, query.nonce, encrypt]);
+  },
+});
+Deno.bench({
   name: "crypto.subtle.digest SHA-1 (msg_signature input)",
   group: "sha1",
   fn: async () => {
@@ -133,7 +180,7 @@ Deno.bench({
   },
 });
 Deno.bench({
-  name: "MessageCrypto.signature (sort + sha1 + hex)",
+  name: "MessageCrypto.signature (sortedSha1Hex)",
   group: "sha1",
   fn: () => {
     nobleMc.signature(query.timestamp, query.nonce, encrypt);
