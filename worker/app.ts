@@ -622,7 +622,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   );
 
   api.get("/component/access-token", async (c) => {
-    const answer = await c.get("service").credentials.componentToken();
+    const answer = await c.get("service").client.componentAccessTokenInfo();
     return c.json(tokenJson({ component_appid: c.get("settings").componentAppId }, answer));
   });
 
