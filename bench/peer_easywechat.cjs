@@ -24,7 +24,8 @@ const encryptor = app.getEncryptor();
 const encrypt = process.argv[4] ||
   /<Encrypt>(?:<!\[CDATA\[)?([A-Za-z0-9+/=]+)/.exec(encryptor.encrypt(inner, nonce, timestamp))[1];
 const signature = encryptor.createSignature(token, timestamp, nonce, encrypt);
-const body = `<xml><AppId><![CDATA[${appId}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
+const body =
+  `<xml><AppId><![CDATA[${appId}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
 const query = `timestamp=${timestamp}&nonce=${nonce}&msg_signature=${signature}`;
 const request = new ServerRequest(
   "POST",
