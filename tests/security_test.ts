@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { MessageCrypto } from "../src/crypto/mod.ts";
-import { timingSafeEqual } from "../worker/bytes.ts";
+import { timingSafeEqual } from "../src/crypto/mod.ts";
 import { kvDiff, kvState, quiesce } from "./_fuzz.ts";
 import {
   authorizeLink,
@@ -426,7 +426,7 @@ Deno.test({
   async fn() {
     // The middleware compares with timingSafeEqual, never with ===, startsWith or the like.
     const source = await Deno.readTextFile(new URL("../worker/auth.ts", import.meta.url));
-    assert.match(source, /import \{ timingSafeEqual \} from "\.\/bytes\.ts"/);
+    assert.match(source, /import \{ timingSafeEqual \} from "\.\.\/src\/crypto\/mod\.ts"/);
     assert.match(source, /timingSafeEqual\(match \? match\[1\] : "", expected\)/);
     const code = source.replace(/\/\*\*[\s\S]*?\*\/|\/\/.*$/gm, "");
     assert.doesNotMatch(code, /expected\s*[!=]==?|[!=]==?\s*expected/);

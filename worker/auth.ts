@@ -5,7 +5,7 @@
  */
 
 import type { MiddlewareHandler } from "hono";
-import { timingSafeEqual } from "./bytes.ts";
+import { timingSafeEqual } from "../src/crypto/mod.ts";
 import { HttpError } from "./errors.ts";
 import type { AppEnv } from "./context.ts";
 

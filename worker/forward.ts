@@ -7,7 +7,7 @@
  */
 
 import { retry } from "../mod.ts";
-import { toHex } from "./bytes.ts";
+import { toHex } from "../src/crypto/mod.ts";
 
 /** What is forwarded for one authorizer message. */
 export interface ForwardedMessage {

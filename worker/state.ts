@@ -6,7 +6,7 @@
  * @module
  */
 
-import { timingSafeEqual, toHex } from "./bytes.ts";
+import { timingSafeEqual, toHex } from "../src/crypto/mod.ts";
 
 /** Name of the state cookie. */
 export const STATE_COOKIE = "wxopen_state";

@@ -1,6 +1,7 @@
 /**
  * WeChat's message crypto (WXBizMsgCrypt): `msg_signature` and URL signatures, AES-256-CBC with
- * PKCS#7 to 32-byte blocks, push envelopes and encrypted replies, key rotation.
+ * PKCS#7 to 32-byte blocks, push envelopes and encrypted replies, key rotation; plus the hex
+ * encoding and the constant-time string comparison a server needs for its own MACs and tokens.
  *
  * @example Open a push, seal a reply
  * ```ts
@@ -20,3 +21,4 @@
 
 export * from "./message_crypto.ts";
 export * from "./errors.ts";
+export { timingSafeEqual, toHex } from "../_bytes.ts";
