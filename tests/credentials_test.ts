@@ -68,15 +68,25 @@ function recordingPort(sim: WeChatSimulator) {
   return { port, requests };
 }
 
-/** An authorized account in `sim`, set up by a managed client of its own. */
-async function authorizedAccount(sim: WeChatSimulator): Promise<string> {
-  const setupClient = new ComponentClient({
+/** A client of `sim`'s component over `store` (default: a fresh one), with `credentials` if given. */
+function clientOf(
+  sim: WeChatSimulator,
+  store: MemoryStore = new MemoryStore({ now: () => sim.now() }),
+  credentials?: Partial<Credentials>,
+): ComponentClient {
+  return new ComponentClient({
     appId: APPID,
     appSecret: SECRET,
-    store: new MemoryStore({ now: () => sim.now() }),
+    store,
     fetch: sim.fetch,
     now: () => sim.now(),
+    credentials,
   });
+}
+
+/** An authorized account in `sim`, set up by a managed client of its own. */
+async function authorizedAccount(sim: WeChatSimulator): Promise<string> {
+  const setupClient = clientOf(sim);
   await setupClient.acceptTicket(sim.issueTicket());
   const pre = await setupClient.createPreAuthCode();
   const auth = await sim.authorizeAccount({
@@ -92,14 +102,7 @@ Deno.test("a client over a caller's port carries its tokens on every call and wr
   const appid = await authorizedAccount(sim);
   const { port, requests } = recordingPort(sim);
   const store = new MemoryStore({ now: () => sim.now() });
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store,
-    fetch: sim.fetch,
-    now: () => sim.now(),
-    credentials: port,
-  });
+  const client = clientOf(sim, store, port);
   const calls = {
     component: sim.calls("api_component_token"),
     authorizer: sim.calls("api_authorizer_token"),
@@ -142,14 +145,7 @@ Deno.test("a token WeChat rejects is reported once, with the token that call car
       });
     },
   };
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store: new MemoryStore(),
-    fetch: sim.fetch,
-    now: () => sim.now(),
-    credentials: port,
-  });
+  const client = clientOf(sim, new MemoryStore(), port);
   // WeChat says 40001 to both attempts: one report, one retry, then WeChat's error.
   sim.inject({ path: "/cgi-bin/get_current_selfmenu_info", errcode: 40001, times: 2 });
   const before = sim.calls("/cgi-bin/get_current_selfmenu_info");
@@ -174,14 +170,7 @@ Deno.test("a partial port: component tokens from the port, authorizer tokens man
   const refreshToken = sim.account(appid)!.refreshToken!;
   const { port, requests } = recordingPort(sim);
   const store = new MemoryStore({ now: () => sim.now() });
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store,
-    fetch: sim.fetch,
-    now: () => sim.now(),
-    credentials: { componentToken: port.componentToken },
-  });
+  const client = clientOf(sim, store, { componentToken: port.componentToken });
   await client.importAuthorizer({ authorizerAppId: appid, refreshToken });
   const componentCalls = sim.calls("api_component_token");
   const token = await client.authorizerAccessToken(appid);
@@ -194,13 +183,7 @@ Deno.test("a partial port: component tokens from the port, authorizer tokens man
 
 Deno.test("cachedOnly never calls WeChat: TokenNotCachedError when nothing valid is stored", async () => {
   const sim = simulator();
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store: new MemoryStore({ now: () => sim.now() }),
-    fetch: sim.fetch,
-    now: () => sim.now(),
-  });
+  const client = clientOf(sim);
   await assert.rejects(
     client.credentials.componentToken({ cachedOnly: true }),
     (e: unknown) => e instanceof TokenNotCachedError && e.code === "token_not_cached",
