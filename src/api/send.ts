@@ -17,7 +17,7 @@ import {
   requestJson,
   requestRaw,
 } from "./_http.ts";
-import type { AnyEndpoint, Endpoint, EndpointAuth, EndpointContext, Query } from "./endpoint.ts";
+import type { Endpoint, EndpointAuth, EndpointContext, Query } from "./endpoint.ts";
 import { TOKEN_PARAM } from "./endpoint.ts";
 import { INVALID_TOKEN_ERRCODES, isInvalidTokenError, WeChatError } from "./errors.ts";
 
@@ -148,9 +148,4 @@ export async function sendRaw(
     status: raw.status,
     headers: raw.headers,
   });
-}
-
-/** Every descriptor of a table, for route lists and the simulator's drift test. */
-export function endpointsOf(table: Record<string, AnyEndpoint>): AnyEndpoint[] {
-  return Object.values(table);
 }

@@ -7,19 +7,17 @@
 import { authorizerApis } from "../api/authorizer.ts";
 import { type ApiContext, type RawRequest, send, sendRaw } from "../api/send.ts";
 import type { AuthorizerOptionResponse, OkResponse } from "../api/types.ts";
-import * as v from "valibot";
 import type { CredentialRequest } from "../tokens/credentials.ts";
 import { checkAppId } from "../tokens/keys.ts";
 import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
+import { AnyObjectSchema } from "../api/_schemas.ts";
 
 /** Options of {@linkcode AuthorizerClient.call}. */
 export interface CallOptions {
   /** Query parameters (`access_token` is injected by the client). */
   query?: Record<string, string | number>;
 }
-
-const AnyObject = v.looseObject({});
 
 /**
  * One authorizer's view of the client: its token, its typed APIs, `call()` for any other JSON
@@ -76,7 +74,7 @@ export class AuthorizerClient {
       auth: "authorizer",
       query: () => query,
       body: () => body,
-      schema: AnyObject,
+      schema: AnyObjectSchema,
     }, undefined);
   }
 
