@@ -7,7 +7,7 @@
  * |---|---|---|
  * | `invalid_signature` … `invalid_envelope` | message crypto (`MessageCryptoError`) | no |
  * | `xml_too_large` … `xml_malformed` | XML parsing (`XmlParseError`) | no |
- * | `missing_field`, `invalid_field` | push format (`PushFormatError`) | no |
+ * | `missing_field`, `invalid_field` | push format (`PushFormatError`; a ticket's implausible `CreateTime`) | no |
  * | `wechat_error` | WeChat answered `errcode ≠ 0` (`WeChatError`) | for -1 and 45011 |
  * | `http_status`, `network`, `timeout`, `invalid_json`, `response_schema` | the HTTP exchange | `network`, `timeout`, 5xx/429/408 |
  * | `ticket_missing`, `reauthorization_required`, `token_not_cached` | token lifecycle | no |

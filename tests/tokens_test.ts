@@ -17,6 +17,7 @@ import {
   type Store,
   type StorePutOptions,
   WeChatError,
+  WxOpenError,
 } from "../mod.ts";
 import { SingleFlight } from "../src/tokens/_single_flight.ts";
 import { FaultyStore } from "../src/testing/faulty_store.ts";
@@ -223,20 +224,127 @@ Deno.test("WeChat rejecting the ticket (61006) becomes a MissingTicketError", as
 });
 
 Deno.test("an older ticket push arriving late does not replace a newer ticket", async () => {
-  const { client } = setup();
+  const { client, wechat } = setup();
+  const seconds = Math.floor(wechat.clock.now / 1000);
   await client.handleComponentEvent({
     InfoType: "component_verify_ticket",
     AppId: COMPONENT_APPID,
-    CreateTime: "200",
+    CreateTime: String(seconds),
     ComponentVerifyTicket: "ticket@@@new",
   });
   await client.handleComponentEvent({
     InfoType: "component_verify_ticket",
     AppId: COMPONENT_APPID,
-    CreateTime: "100",
+    CreateTime: String(seconds - 600),
     ComponentVerifyTicket: "ticket@@@old",
   });
   assert.equal((await client.currentTicket())?.ticket, "ticket@@@new");
+});
+
+/** A `component_verify_ticket` push created at `createTimeMs` (WeChat's clock). */
+function ticketPush(ticket: string, createTimeMs: number) {
+  return {
+    InfoType: "component_verify_ticket",
+    AppId: COMPONENT_APPID,
+    CreateTime: String(Math.floor(createTimeMs / 1000)),
+    ComponentVerifyTicket: ticket,
+  };
+}
+
+/** A store that counts the writes of each key. */
+class CountingStore extends MemoryStore {
+  readonly writes = new Map<string, number>();
+  override async put(key: string, value: string, options?: StorePutOptions): Promise<void> {
+    this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
+    return await super.put(key, value, options);
+  }
+}
+
+Deno.test("a ticket push from the future is refused and stores nothing: it cannot pin the ticket", async () => {
+  const env = setup({ store: (now) => new CountingStore({ now }) });
+  const now = () => env.wechat.clock.now;
+  await env.client.handleComponentEvent(ticketPush("ticket@@@real", now()));
+  const before = await env.store.get(storageKeys.ticket);
+  await assert.rejects(
+    env.client.handleComponentEvent(ticketPush("ticket@@@future", now() + 30 * 86400_000)),
+    (e: unknown) => e instanceof WxOpenError && e.code === "invalid_field" && !e.retryable,
+  );
+  assert.equal(await env.store.get(storageKeys.ticket), before);
+  assert.equal(env.store.writes.get(storageKeys.ticket), 1);
+  // Just beyond the allowed skew: refused too; within it: taken.
+  await assert.rejects(
+    env.client.handleComponentEvent(ticketPush("ticket@@@ahead", now() + 5 * 60_000 + 1000)),
+    WxOpenError,
+  );
+  env.wechat.clock.now += 10 * 60_000;
+  assert.deepEqual(
+    await env.client.handleComponentEvent(ticketPush("ticket@@@next", now() + 4 * 60_000)),
+    { action: "ticket_stored" },
+  );
+  assert.equal((await env.client.currentTicket())?.ticket, "ticket@@@next");
+  // The next real push (older than the one within the skew) is still ignored, as before.
+  await env.client.handleComponentEvent(ticketPush("ticket@@@older", now()));
+  assert.equal((await env.client.currentTicket())?.ticket, "ticket@@@next");
+});
+
+Deno.test("a ticket push older than the ticket's 12 h validity is refused and stores nothing", async () => {
+  const env = setup();
+  const now = env.wechat.clock.now;
+  await assert.rejects(
+    env.client.handleComponentEvent(ticketPush("ticket@@@stale", now - 12 * 3600_000 - 1000)),
+    (e: unknown) => e instanceof WxOpenError && e.code === "invalid_field",
+  );
+  assert.equal(await env.client.currentTicket(), null);
+  assert.equal(await env.store.get(storageKeys.ticket), null);
+});
+
+Deno.test("a ticket's age and usability count from WeChat's CreateTime when earlier than receipt", async () => {
+  const env = setup({ store: (now) => new CountingStore({ now }) });
+  const createdAt = Math.floor((env.wechat.clock.now - 11 * 3600_000) / 1000) * 1000;
+  await env.client.handleComponentEvent(ticketPush("ticket@@@old", createdAt));
+  const info = await env.client.currentTicket();
+  assert.deepEqual(info, {
+    ticket: "ticket@@@old",
+    receivedAt: env.wechat.clock.now,
+    createdAt,
+    expiresAt: createdAt + 12 * 3600_000,
+  });
+  const meta = await env.store.getWithMetadata(storageKeys.ticket);
+  assert.equal(meta.metadata?.expiresAt, createdAt + 12 * 3600_000);
+  // WeChat's retry of the same push writes nothing.
+  await env.client.handleComponentEvent(ticketPush("ticket@@@old", createdAt));
+  assert.equal(env.store.writes.get(storageKeys.ticket), 1);
+  env.wechat.clock.now = createdAt + 12 * 3600_000 - 1000;
+  assert.match(await env.client.componentAccessToken(), /^ctoken-/);
+  env.wechat.clock.now = createdAt + 12 * 3600_000;
+  await assert.rejects(env.client.refreshComponentAccessToken(), MissingTicketError);
+  // A CreateTime within the skew ahead of receipt: the receipt counts.
+  await env.client.handleComponentEvent(ticketPush("ticket@@@new", env.wechat.clock.now + 60_000));
+  const ahead = await env.client.currentTicket();
+  assert.equal(ahead?.createdAt, Math.floor((env.wechat.clock.now + 60_000) / 1000) * 1000);
+  assert.equal(ahead?.expiresAt, env.wechat.clock.now + 12 * 3600_000);
+});
+
+Deno.test("ticket records stored before createdAt existed still read", async () => {
+  const env = setup();
+  const receivedAt = env.wechat.clock.now - 3600_000;
+  await env.store.put(storageKeys.ticket, JSON.stringify({ ticket: "ticket@@@v1", receivedAt }));
+  assert.deepEqual(await env.client.currentTicket(), {
+    ticket: "ticket@@@v1",
+    receivedAt,
+    expiresAt: receivedAt + 12 * 3600_000,
+  });
+  assert.match(await env.client.componentAccessToken(), /^ctoken-/);
+  // A record pinned by a CreateTime from the future (stored before it was refused) pins nothing.
+  const pinned = { ticket: "ticket@@@pinned", receivedAt, createTime: 4_000_000_000 };
+  await env.store.put(storageKeys.ticket, JSON.stringify(pinned));
+  assert.equal((await env.client.currentTicket())?.createdAt, undefined);
+  await env.client.handleComponentEvent(ticketPush("ticket@@@genuine", env.wechat.clock.now));
+  assert.equal((await env.client.currentTicket())?.ticket, "ticket@@@genuine");
+  // A manually accepted ticket has no CreateTime either.
+  const manual = await env.client.acceptTicket("ticket@@@manual");
+  assert.equal(manual.createdAt, undefined);
+  assert.equal(manual.expiresAt, env.wechat.clock.now + 12 * 3600_000);
 });
 
 // ------------------------------------------------------------------ component token
@@ -519,7 +627,7 @@ Deno.test("events drive the lifecycle: ticket, authorized (idempotent), unauthor
   const env = setup();
   const ticket = await env.client.handleComponentEvent({
     AppId: COMPONENT_APPID,
-    CreateTime: "1413192605",
+    CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
     InfoType: "component_verify_ticket",
     ComponentVerifyTicket: "ticket@@@pushed",
   });
@@ -759,6 +867,36 @@ Deno.test("unauthorized is judged on WeChat's clock: skew neither ignores a revo
   const later = await behind.client.handleComponentEvent(push(behind.wechat.clock.now + 120_000));
   assert.equal(later.action, "revoked");
   assert.equal(await storedRefreshToken(behind.store), null);
+});
+
+Deno.test("an unauthorized push older than the current authorization is ignored: a replay revokes nothing", async () => {
+  const env = setup();
+  await authorized(env);
+  const authorizedAt = env.wechat.clock.now;
+  const refresh = await storedRefreshToken(env.store);
+  const token = await env.client.authorizerAccessToken(AUTHORIZER);
+  // A signed revocation of an earlier authorization, replayed days later.
+  env.wechat.clock.now += 3 * 86400_000;
+  const replay = {
+    AppId: COMPONENT_APPID,
+    CreateTime: String(Math.floor((authorizedAt - 86400_000) / 1000)),
+    InfoType: "unauthorized",
+    AuthorizerAppid: AUTHORIZER,
+  };
+  assert.deepEqual(await env.client.handleComponentEvent(replay), {
+    action: "ignored",
+    authorizerAppId: AUTHORIZER,
+  });
+  assert.equal(await storedRefreshToken(env.store), refresh);
+  const record = await env.client.getAuthorizer(AUTHORIZER);
+  assert.equal(record?.status, "authorized");
+  assert.equal(record?.revokedAt, undefined);
+  env.wechat.clock.now = authorizedAt + 60_000;
+  assert.equal(await env.client.cachedAuthorizerAccessToken(AUTHORIZER), token);
+  // A revocation after the authorization still applies.
+  const genuine = { ...replay, CreateTime: String(Math.floor(env.wechat.clock.now / 1000)) };
+  assert.equal((await env.client.handleComponentEvent(genuine)).action, "revoked");
+  assert.equal(await storedRefreshToken(env.store), null);
 });
 
 Deno.test("listAuthorizers pages through records; the cron sweep finds tokens expiring soon", async () => {

@@ -1,20 +1,34 @@
 /**
- * The `component_verify_ticket`: stored with its receive time, usable for 12 hours.
+ * The `component_verify_ticket`: stored with its receive time and WeChat's `CreateTime`, usable
+ * for 12 hours from the earlier of the two.
  *
  * @module
  */
 
+import { WxOpenError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { MissingTicketError } from "./errors.ts";
 import type { TicketInfo } from "./types.ts";
 import { storageKeys } from "./keys.ts";
 
-/** How long a ticket is used after its receipt: 12 hours. */
+/**
+ * How long a ticket is used: 12 hours from the earlier of its receipt and WeChat's
+ * `CreateTime`.
+ */
 export const TICKET_VALIDITY_MS = 12 * 60 * 60 * 1000;
 
+/**
+ * How far a push's `CreateTime` (WeChat's clock) may be ahead of its receipt (our clock): 5
+ * minutes. A ticket created further in the future is refused: stored, it would make every later
+ * genuine push look older and be ignored.
+ */
+export const TICKET_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** The stored JSON (v1). `createTime` is absent on manual tickets and on older records. */
 interface StoredTicket {
   ticket: string;
   receivedAt: number;
+  /** WeChat's `CreateTime`, seconds. */
   createTime?: number;
 }
 
@@ -44,7 +58,14 @@ export class TicketKeeper {
   /**
    * Stores `ticket` received at `receivedAt` (default: now). A push whose `createTime`
    * (WeChat's `CreateTime`, seconds) is older than the stored ticket's is ignored, so a late
-   * retry of an old push cannot replace a newer ticket.
+   * retry of an old push cannot replace a newer ticket; the same ticket with the same
+   * `createTime` (WeChat's retry) writes nothing.
+   *
+   * A `createTime` more than {@linkcode TICKET_CLOCK_SKEW_MS} ahead of `receivedAt`, or one
+   * already {@linkcode TICKET_VALIDITY_MS} old at `receivedAt`, is refused with a
+   * {@linkcode WxOpenError} `invalid_field` and nothing is stored. The two clocks compared are
+   * WeChat's and ours: a clock of ours running more than the skew behind WeChat's refuses genuine
+   * pushes (the stored ticket stays in use until it expires).
    */
   async accept(
     ticket: string,
@@ -57,21 +78,29 @@ export class TicketKeeper {
     if (!Number.isFinite(receivedAt)) {
       throw new TypeError("Invalid receivedAt: expected milliseconds since the epoch");
     }
-    if (options.createTime !== undefined) {
+    const createTime = options.createTime;
+    if (createTime !== undefined) {
+      if (!Number.isFinite(createTime)) {
+        throw new TypeError("Invalid createTime: expected seconds since the epoch");
+      }
+      checkCreateTime(createTime * 1000, receivedAt);
       const stored = await this.#read();
-      if (stored?.createTime !== undefined && stored.createTime > options.createTime) {
+      if (stored?.createTime !== undefined && stored.createTime > createTime) {
         return toInfo(stored);
       }
       // WeChat's retry (or a replay) of the push already stored: nothing to write.
-      if (stored?.createTime === options.createTime && stored.ticket === ticket) {
+      if (stored?.createTime === createTime && stored.ticket === ticket) {
         return toInfo(stored);
       }
     }
-    const record: StoredTicket = { ticket, receivedAt, createTime: options.createTime };
+    const record: StoredTicket = createTime === undefined
+      ? { ticket, receivedAt }
+      : { ticket, receivedAt, createTime };
+    const info = toInfo(record);
     await this.#store.put(storageKeys.ticket, JSON.stringify(record), {
-      metadata: { receivedAt, expiresAt: receivedAt + TICKET_VALIDITY_MS },
+      metadata: { receivedAt, expiresAt: info.expiresAt },
     });
-    return toInfo(record);
+    return info;
   }
 
   /** The stored ticket, even a stale one, or `null` (for health reports). */
@@ -84,7 +113,7 @@ export class TicketKeeper {
   async usable(): Promise<string> {
     const stored = await this.#read();
     if (!stored) throw new MissingTicketError("none has been received yet");
-    if (this.#now() >= stored.receivedAt + TICKET_VALIDITY_MS) {
+    if (this.#now() >= toInfo(stored).expiresAt) {
       throw new MissingTicketError("the last one is older than 12 hours");
     }
     return stored.ticket;
@@ -95,7 +124,18 @@ export class TicketKeeper {
     if (raw === null) return null;
     try {
       const parsed = JSON.parse(raw) as StoredTicket;
-      if (typeof parsed.ticket === "string" && typeof parsed.receivedAt === "number") return parsed;
+      if (typeof parsed.ticket === "string" && typeof parsed.receivedAt === "number") {
+        // A CreateTime this module would refuse now (not a number, or beyond the skew ahead
+        // of receipt: written before the check existed) is not trusted, so it pins nothing.
+        if (
+          parsed.createTime !== undefined &&
+          (!Number.isFinite(parsed.createTime) ||
+            parsed.createTime * 1000 > parsed.receivedAt + TICKET_CLOCK_SKEW_MS)
+        ) {
+          delete parsed.createTime;
+        }
+        return parsed;
+      }
     } catch {
       // fall through: a corrupt record counts as no ticket
     }
@@ -103,10 +143,28 @@ export class TicketKeeper {
   }
 }
 
+/** Refuses a `CreateTime` (ms, WeChat's clock) implausible for a push received at `receivedAt`. */
+function checkCreateTime(createdAt: number, receivedAt: number): void {
+  if (createdAt > receivedAt + TICKET_CLOCK_SKEW_MS) {
+    throw new WxOpenError(
+      "invalid_field",
+      "Refused component_verify_ticket: its CreateTime is more than 5 minutes ahead of our clock",
+    );
+  }
+  if (createdAt + TICKET_VALIDITY_MS <= receivedAt) {
+    throw new WxOpenError(
+      "invalid_field",
+      "Refused component_verify_ticket: its CreateTime is more than 12 hours old",
+    );
+  }
+}
+
 function toInfo(stored: StoredTicket): TicketInfo {
+  const createdAt = stored.createTime === undefined ? undefined : stored.createTime * 1000;
   return {
     ticket: stored.ticket,
     receivedAt: stored.receivedAt,
-    expiresAt: stored.receivedAt + TICKET_VALIDITY_MS,
+    ...(createdAt !== undefined ? { createdAt } : {}),
+    expiresAt: Math.min(createdAt ?? stored.receivedAt, stored.receivedAt) + TICKET_VALIDITY_MS,
   };
 }

@@ -236,6 +236,10 @@ export class ManagedCredentials implements Credentials {
    * Applies a parsed push of the authorization event URL: a ticket is stored;
    * `authorized`/`updateauthorized` exchange the pushed code; `unauthorized` purges the tokens
    * and records the revocation. Other kinds are ignored.
+   *
+   * A ticket whose `CreateTime` is more than 5 minutes ahead of our clock, or already 12 hours
+   * old, is refused with a `WxOpenError` `invalid_field` (a malformed push) and nothing is
+   * stored; an older ticket than the stored one is ignored.
    */
   applyComponentEvent(event: ComponentEventLike): Promise<ComponentEventOutcome> {
     return this.#lifecycle.apply(event);

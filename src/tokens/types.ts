@@ -78,9 +78,18 @@ export interface AccessTokenInfo {
 export interface TicketInfo {
   /** The component_verify_ticket. */
   ticket: string;
-  /** When it was received, milliseconds since the epoch. */
+  /** When it was received, milliseconds since the epoch (our clock). */
   receivedAt: number;
-  /** When it stops being used (receipt + 12 h), milliseconds since the epoch. */
+  /**
+   * When WeChat made it: the push's `CreateTime` in milliseconds since the epoch (WeChat's
+   * clock). Absent for a ticket stored without one (`acceptTicket`, older records). Its age is
+   * `now - min(createdAt ?? receivedAt, receivedAt)`.
+   */
+  createdAt?: number;
+  /**
+   * When it stops being used, milliseconds since the epoch: 12 h after the earlier of
+   * `createdAt` and `receivedAt`.
+   */
   expiresAt: number;
 }
 
