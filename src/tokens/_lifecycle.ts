@@ -20,6 +20,12 @@ import type { ComponentEventLike, ComponentEventOutcome, QueryAuthResponse } fro
 
 const AUTH_CODE_MARKER_TTL_SECONDS = 2 * 3600;
 
+/**
+ * How far WeChat's clock (a push's `CreateTime`) and ours (`authorizedAt`) may disagree before an
+ * `unauthorized` push is judged older than the authorization it would end: 5 minutes.
+ */
+export const UNAUTHORIZED_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return toHex(new Uint8Array(digest));
@@ -158,6 +164,20 @@ export class Lifecycle {
     return { action: "authorized", authorizerAppId: response.authorization_info.authorizer_appid };
   }
 
+  /**
+   * `unauthorized`: purges the tokens and records the revocation, dated by the push's
+   * `CreateTime` (else now). Ignored (nothing changes) when the push is older than what is on
+   * record:
+   * - older than, or as old as, a revocation already applied and followed by a new
+   *   authorization: both times are WeChat's clock, so skew does not matter;
+   * - more than {@linkcode UNAUTHORIZED_CLOCK_SKEW_MS} older than the current authorization
+   *   (`authorizedAt`, record not revoked): a replay or a late delivery about an earlier
+   *   authorization. This compares WeChat's clock with ours: with our clock more than the skew
+   *   ahead of WeChat's, a genuine revocation that soon after an authorization is ignored (the
+   *   tokens stay until a refresh fails with 61003); with our clock behind, or a revocation made
+   *   less than the skew before a re-authorization and delivered after it, the revocation
+   *   applies to the new authorization.
+   */
   async #unauthorized(
     event: ComponentEventLike,
     createTime: number | undefined,
@@ -168,6 +188,13 @@ export class Lifecycle {
       ? createTime * 1000
       : this.#deps.now();
     const record = await authorizers.getRecord(appid);
+    if (
+      record !== null && record.status !== "revoked" && record.authorizedAt !== undefined &&
+      revokedAt < record.authorizedAt - UNAUTHORIZED_CLOCK_SKEW_MS
+    ) {
+      // Made before the authorization on record (WeChat's clock vs ours, see above).
+      return { action: "ignored", authorizerAppId: appid };
+    }
     if (
       record !== null && record.status !== "revoked" && record.revokedAt !== undefined &&
       revokedAt <= record.revokedAt

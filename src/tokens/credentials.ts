@@ -240,6 +240,14 @@ export class ManagedCredentials implements Credentials {
    * A ticket whose `CreateTime` is more than 5 minutes ahead of our clock, or already 12 hours
    * old, is refused with a `WxOpenError` `invalid_field` (a malformed push) and nothing is
    * stored; an older ticket than the stored one is ignored.
+   *
+   * An `unauthorized` push is `ignored` (nothing changes) when it is no newer than a revocation
+   * already on record, or when its `CreateTime` is more than 5 minutes earlier than the current
+   * authorization's `authorizedAt`: a replay about an earlier authorization. That compares
+   * WeChat's clock with ours, so with our clock more than 5 minutes ahead a genuine revocation
+   * that soon after an authorization is ignored (its tokens then fail with 61003), and a
+   * revocation made less than 5 minutes before a re-authorization but delivered after it still
+   * ends the new one.
    */
   applyComponentEvent(event: ComponentEventLike): Promise<ComponentEventOutcome> {
     return this.#lifecycle.apply(event);
