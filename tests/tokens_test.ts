@@ -899,6 +899,127 @@ Deno.test("an unauthorized push older than the current authorization is ignored:
   assert.equal(await storedRefreshToken(env.store), null);
 });
 
+// ------------------------------------------------------------------ applyAuthorization
+
+/** An `authorization_info` as another instance's `api_query_auth` returned it. */
+function authorizationInfo(n: number) {
+  return {
+    authorizer_appid: AUTHORIZER,
+    authorizer_access_token: `atoken-elsewhere-${n}`,
+    expires_in: 7200,
+    authorizer_refresh_token: `refreshtoken@@@elsewhere-${n}`,
+    func_info: [{ funcscope_category: { id: n } }],
+  };
+}
+
+Deno.test("applyAuthorization stores an authorization obtained elsewhere like an exchange does", async () => {
+  const seen: { refresh: string | null; token: string | null }[] = [];
+  let store!: MemoryStore;
+  const env = setup({
+    store: (now) => store = new MemoryStore({ now }),
+    hook: async () =>
+      seen.push({
+        refresh: await storedRefreshToken(store),
+        token: await store.get(storageKeys.authorizerToken(AUTHORIZER)),
+      }),
+  });
+  await env.client.managed.applyAuthorization(authorizationInfo(1));
+  // The refresh token was persisted before the access token was written.
+  assert.deepEqual(seen, [{ refresh: "refreshtoken@@@elsewhere-1", token: null }]);
+  assert.equal(await env.client.authorizerAccessToken(AUTHORIZER), "atoken-elsewhere-1");
+  const record = await env.client.getAuthorizer(AUTHORIZER);
+  assert.equal(record?.status, "authorized");
+  assert.equal(record?.authorizedAt, env.wechat.clock.now);
+  assert.deepEqual(record?.funcInfo, [{ funcscope_category: { id: 1 } }]);
+  assert.ok(!JSON.stringify(record).includes("refreshtoken@@@"));
+  // A later authorization supersedes the access token and replaces the refresh token.
+  env.wechat.clock.now += 1000;
+  await env.client.managed.applyAuthorization(authorizationInfo(2));
+  assert.equal(await env.client.authorizerAccessToken(AUTHORIZER), "atoken-elsewhere-2");
+  assert.equal(await storedRefreshToken(store), "refreshtoken@@@elsewhere-2");
+  // Applying the same one again writes no new refresh token (the hook is not called).
+  await env.client.managed.applyAuthorization(authorizationInfo(2));
+  assert.equal(seen.length, 2);
+  assert.equal(env.wechat.calls.length, 0);
+});
+
+Deno.test("applyAuthorization with startedAt: a revocation applied after the start wins, nothing is kept", async () => {
+  for (const revoker of ["same client", "another instance"] as const) {
+    const env = setup();
+    const other = revoker === "same client" ? env.client : clientOf(env.wechat, env.store);
+    const revoke = () =>
+      other.handleComponentEvent({
+        AppId: COMPONENT_APPID,
+        CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
+        InfoType: "unauthorized",
+        AuthorizerAppid: AUTHORIZER,
+      });
+    const startedAt = env.wechat.clock.now;
+    env.wechat.clock.now += 1000;
+    assert.equal((await revoke()).action, "revoked", revoker);
+    env.wechat.clock.now += 1000;
+    await assert.rejects(
+      env.client.managed.applyAuthorization(authorizationInfo(1), { startedAt }),
+      (e: unknown) => e instanceof ReauthorizationRequiredError && e.reason === "revoked",
+    );
+    assert.equal(await storedRefreshToken(env.store), null, revoker);
+    assert.equal(await env.store.get(storageKeys.authorizerToken(AUTHORIZER)), null, revoker);
+    assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "revoked", revoker);
+    // An exchange started after the revocation (a re-authorization) is kept.
+    await env.client.managed.applyAuthorization(authorizationInfo(2), {
+      startedAt: env.wechat.clock.now,
+    });
+    assert.equal((await env.client.getAuthorizer(AUTHORIZER))?.status, "authorized", revoker);
+    assert.equal(await storedRefreshToken(env.store), "refreshtoken@@@elsewhere-2", revoker);
+  }
+});
+
+Deno.test("applyAuthorization started before a revocation and a re-authorization keeps nothing", async () => {
+  const env = setup();
+  const startedAt = env.wechat.clock.now;
+  env.wechat.clock.now += 1000;
+  await env.client.handleComponentEvent({
+    AppId: COMPONENT_APPID,
+    CreateTime: String(Math.floor(env.wechat.clock.now / 1000)),
+    InfoType: "unauthorized",
+    AuthorizerAppid: AUTHORIZER,
+  });
+  env.wechat.clock.now += 1000;
+  await env.client.managed.applyAuthorization(authorizationInfo(2));
+  // The stale authorization must not replace the newer one's refresh token.
+  await assert.rejects(
+    env.client.managed.applyAuthorization(authorizationInfo(1), { startedAt }),
+    ReauthorizationRequiredError,
+  );
+  assert.equal(await storedRefreshToken(env.store), "refreshtoken@@@elsewhere-2");
+  assert.equal(await env.client.authorizerAccessToken(AUTHORIZER), "atoken-elsewhere-2");
+});
+
+Deno.test("applyAuthorization refuses bad input with a TypeError and stores nothing", async () => {
+  const env = setup();
+  const good = authorizationInfo(1);
+  const bad: [string, unknown, unknown?][] = [
+    ["not an object", null],
+    ["appid", { ...good, authorizer_appid: "../etc/passwd" }],
+    ["missing appid", { ...good, authorizer_appid: undefined }],
+    ["refresh token", { ...good, authorizer_refresh_token: " " }],
+    ["missing refresh token", { ...good, authorizer_refresh_token: undefined }],
+    ["access token", { ...good, authorizer_access_token: "" }],
+    ["expires_in", { ...good, expires_in: "7200" }],
+    ["func_info", { ...good, func_info: "all" }],
+    ["startedAt", good, { startedAt: Number.NaN }],
+  ];
+  for (const [what, info, options] of bad) {
+    await assert.rejects(
+      // deno-lint-ignore no-explicit-any
+      env.client.managed.applyAuthorization(info as any, options as any),
+      (e: unknown) => e instanceof TypeError && /^Invalid /.test(e.message),
+      what,
+    );
+  }
+  assert.deepEqual((await env.store.list({ prefix: "" })).keys, []);
+});
+
 Deno.test("listAuthorizers pages through records; the cron sweep finds tokens expiring soon", async () => {
   const env = setup();
   await env.client.acceptTicket("ticket@@@1");

@@ -61,8 +61,14 @@ export class AuthorizerTokens {
   readonly #tokens: ManagedTokens;
   readonly #upstream: AuthorizerUpstream;
   readonly #hook: RefreshTokenHook | undefined;
-  /** Revocations applied by this instance, per authorizer: the counter value of the last one. */
-  readonly #revocations = new Map<string, { generation: number; revokedAt: number }>();
+  /**
+   * Revocations applied by this instance, per authorizer: the counter value of the last one,
+   * its date (WeChat's clock) and when it was applied (ours).
+   */
+  readonly #revocations = new Map<
+    string,
+    { generation: number; revokedAt: number; appliedAt: number }
+  >();
   /** How many revocations this instance applied. */
   #revocationCount = 0;
 
@@ -121,9 +127,14 @@ export class AuthorizerTokens {
     if (this.#hook) await this.#hook(appid, refreshToken);
   }
 
-  /** Taken before an `api_query_auth` call, then given to {@linkcode saveAuthorization}. */
-  exchangeStart(): ExchangeStart {
-    return { generation: this.#revocationCount, at: this.#tokens.now() };
+  /**
+   * Taken before an `api_query_auth` call, then given to {@linkcode saveAuthorization}. `at`
+   * (our clock, ms; default now) is when the exchange started, for one that started earlier or
+   * elsewhere: a revocation this instance applied after `at`, or one on record written after
+   * `at`, wins over it.
+   */
+  exchangeStart(at: number = this.#tokens.now()): ExchangeStart {
+    return { generation: this.#revocationCount, at };
   }
 
   /**
@@ -192,7 +203,11 @@ export class AuthorizerTokens {
 
   /** `unauthorized`: records the revocation, then purges both tokens. */
   async revoke(appid: string, revokedAt: number): Promise<AuthorizerRecord> {
-    this.#revocations.set(appid, { generation: ++this.#revocationCount, revokedAt });
+    this.#revocations.set(appid, {
+      generation: ++this.#revocationCount,
+      revokedAt,
+      appliedAt: this.#tokens.now(),
+    });
     const previous = await this.getRecord(appid);
     const record: AuthorizerRecord = {
       ...(previous ?? {}),
@@ -322,10 +337,13 @@ export class AuthorizerTokens {
 
   /**
    * Throws when `appid` was revoked after an exchange took `start`: by this instance (its
-   * counter), or by another one (a revoked record written later than `start`, our clock).
+   * counter, or applied later than `start.at`), or by another one (a revoked record written
+   * later than `start.at`, our clock).
    */
   async #checkNotRevokedAfter(appid: string, start: ExchangeStart): Promise<void> {
-    let revoked = (this.#revocations.get(appid)?.generation ?? 0) > start.generation;
+    const local = this.#revocations.get(appid);
+    let revoked = local !== undefined &&
+      (local.generation > start.generation || local.appliedAt > start.at);
     if (!revoked) {
       const record = await this.getRecord(appid);
       revoked = record?.status === "revoked" && record.updatedAt > start.at;

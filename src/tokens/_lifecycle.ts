@@ -12,7 +12,7 @@ import { errcodeOf } from "../errors.ts";
 import { retry } from "../retry.ts";
 import { StoreError } from "../store/errors.ts";
 import type { Store } from "../store/store.ts";
-import type { AuthorizerTokens } from "./_authorizer_tokens.ts";
+import type { AuthorizerTokens, ExchangeStart } from "./_authorizer_tokens.ts";
 import type { TicketKeeper } from "./_ticket.ts";
 import { ReauthorizationRequiredError } from "./errors.ts";
 import { checkAppId, storageKeys } from "./keys.ts";
@@ -78,17 +78,30 @@ export class Lifecycle {
       if (replay) return replay;
     }
     const response = await this.#deps.queryAuth(authCode);
-    // The code is spent now: a retryable store failure is retried rather than losing the
-    // authorization (waits past Workers KV's one write per second per key).
-    await retry(() => authorizers.saveAuthorization(response.authorization_info, start), {
-      attempts: 4,
-      delayMs: (n) => 1100 * n,
-      retryIf: (error) => error instanceof StoreError && error.retryable,
-    });
+    await this.saveAuthorization(response.authorization_info, start);
     await store.put(markerKey, response.authorization_info.authorizer_appid, {
       ttlSeconds: AUTH_CODE_MARKER_TTL_SECONDS,
     }).catch(() => {});
     return response;
+  }
+
+  /**
+   * Stores the `authorization_info` of an exchange (here or elsewhere): refresh token first,
+   * access token superseding, record; with `start`, a revocation applied after it wins
+   * (`ReauthorizationRequiredError` `revoked`, nothing kept). The code is spent by now, so a
+   * retryable store failure is retried rather than losing the authorization (waits past Workers
+   * KV's one write per second per key).
+   */
+  async saveAuthorization(
+    info: QueryAuthResponse["authorization_info"],
+    start?: ExchangeStart,
+  ): Promise<void> {
+    const { authorizers } = this.#deps;
+    await retry(() => authorizers.saveAuthorization(info, start), {
+      attempts: 4,
+      delayMs: (n) => 1100 * n,
+      retryIf: (error) => error instanceof StoreError && error.retryable,
+    });
   }
 
   /** Rebuilds an `api_query_auth` answer from the store for a code already exchanged. */

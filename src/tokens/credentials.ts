@@ -14,6 +14,7 @@
  */
 
 import type { Store } from "../store/store.ts";
+import { nonEmpty } from "../_check.ts";
 import { errcodeOf } from "../errors.ts";
 import { AuthorizerTokens } from "./_authorizer_tokens.ts";
 import { Lifecycle } from "./_lifecycle.ts";
@@ -23,6 +24,7 @@ import { MissingTicketError, TokenNotCachedError } from "./errors.ts";
 import { checkAppId, storageKeys } from "./keys.ts";
 import type {
   AccessTokenInfo,
+  AuthorizationInfo,
   AuthorizerListPage,
   AuthorizerPage,
   AuthorizerRecord,
@@ -251,6 +253,73 @@ export class ManagedCredentials implements Credentials {
    */
   applyComponentEvent(event: ComponentEventLike): Promise<ComponentEventOutcome> {
     return this.#lifecycle.apply(event);
+  }
+
+  /**
+   * Stores an `authorization_info` obtained elsewhere: another instance (e.g. the component's
+   * own Durable Object) ran `api_query_auth` and hands the result to this authorizer's store.
+   * Stored as an exchange stores it: the refresh token persisted first (then
+   * `onAuthorizerRefreshToken`), the access token superseding the stored one, the record marked
+   * `authorized` with `func_info`; a retryable store failure is retried.
+   *
+   * With `options.startedAt` (ms, when that exchange started; compared with this instance's
+   * clock and the revocation records' `updatedAt`), a revocation applied after it wins: this
+   * rejects with `ReauthorizationRequiredError` (`revoked`) and keeps nothing. Without it the
+   * authorization is taken as current, over a revocation on record.
+   *
+   * Throws TypeError, storing nothing, when `info` is not an object, its `authorizer_appid` is
+   * not an appid, its `authorizer_refresh_token` is not a non-empty string, its
+   * `authorizer_access_token`/`expires_in`/`func_info` have the wrong type, or `startedAt` is not
+   * a finite number.
+   *
+   * @example Hand an exchange done elsewhere to the authorizer's credentials
+   * ```ts
+   * import { ComponentClient, MemoryStore } from "@wxopen/component";
+   *
+   * const client = new ComponentClient({
+   *   appId: "wx1234567890abcdef",
+   *   appSecret: "the-component-appsecret",
+   *   store: new MemoryStore(),
+   * });
+   * await client.managed.applyAuthorization({
+   *   authorizer_appid: "wxf8b4f85f3a794e77",
+   *   authorizer_access_token: "ACCESS_TOKEN",
+   *   expires_in: 7200,
+   *   authorizer_refresh_token: "refreshtoken@@@REFRESH",
+   * }, { startedAt: Date.now() - 1000 });
+   * console.log((await client.getAuthorizer("wxf8b4f85f3a794e77"))?.status); // "authorized"
+   * ```
+   */
+  async applyAuthorization(
+    info: AuthorizationInfo,
+    options: { startedAt?: number } = {},
+  ): Promise<void> {
+    if (info === null || typeof info !== "object") {
+      throw new TypeError("Invalid authorization_info: expected an object");
+    }
+    checkAppId(info.authorizer_appid);
+    nonEmpty("authorizer_refresh_token", info.authorizer_refresh_token);
+    if (info.authorizer_access_token !== undefined) {
+      nonEmpty("authorizer_access_token", info.authorizer_access_token);
+    }
+    const expiresIn = info.expires_in;
+    if (
+      expiresIn !== undefined &&
+      (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn < 0)
+    ) {
+      throw new TypeError("Invalid expires_in: expected zero or more seconds");
+    }
+    if (info.func_info !== undefined && !Array.isArray(info.func_info)) {
+      throw new TypeError("Invalid func_info: expected an array");
+    }
+    const startedAt = options?.startedAt;
+    if (startedAt !== undefined && (typeof startedAt !== "number" || !Number.isFinite(startedAt))) {
+      throw new TypeError("Invalid startedAt: expected milliseconds since the epoch");
+    }
+    await this.#lifecycle.saveAuthorization(
+      info,
+      startedAt === undefined ? undefined : this.#authorizers.exchangeStart(startedAt),
+    );
   }
 
   /** Stores a refresh token obtained elsewhere (migration from another system). */
