@@ -1,5 +1,5 @@
 /**
- * The token hot path of the worker: warm `GET /api/authorizers/:appid/access-token` (Bearer
+ * The token hot path of the worker: warm `GET /api/v1/authorizers/:appid/access-token` (Bearer
  * check, in-isolate cache) against a bare Hono worker returning constant JSON, both in the same
  * Miniflare (real workerd), same run. Also reports KV reads and upstream (WeChat) calls per
  * request, from the worker's own counters and the simulator's.
@@ -7,6 +7,7 @@
  * Run: `deno bench -A bench/worker_bench.ts`
  */
 
+// @ts-types="../tests/_miniflare.d.ts"
 import { Miniflare, Response as MfResponse } from "miniflare";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 import { bundleWorker, ORIGIN, SETTINGS } from "../tests/_worker_harness.ts";
@@ -44,7 +45,10 @@ const mf = new Miniflare({
       script: bundle.code,
       compatibilityDate: "2025-08-01",
       kvNamespaces: ["TOKENS"],
-      durableObjects: { COORDINATOR: "Coordinator" },
+      durableObjects: {
+        COMPONENT: "ComponentCredential",
+        AUTHORIZERS: "AuthorizerCredential",
+      },
       bindings: SETTINGS,
       outboundService: (async (request: Request) => {
         const body = request.method === "GET" ? undefined : await request.arrayBuffer();
@@ -80,7 +84,7 @@ await (await send(await sim.ticketPush(`${ORIGIN}/wechat/component/events`))).te
 const auth = await sim.authorizeAccount({ kind: "official_account" });
 await (await send(await sim.authorizationPush(`${ORIGIN}/wechat/component/events`, auth))).text();
 const appid = auth.appId;
-const path = `${ORIGIN}/api/authorizers/${appid}/access-token`;
+const path = `${ORIGIN}/api/v1/authorizers/${appid}/access-token`;
 const headers = { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` };
 for (let i = 0; i < 100; i++) {
   const res = await wx.fetch(path, { headers });
@@ -131,7 +135,7 @@ for (let i = 0; i < 3; i++) {
 const wxRps = rounds.reduce((s, r) => s + r.wx, 0) / rounds.length;
 const bareRps = rounds.reduce((s, r) => s + r.bare, 0) / rounds.length;
 console.log(
-  `\nwarm GET /api/authorizers/:appid/access-token over ${N} requests: ` +
+  `\nwarm GET /api/v1/authorizers/:appid/access-token over ${N} requests: ` +
     `${(kvReads / N).toFixed(3)} KV reads/request, ${
       (upstream / N).toFixed(3)
     } upstream calls/request ` +
@@ -153,7 +157,7 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "wxopen: GET /api/authorizers/:appid/access-token (warm)",
+  name: "wxopen: GET /api/v1/authorizers/:appid/access-token (warm)",
   group: "warm access-token",
   async fn() {
     await (await wx.fetch(path, { headers })).text();

@@ -569,7 +569,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const tokenOp = async (acc: Account) => {
     const i = inst();
     const t0 = Date.now();
-    const res = await h.fetchOn(i, `/api/authorizers/${acc.appId}/access-token`, {
+    const res = await h.fetchOn(i, `/api/v1/authorizers/${acc.appId}/access-token`, {
       headers: adminHeaders,
     });
     const text = await res.text();
@@ -601,7 +601,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (!reported) return tokenOp(acc);
     const i = inst();
     const t0 = Date.now();
-    const res = await h.fetchOn(i, `/api/authorizers/${acc.appId}/access-token/refresh`, {
+    const res = await h.fetchOn(i, `/api/v1/authorizers/${acc.appId}/access-token/refresh`, {
       method: "POST",
       headers: { ...adminHeaders, "content-type": "application/json" },
       body: JSON.stringify({ invalid_token: reported }),
@@ -629,7 +629,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const openid = sim.account(acc.appId)?.openid ?? "o_unknown";
     const res = await h.fetchOn(
       i,
-      `/api/authorizers/${acc.appId}/wechat/cgi-bin/message/custom/send`,
+      `/api/v1/authorizers/${acc.appId}/wechat/cgi-bin/message/custom/send`,
       {
         method: "POST",
         headers: { ...adminHeaders, "content-type": "application/json" },
@@ -662,7 +662,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const componentOp = async () => {
     const i = inst();
-    const res = await h.fetchOn(i, "/api/component/access-token", { headers: adminHeaders });
+    const res = await h.fetchOn(i, "/api/v1/component/access-token", { headers: adminHeaders });
     const text = await res.text();
     if (res.status === 200) {
       ok(res);
@@ -739,7 +739,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           const until = lastAuthorizedAt + 25_000; // a timed-out attempt and three retries
           for (const appid of [...pendingExchanges]) {
             while (Date.now() < until) {
-              const res = await h.fetchOn(0, `/api/authorizers/${appid}`, {
+              const res = await h.fetchOn(0, `/api/v1/authorizers/${appid}`, {
                 headers: adminHeaders,
               });
               await res.body?.cancel();
@@ -798,7 +798,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         report.revoked++;
         if (acc.revoked) {
           for (let i = 0; i < instances; i++) {
-            const r = await h.fetchOn(i, `/api/authorizers/${acc.appId}/access-token`, {
+            const r = await h.fetchOn(i, `/api/v1/authorizers/${acc.appId}/access-token`, {
               headers: adminHeaders,
             });
             const t = await r.text();
@@ -823,7 +823,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         let t: string;
         const until = Date.now() + 15_000;
         for (;;) {
-          r = await h.fetchOn(i, `/api/authorizers/${acc.appId}/access-token`, {
+          r = await h.fetchOn(i, `/api/v1/authorizers/${acc.appId}/access-token`, {
             headers: adminHeaders,
           });
           t = await r.text();
@@ -831,7 +831,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           await new Promise((res) => setTimeout(res, 250));
         }
         if (r.status !== 200) {
-          const rec = await (await h.fetchOn(i, `/api/authorizers/${acc.appId}`, {
+          const rec = await (await h.fetchOn(i, `/api/v1/authorizers/${acc.appId}`, {
             headers: adminHeaders,
           })).text();
           violate(
@@ -850,7 +850,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         // would after a 40001; then a forced refresh proves the refresh token still works.
         for (const force of [false, true]) {
           if (!force && sim.currentAccessToken(acc.appId) === token) continue;
-          const rr = await h.fetchOn(i, `/api/authorizers/${acc.appId}/access-token/refresh`, {
+          const rr = await h.fetchOn(i, `/api/v1/authorizers/${acc.appId}/access-token/refresh`, {
             method: "POST",
             headers: { ...adminHeaders, "content-type": "application/json" },
             body: JSON.stringify({ invalid_token: token }),

@@ -6,6 +6,7 @@
  * @module
  */
 
+// @ts-types="./_miniflare.d.ts"
 import { Miniflare, Response as MfResponse } from "miniflare";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -268,9 +269,11 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         ...(kvFaults
           ? { kvNamespaces: { TOKENS_DIRECT: "tokens" }, wrappedBindings: { TOKENS: "kv-faults" } }
           : { kvNamespaces: { TOKENS: "tokens" } }),
-        durableObjects: {
-          COORDINATOR: i === 0 ? "Coordinator" : { className: "Coordinator", scriptName: names[0] },
-        },
+        durableObjects: Object.fromEntries(
+          [["COMPONENT", "ComponentCredential"], ["AUTHORIZERS", "AuthorizerCredential"]].map((
+            [binding, className],
+          ) => [binding, i === 0 ? className : { className, scriptName: names[0] }]),
+        ),
         bindings,
         outboundService,
       })),

@@ -73,11 +73,11 @@ Deno.test({
       assert.equal(await page.evaluate("document.cookie"), "");
 
       const auth = { authorization: `Bearer ${DEV_ADMIN_TOKEN}` };
-      const list = await (await fetch(`${base}/api/authorizers`, { headers: auth })).json();
+      const list = await (await fetch(`${base}/api/v1/authorizers`, { headers: auth })).json();
       assert.ok(
         list.authorizers.some((a: { authorizerAppId: string }) => a.authorizerAppId === appid),
       );
-      const res = await fetch(`${base}/api/authorizers/${appid}/access-token`, { headers: auth });
+      const res = await fetch(`${base}/api/v1/authorizers/${appid}/access-token`, { headers: auth });
       const token = await res.json();
       assert.equal(res.status, 200, JSON.stringify(token));
       assert.equal(token.authorizer_appid, appid);

@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+// @ts-types="./_miniflare.d.ts"
 import { Miniflare } from "miniflare";
 import * as root from "../mod.ts";
 import * as cryptoEntry from "../src/crypto/mod.ts";

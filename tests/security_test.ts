@@ -149,36 +149,36 @@ Deno.test({
     );
 
     // The admin API, every route.
-    assert.equal((await admin("/api/authorizers")).status, 200);
-    assert.equal((await admin("/api/authorizers?limit=1")).status, 200);
+    assert.equal((await admin("/api/v1/authorizers")).status, 200);
+    assert.equal((await admin("/api/v1/authorizers?limit=1")).status, 200);
     for (const id of [appid, second.appId]) {
-      assert.equal((await admin(`/api/authorizers/${id}`)).status, 200);
-      assert.equal((await admin(`/api/authorizers/${id}/access-token`)).status, 200);
+      assert.equal((await admin(`/api/v1/authorizers/${id}`)).status, 200);
+      assert.equal((await admin(`/api/v1/authorizers/${id}/access-token`)).status, 200);
     }
-    assert.equal((await admin("/api/component/access-token")).status, 200);
+    assert.equal((await admin("/api/v1/component/access-token")).status, 200);
     const old = h.sim.currentAccessToken(appid)!;
     h.sim.invalidateAccessToken(appid);
-    const refreshed = await admin(`/api/authorizers/${appid}/access-token/refresh`, {
+    const refreshed = await admin(`/api/v1/authorizers/${appid}/access-token/refresh`, {
       method: "POST",
       body: JSON.stringify({ invalid_token: old }),
     });
     assert.equal(refreshed.status, 200, refreshed.body);
-    const proxy = `/api/authorizers/${appid}/wechat/cgi-bin/message/custom/send`;
+    const proxy = `/api/v1/authorizers/${appid}/wechat/cgi-bin/message/custom/send`;
     const message = JSON.stringify({ touser: "o_user", msgtype: "text", text: { content: "x" } });
     assert.equal((await admin(proxy, { method: "POST", body: message })).status, 200);
     h.sim.invalidateAccessToken(appid); // 40001 → one refresh and a retry
     assert.equal((await admin(proxy, { method: "POST", body: message })).status, 200);
     // The proxy carrying the component token to a component API: still no refresh token back.
-    const componentToken = JSON.parse((await admin("/api/component/access-token")).body);
+    const componentToken = JSON.parse((await admin("/api/v1/component/access-token")).body);
     await admin(
-      `/api/authorizers/${appid}/wechat/cgi-bin/component/api_get_authorizer_list?` +
+      `/api/v1/authorizers/${appid}/wechat/cgi-bin/component/api_get_authorizer_list?` +
         `component_access_token=${componentToken.access_token}`,
       {
         method: "POST",
         body: JSON.stringify({ component_appid: SETTINGS.COMPONENT_APPID, offset: 0, count: 10 }),
       },
     );
-    await admin(`/api/authorizers/${appid}/wechat/cgi-bin/component/api_authorizer_token`, {
+    await admin(`/api/v1/authorizers/${appid}/wechat/cgi-bin/component/api_authorizer_token`, {
       method: "POST",
       body: JSON.stringify({
         component_appid: SETTINGS.COMPONENT_APPID,
@@ -223,10 +223,10 @@ Deno.test({
     knownTokens();
     h.sim.inject({ path: "api_authorizer_token", errcode: -1, times: 10 });
     await kv.delete(`wxopen:v1:authorizer_token:${failing.appId}`);
-    assert.ok((await admin(`/api/authorizers/${failing.appId}/access-token`)).status >= 500);
+    assert.ok((await admin(`/api/v1/authorizers/${failing.appId}/access-token`)).status >= 500);
     h.sim.clearFaults();
     h.sim.inject({ path: "api_authorizer_token", status: 503, times: 10 });
-    assert.ok((await admin(`/api/authorizers/${failing.appId}/access-token`)).status >= 500);
+    assert.ok((await admin(`/api/v1/authorizers/${failing.appId}/access-token`)).status >= 500);
     h.sim.clearFaults();
     const refused = await startAuthorization();
     const refusedPage = await get(`${refused.callback}&auth_code=queryauthcode%40%40%40nope`, {
@@ -241,7 +241,7 @@ Deno.test({
     knownTokens(); // remember its refresh token before WeChat stops accepting it
     h.sim.inject({ path: "api_authorizer_token", errcode: 61023, times: 2 });
     await kv.delete(`wxopen:v1:authorizer_token:${third.appId}`);
-    assert.equal((await admin(`/api/authorizers/${third.appId}/access-token`)).status, 409);
+    assert.equal((await admin(`/api/v1/authorizers/${third.appId}/access-token`)).status, 409);
     h.sim.clearFaults();
     await h.cron();
     assert.equal((await get("/healthz")).status, 200);
@@ -306,22 +306,22 @@ Deno.test({
     // A sweep of every route, for every authorizer, on top of what the flow recorded.
     for (const account of h.sim.accounts()) {
       const id = account.appId;
-      await admin(`/api/authorizers/${id}`);
-      await admin(`/api/authorizers/${id}/access-token`);
-      await admin(`/api/authorizers/${id}/access-token/refresh`, {
+      await admin(`/api/v1/authorizers/${id}`);
+      await admin(`/api/v1/authorizers/${id}/access-token`);
+      await admin(`/api/v1/authorizers/${id}/access-token/refresh`, {
         method: "POST",
         body: JSON.stringify({ invalid_token: "stale" }),
       });
-      await admin(`/api/authorizers/${id}/wechat/cgi-bin/component/api_get_authorizer_info`, {
+      await admin(`/api/v1/authorizers/${id}/wechat/cgi-bin/component/api_get_authorizer_info`, {
         method: "POST",
         body: JSON.stringify({ component_appid: SETTINGS.COMPONENT_APPID, authorizer_appid: id }),
       });
     }
-    await admin("/api/authorizers?limit=1000");
-    await admin("/api/component/access-token");
+    await admin("/api/v1/authorizers?limit=1000");
+    await admin("/api/v1/component/access-token");
     await get("/healthz");
     await get("/authorize");
-    await get("/api/authorizers");
+    await get("/api/v1/authorizers");
     await get("/nope");
     const refresh = [...issued.refresh];
     assert.ok(refresh.length >= 4);
@@ -342,14 +342,14 @@ Deno.test({
 /** Admin routes, with a method and a body where one is needed. */
 function adminRoutes(id: string): [string, string, string?][] {
   return [
-    ["GET", "/api/authorizers"],
-    ["GET", `/api/authorizers/${id}`],
-    ["GET", `/api/authorizers/${id}/access-token`],
-    ["POST", `/api/authorizers/${id}/access-token/refresh`, '{"invalid_token":"x"}'],
-    ["GET", `/api/authorizers/${id}/wechat/cgi-bin/get_current_selfmenu_info`],
-    ["POST", `/api/authorizers/${id}/wechat/cgi-bin/message/custom/send`, "{}"],
-    ["DELETE", `/api/authorizers/${id}/wechat/cgi-bin/menu/delete`],
-    ["GET", "/api/component/access-token"],
+    ["GET", "/api/v1/authorizers"],
+    ["GET", `/api/v1/authorizers/${id}`],
+    ["GET", `/api/v1/authorizers/${id}/access-token`],
+    ["POST", `/api/v1/authorizers/${id}/access-token/refresh`, '{"invalid_token":"x"}'],
+    ["GET", `/api/v1/authorizers/${id}/wechat/cgi-bin/get_current_selfmenu_info`],
+    ["POST", `/api/v1/authorizers/${id}/wechat/cgi-bin/message/custom/send`, "{}"],
+    ["DELETE", `/api/v1/authorizers/${id}/wechat/cgi-bin/menu/delete`],
+    ["GET", "/api/v1/component/access-token"],
     ["GET", "/api/unknown-route"],
   ];
 }

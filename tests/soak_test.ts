@@ -49,7 +49,7 @@ Deno.test({
       assert.equal(h.sim.deliveries().at(-1)?.body, "success");
       const headers = { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` };
       const body = await eventually(async () => {
-        const res = await h.fetch(`/api/authorizers/${auth.appId}/access-token`, { headers });
+        const res = await h.fetch(`/api/v1/authorizers/${auth.appId}/access-token`, { headers });
         const json = await res.json();
         return res.status === 200 ? json : undefined;
       }, 8_000);
@@ -82,7 +82,7 @@ Deno.test({
       await h.sim.settled();
       const headers = { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` };
       const body = await eventually(async () => {
-        const res = await h.fetch(`/api/authorizers/${auth.appId}/access-token`, { headers });
+        const res = await h.fetch(`/api/v1/authorizers/${auth.appId}/access-token`, { headers });
         const json = await res.json();
         return res.status === 200 ? json : undefined;
       }, 8_000);
@@ -115,7 +115,7 @@ Deno.test({
       assert.equal(await (await h.send(await h.sim.ticketPush(EVENTS))).text(), "success");
       const auth = await h.sim.authorizeAccount({ kind: "official_account" });
       await h.sim.settled();
-      const path = `/api/authorizers/${auth.appId}/access-token`;
+      const path = `/api/v1/authorizers/${auth.appId}/access-token`;
       const first = await eventually(async () => {
         const res = await h.fetchOn(0, path, { headers });
         const json = await res.json();

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+// @ts-types="./_miniflare.d.ts"
 import { Miniflare } from "miniflare";
 import {
   MemoryStore,

@@ -14,5 +14,17 @@ export interface AppEnv {
   Variables: {
     settings: Settings;
     service: Runtime;
+    /** The checked `:appid` parameter (see `appidParam`). */
+    appid: string;
   };
+}
+
+/** Options of the app (and of the objects built with it). */
+export interface AppOptions {
+  /** The fetch that reaches WeChat (default: the global fetch). */
+  upstreamFetch?: typeof fetch;
+  /** Adjusts the environment before use (dev fills in default settings). */
+  envTransform?: (env: Env) => Env;
+  /** Rewrites the link to WeChat's authorization page (dev points it at the simulator). */
+  authorizationLink?: (link: string, requestUrl: URL) => string;
 }

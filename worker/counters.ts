@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { KVNamespace } from "./env.ts";
+import type { KvNamespaceLike } from "../src/store/kv.ts";
 
 /** The counters of this isolate. */
 export const counters: { kvReads: number; kvWrites: number; upstreamCalls: number } = {
@@ -16,7 +16,7 @@ export const counters: { kvReads: number; kvWrites: number; upstreamCalls: numbe
 };
 
 /** A KV namespace whose reads and writes are counted. */
-export function countingKv(kv: KVNamespace): KVNamespace {
+export function countingKv(kv: KvNamespaceLike): KvNamespaceLike {
   return {
     get(key, type) {
       counters.kvReads++;
@@ -38,7 +38,7 @@ export function countingKv(kv: KVNamespace): KVNamespace {
       counters.kvReads++;
       return kv.list(options);
     },
-  } as KVNamespace;
+  };
 }
 
 /** A fetch whose calls are counted as upstream calls. */

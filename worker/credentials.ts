@@ -5,9 +5,9 @@
  * 1. a short in-isolate cache (at most {@linkcode ISOLATE_CACHE_MS}, never past the refresh
  *    margin; a token reported invalid is not cached again);
  * 2. one KV read of the stored token (the managed store, `{ cachedOnly: true }`);
- * 3. the credential's coordinator (its Durable Object, the only place that refreshes it).
+ * 3. the credential's Durable Object (the only place that refreshes it).
  *
- * `{ invalid }` and `{ force }` go straight to the coordinator, which refreshes only if the
+ * `{ invalid }` and `{ force }` go straight to the object, which refreshes only if the
  * reported token is still the stored one (concurrent reports share one refresh).
  *
  * @module
@@ -19,9 +19,9 @@ import {
   type Credentials,
   TokenNotCachedError,
 } from "../mod.ts";
-import { REFRESH_MARGIN_SECONDS } from "./core.ts";
 import type { Env } from "./env.ts";
-import { authorizerInstance, callCoordinator, COMPONENT } from "./rpc.ts";
+import { unwrap } from "./objects/result.ts";
+import { REFRESH_MARGIN_SECONDS } from "./objects/runtime.ts";
 
 /** How long this isolate reuses a token it read, at most. */
 export const ISOLATE_CACHE_MS = 30_000;
@@ -33,12 +33,30 @@ export type TokenCache = Map<string, AccessTokenInfo & { until: number }>;
 /** Where the port reads stored tokens: `cachedOnly` requests of the managed credentials. */
 export type StoredTokens = Pick<Credentials, "componentToken" | "authorizerToken">;
 
+/** Cache name of the component credential. */
+export const COMPONENT = "component";
+
+/** Cache name of an authorizer's credential. */
+export function authorizerInstance(appid: string): string {
+  return `authorizer:${appid}`;
+}
+
+/** The component credential's object. */
+export function componentObject(env: Env) {
+  return env.COMPONENT.get(env.COMPONENT.idFromName(COMPONENT));
+}
+
+/** An authorizer's object. */
+export function authorizerObject(env: Env, appid: string) {
+  return env.AUTHORIZERS.get(env.AUTHORIZERS.idFromName(appid));
+}
+
 const orNull = (err: unknown): null => {
   if (err instanceof TokenNotCachedError) return null;
   throw err;
 };
 
-/** The port, and a way to adopt a token a coordinator answered outside it. */
+/** The port, and a way to adopt a token an object answered outside it. */
 export interface WorkerCredentials extends Credentials {
   /**
    * Caches the authorizer token an exchange returned, so the request that exchanged uses it
@@ -48,7 +66,7 @@ export interface WorkerCredentials extends Credentials {
 }
 
 /**
- * The port over `cache`, the stored tokens `stored()` reads, and the coordinators of `env`.
+ * The port over `cache`, the stored tokens `stored()` reads, and the objects of `env`.
  * `stored` is a function because the client that owns the store is built with this port.
  */
 export function workerCredentials(
@@ -76,7 +94,7 @@ export function workerCredentials(
   const token = async (
     name: string,
     label: string,
-    op: "component-token" | "token",
+    ask: (request: { invalid?: string; force?: boolean }) => Promise<AccessTokenInfo>,
     read: () => Promise<AccessTokenInfo>,
     request: CredentialRequest = {},
   ): Promise<AccessTokenInfo> => {
@@ -87,10 +105,8 @@ export function workerCredentials(
         for (const [t, until] of reported) if (until <= now) reported.delete(t);
         reported.set(request.invalid, now + 2 * ISOLATE_CACHE_MS);
       }
-      const body = request.invalid !== undefined
-        ? { invalidToken: request.invalid }
-        : { force: true };
-      return remember(name, await callCoordinator<AccessTokenInfo>(env, name, op, body));
+      const body = request.invalid !== undefined ? { invalid: request.invalid } : { force: true };
+      return remember(name, await ask(body));
     }
     const hit = cache.get(name);
     if (hit && hit.until > now) return { token: hit.token, expiresAt: hit.expiresAt };
@@ -100,7 +116,7 @@ export function workerCredentials(
     if (request.cachedOnly) {
       throw new TokenNotCachedError(label);
     }
-    return remember(name, await callCoordinator<AccessTokenInfo>(env, name, op));
+    return remember(name, await ask({}));
   };
 
   return {
@@ -108,7 +124,7 @@ export function workerCredentials(
       token(
         COMPONENT,
         "component",
-        "component-token",
+        (body) => unwrap(componentObject(env).componentToken(body)),
         () => stored().componentToken({ cachedOnly: true }),
         request,
       ),
@@ -116,7 +132,7 @@ export function workerCredentials(
       token(
         authorizerInstance(appid),
         appid,
-        "token",
+        (body) => unwrap(authorizerObject(env, appid).token(appid, body)),
         () => stored().authorizerToken(appid, { cachedOnly: true }),
         request,
       ),

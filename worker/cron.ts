@@ -1,29 +1,41 @@
 /**
- * The cron handler: refreshes tokens that expire soon (found through KV list metadata, never by
- * reading values), in batches within a Worker invocation's subrequest budget, and asks WeChat to
- * push a ticket when none has arrived for too long.
+ * The cron handler: a safety net beside the objects' own refresh alarms. Each tick it
+ *
+ * 1. asks WeChat to push a ticket when none arrived for too long;
+ * 2. wakes the credentials whose token is overdue (its expiry is within half the refresh margin:
+ *    its alarm should have refreshed it by then), soonest first, found through KV list metadata;
+ * 3. walks the authorizer records a page at a time (a cursor kept in KV, so every authorizer is
+ *    reached in turn) and makes sure each authorized one has its refresh alarm.
+ *
+ * Calls per tick stay within the free plan's 50 subrequests.
  *
  * @module
  */
 
+import { storageKeys } from "../mod.ts";
+import { authorizerObject, componentObject } from "./credentials.ts";
 import type { Env } from "./env.ts";
-import { authorizerInstance, callCoordinator, COMPONENT } from "./rpc.ts";
+import { unwrap } from "./objects/result.ts";
+import { REFRESH_MARGIN_SECONDS } from "./objects/runtime.ts";
+import { WORKER_PREFIX } from "./records.ts";
 import { runtimeFor } from "./runtime.ts";
 
-/** Tokens expiring within this many seconds are refreshed (cron runs every 5 minutes). */
-export const REFRESH_WITHIN_SECONDS = 15 * 60;
-/** Coordinator calls per invocation, at most (Workers allow 50 subrequests on the free plan). */
+/** Object calls per tick, at most (Workers allow 50 subrequests on the free plan). */
 export const BATCH = 40;
-/** Parallel coordinator calls. */
+/** Parallel object calls. */
 const PARALLEL = 6;
 /** WeChat pushes a ticket every 10 minutes; after this long without one, ask for a push. */
 export const TICKET_STALE_MS = 30 * 60 * 1000;
+/** A token this close to expiry missed its alarm. */
+export const OVERDUE_WITHIN_SECONDS = REFRESH_MARGIN_SECONDS / 2;
+const CURSOR_KEY = `${WORKER_PREFIX}cron:reconcile-cursor`;
 
 /** What one cron run did. */
 export interface CronReport {
-  due: number;
+  overdue: number;
   refreshed: number;
   failed: number;
+  reconciled: number;
   startPushTicket: boolean;
 }
 
@@ -31,66 +43,92 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : "unknown error";
 }
 
-/** Runs one sweep. */
+async function inParallel<T>(items: T[], run: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await run(item);
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+}
+
+/** Runs one tick. */
 export async function runCron(env: Env, upstreamFetch?: typeof fetch): Promise<CronReport> {
   const rt = runtimeFor(env, upstreamFetch);
-  const report: CronReport = { due: 0, refreshed: 0, failed: 0, startPushTicket: false };
+  const report: CronReport = {
+    overdue: 0,
+    refreshed: 0,
+    failed: 0,
+    reconciled: 0,
+    startPushTicket: false,
+  };
+  let budget = BATCH;
 
   // Each step stands alone: a store fault skips it (logged by class name and message, which
-  // never carry a secret) and the next tick, five minutes later, tries again.
-  let ticket: Awaited<ReturnType<typeof rt.client.currentTicket>> | undefined;
+  // never carry a secret) and the next tick tries again.
   try {
-    ticket = await rt.client.currentTicket();
-  } catch (err) {
-    console.warn(`[wxopen] cron: reading the ticket failed: ${describe(err)}`);
-  }
-  if (ticket !== undefined && (!ticket || Date.now() - ticket.receivedAt > TICKET_STALE_MS)) {
-    try {
-      const answer = await callCoordinator<{ started: boolean }>(
-        env,
-        COMPONENT,
-        "start-push-ticket",
-      );
+    const ticket = await rt.client.currentTicket();
+    if (!ticket || Date.now() - ticket.receivedAt > TICKET_STALE_MS) {
+      budget--;
+      const answer = await unwrap(componentObject(env).startPushTicket(false));
       report.startPushTicket = answer.started;
-    } catch (err) {
-      console.warn(`[wxopen] api_start_push_ticket failed: ${(err as Error).message}`);
     }
+  } catch (err) {
+    console.warn(`[wxopen] cron: ticket check failed: ${describe(err)}`);
   }
 
-  let due: Awaited<ReturnType<typeof rt.client.listExpiringTokens>>;
   try {
-    due = await rt.client.listExpiringTokens({
-      withinSeconds: REFRESH_WITHIN_SECONDS,
-      limit: BATCH,
+    const due = await rt.client.listExpiringTokens({
+      withinSeconds: OVERDUE_WITHIN_SECONDS,
+      limit: budget,
     });
-  } catch (err) {
-    console.warn(`[wxopen] cron: listing expiring tokens failed: ${describe(err)}`);
-    return report;
-  }
-  // Soonest first, so a backlog larger than one batch is worked off in expiry order.
-  due.sort((a, b) => a.expiresAt - b.expiresAt);
-  report.due = due.length;
-  const queue = [...due];
-  const worker = async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) {
+    due.sort((a, b) => a.expiresAt - b.expiresAt);
+    report.overdue = due.length;
+    budget -= due.length;
+    await inParallel(due, async (item) => {
       try {
-        if (item.kind === "component") {
-          await callCoordinator(env, COMPONENT, "component-token", { force: true });
-        } else {
-          await callCoordinator(env, authorizerInstance(item.authorizerAppId!), "token", {
-            force: true,
-          });
+        if (item.kind === "component") await unwrap(componentObject(env).componentToken({}));
+        else {
+          const appid = item.authorizerAppId!;
+          await unwrap(authorizerObject(env, appid).token(appid, {}));
         }
         report.refreshed++;
       } catch (err) {
         report.failed++;
         console.warn(`[wxopen] cron refresh failed: ${(err as Error).message}`);
       }
+    });
+  } catch (err) {
+    console.warn(`[wxopen] cron: listing overdue tokens failed: ${describe(err)}`);
+  }
+
+  if (budget > 0) {
+    try {
+      const cursor = (await rt.store.get(CURSOR_KEY)) ?? undefined;
+      const page = await rt.store.list({
+        prefix: storageKeys.authorizerPrefix,
+        cursor,
+        limit: budget,
+      });
+      const appids = page.keys
+        .filter((key) => key.metadata?.status === "authorized")
+        .map((key) => key.name.slice(storageKeys.authorizerPrefix.length));
+      await inParallel(appids, async (appid) => {
+        try {
+          await unwrap(authorizerObject(env, appid).ensureScheduled(appid));
+          report.reconciled++;
+        } catch (err) {
+          console.warn(`[wxopen] cron reconcile failed: ${(err as Error).message}`);
+        }
+      });
+      if (page.complete || !page.cursor) await rt.store.delete(CURSOR_KEY);
+      else await rt.store.put(CURSOR_KEY, page.cursor);
+    } catch (err) {
+      console.warn(`[wxopen] cron: reconciliation failed: ${describe(err)}`);
     }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  }
   console.log(
-    `[wxopen] cron: ${report.refreshed} refreshed, ${report.failed} failed of ${report.due} due` +
+    `[wxopen] cron: ${report.refreshed} overdue refreshed, ${report.failed} failed, ` +
+      `${report.reconciled} reconciled` +
       (report.startPushTicket ? "; asked WeChat to push a ticket" : ""),
   );
   return report;

@@ -15,7 +15,9 @@
  */
 
 import { WeChatSimulator } from "../src/testing/mod.ts";
-import type { Env, ExecutionContext } from "./env.ts";
+/// <reference types="cloudflare-types" />
+
+import type { Env } from "./env.ts";
 import { createWorker } from "./worker.ts";
 
 /** Fixed development settings (not secrets: they only ever talk to the simulator). */
@@ -81,10 +83,11 @@ const worker = createWorker({
   },
 });
 
-const noCtx: ExecutionContext = {
+const noCtx = {
   waitUntil: () => {},
   passThroughOnException: () => {},
-};
+  props: {},
+} as unknown as ExecutionContext;
 
 /** Hands a simulated push straight to the worker's own handler (no network). */
 async function deliver(request: Request): Promise<Response> {
@@ -108,8 +111,10 @@ function pushTicket(): Promise<void> {
   return ticketInFlight;
 }
 
-/** The Durable Object class, with the dev settings and the simulator. */
-export const Coordinator = worker.Coordinator;
+/** The component credential's Durable Object, with the dev settings and the simulator. */
+export const ComponentCredential = worker.ComponentCredential;
+/** One Durable Object per authorizer (binding `AUTHORIZERS`). */
+export const AuthorizerCredential = worker.AuthorizerCredential;
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -125,7 +130,7 @@ export default {
     return await worker.handler.fetch(request, env, ctx);
   },
   async scheduled(
-    controller: { cron: string; scheduledTime: number },
+    controller: ScheduledController,
     env: Env,
     ctx: ExecutionContext,
   ): Promise<void> {

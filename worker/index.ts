@@ -9,7 +9,9 @@ import { createWorker } from "./worker.ts";
 
 const worker = createWorker();
 
-/** The per-credential Durable Object (binding `COORDINATOR`). */
-export const Coordinator = worker.Coordinator;
+/** The component credential's Durable Object (binding `COMPONENT`). */
+export const ComponentCredential = worker.ComponentCredential;
+/** One Durable Object per authorizer (binding `AUTHORIZERS`). */
+export const AuthorizerCredential = worker.AuthorizerCredential;
 
 export default worker.handler;

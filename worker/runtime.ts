@@ -6,13 +6,15 @@
  * @module
  */
 
-import { SealedStore, type Store } from "../mod.ts";
+/// <reference types="cloudflare-types" />
+
+import { type ComponentClient, SealedStore, type Store } from "../mod.ts";
 import { MessageCrypto } from "../src/crypto/mod.ts";
 import { KvStore } from "../src/store/kv.ts";
 import { countingFetch, countingKv } from "./counters.ts";
-import { makeClient, type WorkerClient } from "./core.ts";
 import { type TokenCache, type WorkerCredentials, workerCredentials } from "./credentials.ts";
 import type { Env } from "./env.ts";
+import { clientOver } from "./objects/runtime.ts";
 import { loadSettings, type Settings } from "./settings.ts";
 
 /** Per-isolate state of one environment. */
@@ -33,7 +35,7 @@ export interface Runtime {
    * The client for request handlers: every token from {@linkcode credentials}, so it never
    * refreshes or writes one; its managed store is read for stored tokens and records.
    */
-  client: WorkerClient;
+  client: ComponentClient;
   /** Short cache of access tokens by credential name. */
   tokenCache: TokenCache;
 }
@@ -48,9 +50,7 @@ export function runtimeFor(env: Env, upstreamFetch?: typeof fetch): Runtime {
   const hit = runtimes.get(env);
   if (hit) return hit;
   const settings = loadSettings(env);
-  const store = new SealedStore(new KvStore(countingKv(env.TOKENS)), {
-    key: settings.storageKey,
-  });
+  const store = new SealedStore(new KvStore(countingKv(env.TOKENS)), { key: settings.storageKey });
   const upstream = countingFetch(upstreamFetch ?? ((input, init) => fetch(input, init)));
   const crypto = MessageCrypto.create({
     token: settings.componentToken,
@@ -61,7 +61,7 @@ export function runtimeFor(env: Env, upstreamFetch?: typeof fetch): Runtime {
   crypto.catch(() => {});
   const tokenCache: TokenCache = new Map();
   const credentials = workerCredentials(env, tokenCache, () => client.managed);
-  const client = makeClient(settings, store, upstream, credentials);
+  const client = clientOver({ settings, upstream }, store, credentials);
   const runtime: Runtime = { settings, store, upstream, crypto, credentials, client, tokenCache };
   runtimes.set(env, runtime);
   return runtime;

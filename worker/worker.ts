@@ -1,43 +1,33 @@
 /**
- * Assembles the worker: the Hono app's `fetch`, the cron `scheduled` handler and the
- * Durable Object class, all closed over the same options.
+ * Assembles the worker: the Hono app's `fetch`, the cron `scheduled` handler and the two
+ * Durable Object classes, all closed over the same options.
  *
  * @module
  */
 
-import { type AppOptions, createApp } from "./app.ts";
-import { type CoordinatorClass, createCoordinatorClass } from "./coordinator.ts";
+/// <reference types="cloudflare-types" />
+
+import { createApp } from "./app.ts";
+import type { AppOptions } from "./context.ts";
 import { runCron } from "./cron.ts";
-import type { Env, ExecutionContext, ScheduledController } from "./env.ts";
+import type { Env } from "./env.ts";
+import { authorizerCredentialClass } from "./objects/authorizer.ts";
+import { componentCredentialClass } from "./objects/component.ts";
 
 /** Options of {@linkcode createWorker}. */
 export type WorkerOptions = AppOptions;
 
-/** The module-worker handlers and the Durable Object class. */
-export interface Worker {
-  handler: {
-    fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
-    scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void>;
-  };
-  Coordinator: CoordinatorClass;
-}
-
-/** Builds the worker. */
-export function createWorker(options: WorkerOptions = {}): Worker {
+/** Builds the worker: its module handlers and its Durable Object classes. */
+export function createWorker(options: WorkerOptions = {}) {
   const app = createApp(options);
   return {
     handler: {
-      fetch: (request, env, ctx) => app.fetch(request, env, ctx as never),
-      async scheduled(_controller, env, _ctx) {
-        await runCron(
-          options.envTransform ? options.envTransform(env) : env,
-          options.upstreamFetch,
-        );
+      fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, env, ctx),
+      async scheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext) {
+        await runCron(options.envTransform ? options.envTransform(env) : env, options.upstreamFetch);
       },
-    },
-    Coordinator: createCoordinatorClass({
-      upstreamFetch: options.upstreamFetch,
-      envTransform: options.envTransform,
-    }),
+    } satisfies ExportedHandler<Env>,
+    ComponentCredential: componentCredentialClass(options),
+    AuthorizerCredential: authorizerCredentialClass(options),
   };
 }

@@ -152,6 +152,15 @@ export class ComponentClient {
     return this.managed.exchangeAuthCode(authCode);
   }
 
+  /**
+   * `api_query_auth` without storing anything: the raw answer, for a caller that keeps the
+   * authorization elsewhere (hand it to `managed.applyAuthorization` where it belongs). The code
+   * is single-use: exchanging it again answers errcode 61010.
+   */
+  fetchAuthorization(authCode: string): Promise<t.QueryAuthResponse> {
+    return this.#send(componentApis.queryAuth, { authorization_code: authCode });
+  }
+
   /** `api_authorizer_token`: the raw refresh call; it does not touch the store. */
   refreshAuthorizerToken(
     authorizerAppId: string,

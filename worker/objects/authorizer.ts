@@ -1,0 +1,237 @@
+/**
+ * `AuthorizerCredential`: one Durable Object per authorizer (named by its appid), the single
+ * writer of that authorizer's tokens. Its refresh token, access token and record live in the
+ * object's own storage and are written through to KV for the hot path; its alarm refreshes the
+ * access token ahead of expiry (with jitter), backs off on faults and stops on revocation.
+ *
+ * The component token it needs comes through the worker's credentials port (isolate cache, KV,
+ * then the `ComponentCredential` object), so only that object ever refreshes it.
+ *
+ * @module
+ */
+
+/// <reference types="cloudflare-types" />
+
+import { DurableObject } from "cloudflare:workers";
+import {
+  type AccessTokenInfo,
+  type AuthorizationInfo,
+  type ComponentClient,
+  type ComponentEventOutcome,
+  ReauthorizationRequiredError,
+  WxOpenError,
+} from "../../mod.ts";
+import { parseComponentEvent } from "../../src/events/mod.ts";
+import type { Env } from "../env.ts";
+import { HttpError } from "../errors.ts";
+import { objectRuntime, type ObjectOptions } from "./runtime.ts";
+import type { DurableStore } from "./durable_store.ts";
+import { capture, type RpcResult } from "./result.ts";
+import { type RefreshSchedule, scheduleAfterFailure, scheduleAfterToken } from "./schedule.ts";
+
+/**
+ * How long after an `authorized`/`updateauthorized` push the authorizer counts as pending (the
+ * push handler's exchange with its retries ends well within this).
+ */
+const PENDING_AUTHORIZATION_MS = 2 * 60 * 1000;
+const PENDING_KEY = "pending-authorization-at";
+const SCHEDULE_KEY = "refresh-schedule";
+
+/** What a token request asks: the current token, or a refresh of a reported or any token. */
+export interface TokenRequest {
+  invalid?: string;
+  force?: boolean;
+}
+
+/** Builds the class, closed over `options` (dev injects the simulator's fetch). */
+export function authorizerCredentialClass(options: ObjectOptions = {}) {
+  return class AuthorizerCredential extends DurableObject<Env> {
+    #client: ComponentClient | undefined;
+    #store: DurableStore | undefined;
+
+    #setup(): { client: ComponentClient; store: DurableStore } {
+      if (!this.#client || !this.#store) {
+        const { client, store } = objectRuntime(this.ctx.storage, this.env, options, "authorizer");
+        this.#client = client;
+        this.#store = store;
+      }
+      return { client: this.#client, store: this.#store };
+    }
+
+    /** This object's authorizer appid (set by the first call: the name is not visible here). */
+    async #appid(appid?: string): Promise<string> {
+      const known = await this.ctx.storage.get<string>("appid");
+      if (known) {
+        if (appid !== undefined && appid !== known) {
+          throw new HttpError(400, "wrong_instance", "This call belongs to another authorizer");
+        }
+        return known;
+      }
+      if (appid === undefined) throw new HttpError(404, "not_found", "No such authorizer");
+      await this.ctx.storage.put("appid", appid);
+      return appid;
+    }
+
+    /** The access token (`{}`), or a refresh of a reported (`invalid`) or any (`force`) one. */
+    token(appid: string, request: TokenRequest = {}): Promise<RpcResult<AccessTokenInfo>> {
+      return capture("authorizer token", async () => {
+        await this.#appid(appid);
+        try {
+          const info = await this.#setup().client.authorizer(appid).accessToken(request);
+          await this.#scheduleAfter(info);
+          return { token: info.token, expiresAt: info.expiresAt };
+        } catch (err) {
+          throw await this.#explain(appid, err);
+        }
+      });
+    }
+
+    /**
+     * Stores an authorization the component's object exchanged (`api_query_auth`), unless a
+     * revocation applied after `startedAt` (ms) wins; then schedules the refresh.
+     */
+    authorize(
+      info: AuthorizationInfo,
+      startedAt: number,
+    ): Promise<RpcResult<{ token?: string; expiresAt?: number }>> {
+      return capture("authorizer authorize", async () => {
+        await this.#appid(info.authorizer_appid);
+        const { client } = this.#setup();
+        await client.managed.applyAuthorization(info, { startedAt });
+        await this.ctx.storage.delete(PENDING_KEY);
+        const cached = await client.managed.authorizerToken(info.authorizer_appid, {
+          cachedOnly: true,
+        }).catch(() => null);
+        if (cached) await this.#scheduleAfter(cached);
+        else await this.#schedule({ at: Date.now(), failures: 0 });
+        return cached ? { token: cached.token, expiresAt: cached.expiresAt } : {};
+      });
+    }
+
+    /** Stores a refresh token brought from another system and proves it with one refresh. */
+    importRefreshToken(appid: string, refreshToken: string): Promise<RpcResult<AccessTokenInfo>> {
+      return capture("authorizer import", async () => {
+        await this.#appid(appid);
+        const { client } = this.#setup();
+        await client.managed.importAuthorizer({ authorizerAppId: appid, refreshToken });
+        try {
+          const info = await client.authorizer(appid).accessToken({ force: true });
+          await this.#scheduleAfter(info);
+          return info;
+        } catch (err) {
+          throw await this.#explain(appid, err);
+        }
+      });
+    }
+
+    /** Applies an `unauthorized` push for this authorizer (the raw decrypted XML). */
+    unauthorized(appid: string, xml: string): Promise<RpcResult<ComponentEventOutcome>> {
+      return capture("authorizer unauthorized", async () => {
+        await this.#appid(appid);
+        const event = parseComponentEvent(xml);
+        if (event.InfoType !== "unauthorized" || event.AuthorizerAppid !== appid) {
+          throw new HttpError(400, "wrong_instance", "This event belongs to another authorizer");
+        }
+        await this.ctx.storage.delete(PENDING_KEY);
+        const outcome = await this.#setup().client.handleComponentEvent(event);
+        if (outcome.action === "revoked") await this.#stopSchedule();
+        return outcome;
+      });
+    }
+
+    /** An authorization push for this authorizer arrived (`clear`: its exchange gave up). */
+    pending(appid: string, clear: boolean): Promise<RpcResult<null>> {
+      return capture("authorizer pending", async () => {
+        await this.#appid(appid);
+        if (clear) await this.ctx.storage.delete(PENDING_KEY);
+        else await this.ctx.storage.put(PENDING_KEY, Date.now());
+        return null;
+      });
+    }
+
+    /**
+     * The cron's reconciliation: makes sure an authorized authorizer has a refresh alarm, and
+     * refreshes now when its token is already due. Answers the alarm time (`null`: none needed).
+     */
+    ensureScheduled(appid: string): Promise<RpcResult<number | null>> {
+      return capture("authorizer ensure", async () => {
+        await this.#appid(appid);
+        const alarm = await this.ctx.storage.getAlarm();
+        if (alarm !== null) return alarm;
+        const record = await this.#setup().client.managed.getAuthorizer(appid);
+        if (!record || record.status !== "authorized") return null;
+        await this.#schedule({ at: Date.now(), failures: 0 });
+        return Date.now();
+      });
+    }
+
+    /** The refresh schedule: refresh when due, else move the alarm to the token's expiry. */
+    override async alarm(): Promise<void> {
+      const appid = await this.ctx.storage.get<string>("appid");
+      if (!appid) return;
+      const { client, store } = this.#setup();
+      await store.resync();
+      const schedule = (await this.ctx.storage.get<RefreshSchedule>(SCHEDULE_KEY)) ??
+        { at: Date.now(), failures: 0 };
+      try {
+        const cached = await client.managed.authorizerToken(appid, { cachedOnly: true })
+          .catch(() => null);
+        // Someone refreshed since (a reported token): follow that token's expiry.
+        const info = cached && scheduleAfterToken(cached).at > Date.now() + 60_000
+          ? cached
+          : await client.authorizer(appid).accessToken({ force: true });
+        await this.#scheduleAfter(info);
+      } catch (err) {
+        if (err instanceof ReauthorizationRequiredError) {
+          // Revoked or refused by WeChat: nothing to refresh until it authorizes again.
+          await this.#stopSchedule();
+          return;
+        }
+        const next = scheduleAfterFailure(schedule);
+        console.warn(
+          `[wxopen] refresh of ${appid} failed (${(err as Error).name}), retry in ${
+            Math.round((next.at - Date.now()) / 1000)
+          } s`,
+        );
+        await this.#schedule(next);
+      }
+    }
+
+    async #scheduleAfter(info: AccessTokenInfo): Promise<void> {
+      await this.#schedule(scheduleAfterToken(info));
+    }
+
+    async #schedule(schedule: RefreshSchedule): Promise<void> {
+      await this.ctx.storage.put(SCHEDULE_KEY, schedule);
+      const current = await this.ctx.storage.getAlarm();
+      if (current !== schedule.at) await this.ctx.storage.setAlarm(schedule.at);
+    }
+
+    async #stopSchedule(): Promise<void> {
+      await this.ctx.storage.delete(SCHEDULE_KEY);
+      await this.ctx.storage.deleteAlarm();
+    }
+
+    /** Maps a token failure to what the caller should hear. */
+    async #explain(appid: string, err: unknown): Promise<unknown> {
+      if (!(err instanceof WxOpenError) || err.code !== "reauthorization_required") return err;
+      // Mid-authorization the refresh token is not stored yet: temporary, not revoked.
+      const at = await this.ctx.storage.get<number>(PENDING_KEY);
+      if (at !== undefined && Date.now() - at < PENDING_AUTHORIZATION_MS) {
+        return new HttpError(
+          503,
+          "authorization_pending",
+          `The authorization of ${appid} is still being completed, retry shortly`,
+        );
+      }
+      // Never authorized here: not a re-authorization, just unknown.
+      if ((await this.#setup().client.managed.getAuthorizer(appid)) === null) {
+        return new HttpError(404, "not_found", "No such authorizer");
+      }
+      return err;
+    }
+  };
+}
+
+/** An `AuthorizerCredential` object (the typed RPC surface of the `AUTHORIZERS` binding). */
+export type AuthorizerCredential = InstanceType<ReturnType<typeof authorizerCredentialClass>>;

@@ -1,0 +1,246 @@
+/**
+ * `ComponentCredential`: the one Durable Object (instance `component`) that owns the ticket and
+ * the `component_access_token`, and runs every authorization-code exchange, so WeChat's
+ * `authorized` push and the browser's redirect, which carry the same single-use code, share one
+ * `api_query_auth`. Ticket pushes are applied one at a time: the newest `CreateTime` wins and a
+ * duplicate is written once. What it keeps lives in its own storage, written through to KV.
+ *
+ * @module
+ */
+
+/// <reference types="cloudflare-types" />
+
+import { DurableObject } from "cloudflare:workers";
+import type { AccessTokenInfo, ComponentClient, ComponentEventOutcome } from "../../mod.ts";
+import { toHex } from "../../src/crypto/mod.ts";
+import { parseComponentEvent } from "../../src/events/mod.ts";
+import type { Env } from "../env.ts";
+import { HttpError } from "../errors.ts";
+import { saveAuthorizerInfo, WORKER_PREFIX } from "../records.ts";
+import type { DurableStore } from "./durable_store.ts";
+import { capture, type RpcResult, unwrap } from "./result.ts";
+import { objectRuntime, type ObjectOptions, type ObjectRuntime } from "./runtime.ts";
+import { type RefreshSchedule, scheduleAfterFailure, scheduleAfterToken } from "./schedule.ts";
+
+/** How often `api_start_push_ticket` may be called, at most. */
+const START_PUSH_INTERVAL_MS = 10 * 60 * 1000;
+/** How long an exchanged code's authorizer is remembered (WeChat's code lifetime). */
+const CODE_MEMORY_MS = 60 * 60 * 1000;
+const SCHEDULE_KEY = "refresh-schedule";
+
+/** The result of exchanging an authorization code. */
+export interface ExchangeAnswer {
+  authorizerAppId: string;
+  token?: string;
+  expiresAt?: number;
+  nickName?: string;
+  /** True when this code was exchanged earlier (a retry, or the push/redirect pair). */
+  duplicate?: boolean;
+}
+
+/** What the object remembers of an exchanged code (by its SHA-256). */
+interface CodeMarker {
+  appid: string;
+  at: number;
+  nickName?: string;
+  /** The browser state that completed it, once one did. */
+  state?: string;
+}
+
+async function digest(text: string): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return toHex(new Uint8Array(hash));
+}
+
+/** Builds the class, closed over `options` (dev injects the simulator's fetch). */
+export function componentCredentialClass(options: ObjectOptions = {}) {
+  return class ComponentCredential extends DurableObject<Env> {
+    #runtime: ObjectRuntime | undefined;
+    readonly #exchanges = new Map<string, Promise<ExchangeAnswer>>();
+    #ticketQueue: Promise<unknown> = Promise.resolve();
+
+    #setup(): { client: ComponentClient; store: DurableStore; runtime: ObjectRuntime } {
+      this.#runtime ??= objectRuntime(this.ctx.storage, this.env, options, "component");
+      return { client: this.#runtime.client, store: this.#runtime.store, runtime: this.#runtime };
+    }
+
+    /** The component token (`{}`), or a refresh of a reported (`invalid`) or any (`force`) one. */
+    componentToken(
+      request: { invalid?: string; force?: boolean } = {},
+    ): Promise<RpcResult<AccessTokenInfo>> {
+      return capture("component token", async () => {
+        const info = await this.#setup().client.credentials.componentToken(request);
+        await this.#schedule(scheduleAfterToken(info));
+        return { token: info.token, expiresAt: info.expiresAt };
+      });
+    }
+
+    /**
+     * Applies a push of the authorization event URL other than `authorized`, `updateauthorized`
+     * and `unauthorized` (the raw decrypted XML): tickets, one at a time, and the
+     * fast-registration notices.
+     */
+    event(xml: string): Promise<RpcResult<ComponentEventOutcome>> {
+      return capture("component event", async () => {
+        const event = parseComponentEvent(xml);
+        if (event.InfoType === "component_verify_ticket") {
+          const run = this.#ticketQueue.then(() => this.#setup().client.handleComponentEvent(event));
+          this.#ticketQueue = run.catch(() => {});
+          return await run;
+        }
+        if (event.InfoType.startsWith("notify_third_fast")) {
+          await this.#recordFastRegister(event as unknown as Record<string, unknown>);
+        }
+        return { action: "ignored" as const };
+      });
+    }
+
+    /** Exchanges an authorization code once; the same code again answers what it gave. */
+    exchange(code: string): Promise<RpcResult<ExchangeAnswer>> {
+      return capture("component exchange", async () => {
+        if (typeof code !== "string" || code === "" || code.length > 512) {
+          throw new HttpError(400, "invalid_request", "The authorization code is invalid");
+        }
+        const key = `code:${await digest(code)}`;
+        const flight = this.#exchanges.get(key);
+        if (flight) return { ...(await flight), duplicate: true };
+        const answer = this.#exchangeOnce(code, key);
+        this.#exchanges.set(key, answer);
+        try {
+          return await answer;
+        } finally {
+          this.#exchanges.delete(key);
+        }
+      });
+    }
+
+    /**
+     * The browser's side of an authorization: `state` (already checked against its cookie)
+     * completes one code, once. The same state and code again (a reload) answer as before; a
+     * second code for the state, or a code another browser's state completed, is refused.
+     */
+    completeAuthorization(state: string, code: string): Promise<RpcResult<ExchangeAnswer>> {
+      return capture("component authorization", async () => {
+        const stateKey = `state:${state}`;
+        const used = await this.ctx.storage.get<{ code: string; at: number }>(stateKey);
+        if (used && used.code !== code) {
+          throw new HttpError(400, "state_used", "This authorization was already completed");
+        }
+        if (!used) await this.ctx.storage.put(stateKey, { code, at: Date.now() });
+        const answer = unwrap(this.exchange(code));
+        const result = await answer;
+        const codeKey = `code:${await digest(code)}`;
+        const marker = await this.ctx.storage.get<CodeMarker>(codeKey);
+        if (marker) {
+          // The first browser to come back with the code owns its answer (a push may have
+          // exchanged it before the redirect arrived).
+          if (marker.state === undefined) await this.ctx.storage.put(codeKey, { ...marker, state });
+          else if (marker.state !== state) {
+            throw new HttpError(409, "code_used", "This authorization code was already used");
+          }
+        }
+        return result;
+      });
+    }
+
+    async #exchangeOnce(code: string, key: string): Promise<ExchangeAnswer> {
+      const { client, runtime } = this.#setup();
+      const done = await this.ctx.storage.get<CodeMarker>(key);
+      if (done && Date.now() - done.at < CODE_MEMORY_MS) {
+        const token = await unwrap(this.#authorizer(done.appid).token(done.appid, {})).catch(
+          () => undefined,
+        );
+        return {
+          authorizerAppId: done.appid,
+          nickName: done.nickName,
+          token: token?.token,
+          expiresAt: token?.expiresAt,
+          duplicate: true,
+        };
+      }
+      const startedAt = Date.now();
+      const response = await client.fetchAuthorization(code);
+      const info = response.authorization_info;
+      const appid = info.authorizer_appid;
+      // The authorizer's own object keeps it (a revocation applied there since startedAt wins).
+      const kept = await unwrap(this.#authorizer(appid).authorize(info, startedAt));
+      let nickName: string | undefined;
+      try {
+        const details = await client.getAuthorizerInfo(appid);
+        if (typeof details.authorizer_info?.nick_name === "string") {
+          nickName = details.authorizer_info.nick_name;
+        }
+        await saveAuthorizerInfo(runtime.rt.store, appid, details.authorizer_info);
+      } catch (err) {
+        console.warn(`[wxopen] api_get_authorizer_info failed: ${(err as Error).name}`);
+      }
+      await this.ctx.storage.put(key, { appid, at: Date.now(), nickName });
+      await this.#forgetOld("code:");
+      await this.#forgetOld("state:");
+      return { authorizerAppId: appid, token: kept.token, expiresAt: kept.expiresAt, nickName };
+    }
+
+    /** Asks WeChat to push a ticket now, at most every 10 minutes unless `force`. */
+    startPushTicket(force: boolean): Promise<RpcResult<{ started: boolean; lastAt: number }>> {
+      return capture("component start-push-ticket", async () => {
+        const last = (await this.ctx.storage.get<number>("start-push-ticket-at")) ?? 0;
+        const now = Date.now();
+        if (!force && now - last < START_PUSH_INTERVAL_MS) return { started: false, lastAt: last };
+        await this.ctx.storage.put("start-push-ticket-at", now);
+        await this.#setup().client.startPushTicket();
+        return { started: true, lastAt: now };
+      });
+    }
+
+    /** Refreshes the component token ahead of expiry; backs off while it cannot. */
+    override async alarm(): Promise<void> {
+      const { client, store } = this.#setup();
+      await store.resync();
+      const schedule = (await this.ctx.storage.get<RefreshSchedule>(SCHEDULE_KEY)) ??
+        { at: Date.now(), failures: 0 };
+      try {
+        const cached = await client.cachedComponentAccessToken();
+        const info = cached && scheduleAfterToken(cached).at > Date.now() + 60_000
+          ? cached
+          : await client.credentials.componentToken({ force: true });
+        await this.#schedule(scheduleAfterToken(info));
+      } catch (err) {
+        const next = scheduleAfterFailure(schedule);
+        console.warn(`[wxopen] component token refresh failed: ${(err as Error).name}`);
+        await this.#schedule(next);
+      }
+    }
+
+    #authorizer(appid: string) {
+      return this.env.AUTHORIZERS.get(this.env.AUTHORIZERS.idFromName(appid));
+    }
+
+    async #schedule(schedule: RefreshSchedule): Promise<void> {
+      await this.ctx.storage.put(SCHEDULE_KEY, schedule);
+      if ((await this.ctx.storage.getAlarm()) !== schedule.at) {
+        await this.ctx.storage.setAlarm(schedule.at);
+      }
+    }
+
+    async #forgetOld(prefix: string): Promise<void> {
+      const codes = await this.ctx.storage.list<{ at: number }>({ prefix, limit: 100 });
+      const old = [...codes].filter(([, v]) => Date.now() - v.at > CODE_MEMORY_MS).map(([k]) => k);
+      if (old.length) await this.ctx.storage.delete(old);
+    }
+
+    async #recordFastRegister(event: Record<string, unknown>): Promise<void> {
+      const appid = typeof event.appid === "string" ? event.appid : "unknown";
+      await this.#setup().runtime.rt.store.put(
+        `${WORKER_PREFIX}fastregister:${appid}`,
+        JSON.stringify(event),
+        {
+          ttlSeconds: 30 * 24 * 3600,
+          metadata: { receivedAt: Date.now(), status: String(event.status ?? "") },
+        },
+      );
+    }
+  };
+}
+
+/** The `ComponentCredential` object (the typed RPC surface of the `COMPONENT` binding). */
+export type ComponentCredential = InstanceType<ReturnType<typeof componentCredentialClass>>;
