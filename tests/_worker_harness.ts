@@ -133,6 +133,8 @@ export interface StartOptions {
    * them; read them with {@linkcode Harness.logs}.
    */
   captureLogs?: boolean;
+  /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
+  simulator?: { tokenLifetimeSeconds?: number };
 }
 
 /** A `TOKENS` operation, as {@linkcode StartOptions.kvFaults} sees it (`list`: the prefix). */
@@ -188,6 +190,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     componentAppSecret: SETTINGS.COMPONENT_APPSECRET,
     componentToken: SETTINGS.COMPONENT_TOKEN,
     encodingAesKey: SETTINGS.COMPONENT_AES_KEY,
+    ...options.simulator,
     events: {
       url: `${ORIGIN}/wechat/component/events`,
       fetch: (request) => harness.send(request),

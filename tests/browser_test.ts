@@ -75,7 +75,7 @@ Deno.test({
       const auth = { authorization: `Bearer ${DEV_ADMIN_TOKEN}` };
       const list = await (await fetch(`${base}/api/v1/authorizers`, { headers: auth })).json();
       assert.ok(
-        list.authorizers.some((a: { authorizerAppId: string }) => a.authorizerAppId === appid),
+        list.authorizers.some((a: { authorizer_appid: string }) => a.authorizer_appid === appid),
       );
       const res = await fetch(`${base}/api/v1/authorizers/${appid}/access-token`, { headers: auth });
       const token = await res.json();

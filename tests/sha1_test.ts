@@ -113,3 +113,23 @@ Deno.test("sortedSha1Hex sorts as plain strings and hashes the UTF-8 concatenati
     assert.deepEqual(parts, copy, "the caller's array is not reordered");
   }
 });
+
+Deno.test("the compact SHA-1 of the worker build gives the same digests", async () => {
+  // The worker's wrangler.toml defines this flag at build time; a separate module instance here.
+  (globalThis as { __WXOPEN_COMPACT_SHA1__?: boolean }).__WXOPEN_COMPACT_SHA1__ = true;
+  try {
+    const compact = await import("../src/crypto/_sha1.ts?compact") as typeof import(
+      "../src/crypto/_sha1.ts"
+    );
+    assert.notEqual(compact.sha1Hex, sha1Hex);
+    for (const [message, digest] of VECTORS) assert.equal(compact.sha1Hex(message), digest);
+    const rand = prng(0x5ea1);
+    for (let i = 0; i < 5000; i++) {
+      const bytes = new Uint8Array(Math.floor(rand() * 200));
+      for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(rand() * 256);
+      assert.equal(compact.sha1Hex(bytes), toHex(nobleSha1(bytes)));
+    }
+  } finally {
+    delete (globalThis as { __WXOPEN_COMPACT_SHA1__?: boolean }).__WXOPEN_COMPACT_SHA1__;
+  }
+});

@@ -42,6 +42,24 @@ async function rejected(request: Request, status: number, code: string): Promise
   assert.deepEqual(await h.snapshot(), before, "KV changed for a rejected push");
 }
 
+/** `push` correctly signed again as if sent at `timestamp` (unix seconds). */
+async function signedAt(push: Request, timestamp: number): Promise<Request> {
+  const mc = await MessageCrypto.create({
+    token: SETTINGS.COMPONENT_TOKEN,
+    encodingAesKey: SETTINGS.COMPONENT_AES_KEY,
+    appId: SETTINGS.COMPONENT_APPID,
+  });
+  const body = await push.text();
+  const encrypt = /<Encrypt><!\[CDATA\[([^\]]+)\]\]><\/Encrypt>/.exec(body)![1];
+  const url = new URL(push.url);
+  url.searchParams.set("timestamp", String(timestamp));
+  url.searchParams.set(
+    "msg_signature",
+    mc.signature(String(timestamp), url.searchParams.get("nonce")!, encrypt),
+  );
+  return new Request(url, { method: "POST", body });
+}
+
 function withQuery(request: Request, changes: Record<string, string | null>, body?: string) {
   const url = new URL(request.url);
   for (const [k, v] of Object.entries(changes)) {
@@ -98,8 +116,32 @@ Deno.test({
     const { url } = withQuery(push, { msg_signature: "0".repeat(40) });
     await rejected(new Request(url, { method: "POST", body }), 401, "bad_signature");
     // A signature over another timestamp: also refused.
-    const { url: url2 } = withQuery(push, { timestamp: "1700000000" });
+    const other = String(Math.floor(Date.now() / 1000) + 1);
+    const { url: url2 } = withQuery(push, { timestamp: other });
     await rejected(new Request(url2, { method: "POST", body }), 401, "bad_signature");
+  },
+});
+
+Deno.test({
+  name: "worker: a signed push replayed outside the timestamp window is refused, nothing stored",
+  ...opts,
+  async fn() {
+    // Three days old, and an hour ahead: both correctly signed, both refused before decryption.
+    for (const offset of [-3 * 86400, 3600]) {
+      const at = Math.floor(Date.now() / 1000) + offset;
+      await rejected(await signedAt(await h.sim.ticketPush(EVENTS), at), 401, "stale_push");
+    }
+    // A replayed `unauthorized` does not end a live authorization.
+    const auth = await h.sim.authorizeAccount({ kind: "official_account" });
+    await h.sim.settled();
+    await eventually(async () =>
+      (await h.snapshot()).has(`wxopen:v1:authorizer_token:${auth.appId}`)
+    );
+    const old = Math.floor(Date.now() / 1000) - 3 * 86400;
+    const replay = await signedAt(await h.sim.unauthorizedPush(EVENTS, auth.appId), old);
+    await rejected(replay, 401, "stale_push");
+    const token = await h.admin(`/api/v1/authorizers/${auth.appId}/access-token`);
+    assert.equal(token.status, 200, await token.text());
   },
 });
 
@@ -364,15 +406,15 @@ Deno.test({
     const listText = await list.text();
     assert.equal(list.status, 200);
     assert.ok(
-      JSON.parse(listText).authorizers.some((a: { authorizerAppId: string }) =>
-        a.authorizerAppId === appid
+      JSON.parse(listText).authorizers.some((a: { authorizer_appid: string }) =>
+        a.authorizer_appid === appid
       ),
     );
     const one = await h.admin(`/api/v1/authorizers/${appid}`);
     const oneText = await one.text();
     const record = JSON.parse(oneText);
     assert.equal(record.status, "authorized");
-    assert.ok(record.funcInfo.length > 0);
+    assert.ok(record.func_info.length > 0);
     assert.equal(record.authorizer_info.nick_name, "测试公众号");
     for (const text of [listText, oneText]) assert.ok(!text.includes(refreshToken));
     await expectError(await h.admin("/api/v1/authorizers/wx00000000000000ff"), 404, "not_found");
@@ -413,12 +455,15 @@ Deno.test({
     h.sim.invalidateAccessToken(appid);
     const before = h.sim.calls("/cgi-bin/component/api_authorizer_token");
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        h.admin(`/api/v1/authorizers/${appid}/access-token/refresh`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ invalid_token: old }),
-        }).then((r) => r.json())),
+      Array.from(
+        { length: 10 },
+        () =>
+          h.admin(`/api/v1/authorizers/${appid}/access-token/refresh`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ invalid_token: old }),
+          }).then((r) => r.json()),
+      ),
     );
     const fresh = h.sim.currentAccessToken(appid);
     assert.ok(fresh && fresh !== old);
@@ -586,7 +631,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "worker: concurrent requests for a missing token make one upstream refresh",
+  name:
+    "worker: a token that lapsed from KV is served by its object, without a refresh, and put back",
   ...opts,
   async fn() {
     const auth = await h.sim.authorizeAccount({ kind: "official_account" });
@@ -608,8 +654,9 @@ Deno.test({
     );
     const current = h.sim.currentAccessToken(auth.appId);
     for (const a of answers) assert.equal(a.access_token, current);
-    assert.equal(h.sim.calls("/cgi-bin/component/api_authorizer_token") - tokenCalls, 1);
-    assert.ok(h.sim.calls("/cgi-bin/component/api_component_token") - componentCalls <= 1);
+    // The object keeps its own copy: nothing to refresh, and KV gets the token back.
+    assert.equal(h.sim.calls("/cgi-bin/component/api_authorizer_token") - tokenCalls, 0);
+    assert.equal(h.sim.calls("/cgi-bin/component/api_component_token") - componentCalls, 0);
     // Pages that need the component token concurrently: still at most one refresh.
     await kv.delete("wxopen:v1:component_token");
     const before = h.sim.calls("/cgi-bin/component/api_component_token");
@@ -629,12 +676,13 @@ Deno.test({
     await eventually(async () => (await h.snapshot()).has(key));
     // WeChat refuses the refresh token, also the one api_get_authorizer_list gives back.
     h.sim.inject({ path: "api_authorizer_token", errcode: 61023, times: 2 });
-    const kv = await h.mf.getKVNamespace("TOKENS") as unknown as {
-      delete(k: string): Promise<void>;
-    };
-    await kv.delete(key);
+    // The token is reported invalid, so the object must refresh it: WeChat refuses.
     await expectError(
-      await h.admin(`/api/v1/authorizers/${auth.appId}/access-token`),
+      await h.admin(`/api/v1/authorizers/${auth.appId}/access-token/refresh`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ invalid_token: h.sim.currentAccessToken(auth.appId) }),
+      }),
       409,
       "reauthorization_required",
     );
@@ -645,31 +693,64 @@ Deno.test({
 });
 
 Deno.test({
-  name: "worker: cron refreshes tokens found expiring through KV metadata",
+  name: "worker: cron wakes an object whose KV copy looks overdue; the object's own copy decides",
   ...opts,
   async fn() {
     const kv = await h.mf.getKVNamespace("TOKENS") as unknown as {
       getWithMetadata(k: string, t: "text"): Promise<{ value: string; metadata: unknown }>;
       put(k: string, v: string, o: { metadata: unknown }): Promise<void>;
-      delete(k: string): Promise<void>;
     };
     const key = `wxopen:v1:authorizer_token:${appid}`;
-    const old = h.sim.currentAccessToken(appid);
-    const { value } = await kv.getWithMetadata(key, "text");
-    // Make the token look due through its metadata only (the sweep never reads values).
+    const current = h.sim.currentAccessToken(appid);
+    const { value, metadata } = await kv.getWithMetadata(key, "text");
+    // Make the KV copy look overdue through its metadata only (the sweep never reads values).
     await kv.put(key, value, {
       metadata: { expiresAt: Date.now() + 60_000, refreshAt: Date.now() - 1000 },
     });
     const before = h.sim.calls("/cgi-bin/component/api_authorizer_token");
     await h.cron();
-    assert.equal(h.sim.calls("/cgi-bin/component/api_authorizer_token") - before, 1);
-    const fresh = h.sim.currentAccessToken(appid);
-    assert.notEqual(fresh, old);
+    // The object's copy is fresh: no refresh, and KV is put right.
+    assert.equal(h.sim.calls("/cgi-bin/component/api_authorizer_token") - before, 0);
+    assert.equal(h.sim.currentAccessToken(appid), current);
     const after = await kv.getWithMetadata(key, "text");
-    assert.ok((after.metadata as { expiresAt: number }).expiresAt > Date.now() + 7000_000);
-    // A second run finds nothing due.
-    await h.cron();
-    assert.equal(h.sim.calls("/cgi-bin/component/api_authorizer_token") - before, 1);
+    assert.deepEqual(after.metadata, metadata);
+  },
+});
+
+Deno.test({
+  name: "worker: each credential's object refreshes its token ahead of expiry by its alarm",
+  ...opts,
+  async fn() {
+    // Tokens that live 20 s: each object's alarm must replace them before they expire, with no
+    // request and no cron.
+    const w = await startWorker({ simulator: { tokenLifetimeSeconds: 20 } });
+    try {
+      assert.equal(await (await w.send(await w.sim.ticketPush(EVENTS))).text(), "success");
+      const accounts = await Promise.all(
+        Array.from({ length: 3 }, () => w.sim.authorizeAccount({ kind: "official_account" })),
+      );
+      await w.sim.settled();
+      await eventually(async () => {
+        const kv = await w.snapshot();
+        return accounts.every((a) => kv.has(`wxopen:v1:authorizer_token:${a.appId}`));
+      });
+      const first = accounts.map((a) => w.sim.currentAccessToken(a.appId));
+      const refreshes = w.sim.calls("/cgi-bin/component/api_authorizer_token");
+      // Within one lifetime every token was replaced while still valid.
+      await eventually(
+        () => accounts.every((a, i) => w.sim.currentAccessToken(a.appId) !== first[i]),
+        20_000,
+      );
+      assert.ok(w.sim.calls("/cgi-bin/component/api_authorizer_token") - refreshes >= 3);
+      for (const a of accounts) {
+        const res = await w.admin(`/api/v1/authorizers/${a.appId}/access-token`);
+        const body = await res.json();
+        assert.equal(body.access_token, w.sim.currentAccessToken(a.appId));
+        assert.ok(body.expires_in > 0);
+      }
+    } finally {
+      await w.dispose();
+    }
   },
 });
 
@@ -739,12 +820,17 @@ Deno.test({
       await kv.delete(key);
       const before = w.sim.calls("/cgi-bin/component/api_authorizer_token");
       const headers = { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` };
+      // Both instances report the same token invalid at once: one refresh between them.
+      const invalid = w.sim.currentAccessToken(auth.appId)!;
       const answers = await Promise.all(
         Array.from(
           { length: 20 },
           (_, i) =>
-            w.fetchOn(i % 2, `/api/v1/authorizers/${auth.appId}/access-token`, { headers })
-              .then((r) => r.json()),
+            w.fetchOn(i % 2, `/api/v1/authorizers/${auth.appId}/access-token/refresh`, {
+              method: "POST",
+              headers: { ...headers, "content-type": "application/json" },
+              body: JSON.stringify({ invalid_token: invalid }),
+            }).then((r) => r.json()),
         ),
       );
       const current = w.sim.currentAccessToken(auth.appId);
@@ -947,7 +1033,8 @@ Deno.test({
       });
       const refreshes = w.sim.calls("/cgi-bin/component/api_authorizer_token");
       assert.equal((await worker.scheduled({ cron: "*/5 * * * *" })).outcome, "ok");
-      assert.equal(w.sim.calls("/cgi-bin/component/api_authorizer_token") - refreshes, 1);
+      // The next tick reached the object, whose own copy is fresh: no refresh.
+      assert.equal(w.sim.calls("/cgi-bin/component/api_authorizer_token") - refreshes, 0);
     } finally {
       await w.dispose();
     }

@@ -31,4 +31,3 @@ export interface Env {
   RESULT_REDIRECT_URL?: string;
   [key: string]: unknown;
 }
-

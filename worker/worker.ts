@@ -24,7 +24,10 @@ export function createWorker(options: WorkerOptions = {}) {
     handler: {
       fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, env, ctx),
       async scheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext) {
-        await runCron(options.envTransform ? options.envTransform(env) : env, options.upstreamFetch);
+        await runCron(
+          options.envTransform ? options.envTransform(env) : env,
+          options.upstreamFetch,
+        );
       },
     } satisfies ExportedHandler<Env>,
     ComponentCredential: componentCredentialClass(options),

@@ -21,7 +21,6 @@ import {
   OAUTH_REFRESH_LIFETIME_S,
   opaque,
   OPTION_VALUES,
-  TOKEN_LIFETIME_S,
   type TokenRecord,
 } from "./_state.ts";
 
@@ -216,7 +215,7 @@ function oauthIssue(
   model.oauthTokens.set(accessToken, {
     appId,
     openid,
-    expiresAt: model.now() + TOKEN_LIFETIME_S * 1000,
+    expiresAt: model.now() + model.config.tokenLifetimeS * 1000,
   });
   const refreshToken = refresh ?? `97_${opaque(72)}`;
   if (refresh === undefined) {
@@ -229,7 +228,7 @@ function oauthIssue(
   }
   return {
     access_token: accessToken,
-    expires_in: TOKEN_LIFETIME_S,
+    expires_in: ctx.model.config.tokenLifetimeS,
     refresh_token: refreshToken,
     openid,
     scope,
@@ -252,7 +251,7 @@ const ROUTES: Record<string, Route> = table([
     requireSecret(ctx, b.component_appsecret);
     ctx.model.checkTicket(b.component_verify_ticket);
     const token = ctx.model.issueToken("component", ctx.model.config.componentAppId);
-    return { component_access_token: token, expires_in: TOKEN_LIFETIME_S };
+    return { component_access_token: token, expires_in: ctx.model.config.tokenLifetimeS };
   }),
   serve(componentApis.startPushTicket, (ctx) => {
     requireComponentAppId(ctx, ctx.body.component_appid);
@@ -276,7 +275,7 @@ const ROUTES: Record<string, Route> = table([
       authorization_info: {
         authorizer_appid: account.appId,
         authorizer_access_token: token,
-        expires_in: TOKEN_LIFETIME_S,
+        expires_in: ctx.model.config.tokenLifetimeS,
         authorizer_refresh_token: account.refreshToken,
         func_info: funcInfo(account),
       },
@@ -290,7 +289,7 @@ const ROUTES: Record<string, Route> = table([
     const token = ctx.model.issueToken("authorizer", account.appId);
     return {
       authorizer_access_token: token,
-      expires_in: TOKEN_LIFETIME_S,
+      expires_in: ctx.model.config.tokenLifetimeS,
       authorizer_refresh_token: account.refreshToken,
     };
   }),

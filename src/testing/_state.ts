@@ -94,6 +94,8 @@ export interface ModelConfig {
   componentAppSecret: string;
   now: () => number;
   preAuthCodeLifetimeS: number;
+  /** Lifetime of every access token, seconds (WeChat: 7200). */
+  tokenLifetimeS: number;
   authCodeLifetimeS: number;
   supersedeGraceS: number;
   singleUseAuthCodes: boolean;
@@ -196,7 +198,7 @@ export class Model {
       if (rec && rec.supersededAt === undefined) rec.supersededAt = now;
     }
     const token = `97_${opaque(96)}`;
-    this.tokens.set(token, { type, appId, expiresAt: now + TOKEN_LIFETIME_S * 1000 });
+    this.tokens.set(token, { type, appId, expiresAt: now + this.config.tokenLifetimeS * 1000 });
     this.currentToken.set(holder, token);
     return token;
   }

@@ -18,7 +18,14 @@ import { API_PATHS, handleApi, type RecordedMessage } from "./_api.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
-import { type Account, type AccountKind, Model, newAppId, opaque } from "./_state.ts";
+import {
+  type Account,
+  type AccountKind,
+  Model,
+  newAppId,
+  opaque,
+  TOKEN_LIFETIME_S,
+} from "./_state.ts";
 import { randomBytes, toHex } from "../_bytes.ts";
 import type { XmlInputObject } from "../xml/build.ts";
 
@@ -54,6 +61,8 @@ export interface WeChatSimulatorOptions {
   basePath?: string;
   /** Lifetime of a pre_auth_code; default 600 s (WeChat's examples; one zh page says 1800). */
   preAuthCodeLifetimeSeconds?: number;
+  /** Lifetime of every access token; default 7200 s (WeChat's). Shorter makes tokens come due soon. */
+  tokenLifetimeSeconds?: number;
   /** Lifetime of an authorization code; default 600 s (`expires_in=600` on the redirect). */
   authCodeLifetimeSeconds?: number;
   /**
@@ -327,6 +336,7 @@ export class WeChatSimulator {
       componentAppSecret: options.componentAppSecret,
       now: () => clock() + this.#offset,
       preAuthCodeLifetimeS: options.preAuthCodeLifetimeSeconds ?? 600,
+      tokenLifetimeS: options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_S,
       authCodeLifetimeS: options.authCodeLifetimeSeconds ?? 600,
       supersedeGraceS: options.supersedeGraceSeconds ?? 0,
       singleUseAuthCodes: options.singleUseAuthCodes ?? true,

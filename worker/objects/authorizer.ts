@@ -19,12 +19,13 @@ import {
   type ComponentClient,
   type ComponentEventOutcome,
   ReauthorizationRequiredError,
+  storageKeys,
   WxOpenError,
 } from "../../mod.ts";
 import { parseComponentEvent } from "../../src/events/mod.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
-import { objectRuntime, type ObjectOptions } from "./runtime.ts";
+import { type ObjectOptions, objectRuntime } from "./runtime.ts";
 import type { DurableStore } from "./durable_store.ts";
 import { capture, type RpcResult } from "./result.ts";
 import { type RefreshSchedule, scheduleAfterFailure, scheduleAfterToken } from "./schedule.ts";
@@ -77,8 +78,13 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
       return capture("authorizer token", async () => {
         await this.#appid(appid);
         try {
-          const info = await this.#setup().client.authorizer(appid).accessToken(request);
+          const { client, store } = this.#setup();
+          const info = await client.authorizer(appid).accessToken(request);
           await this.#scheduleAfter(info);
+          // A plain request reaches this object when KV had no usable token: put it back there.
+          if (request.invalid === undefined && !request.force) {
+            await store.heal(storageKeys.authorizerToken(appid));
+          }
           return { token: info.token, expiresAt: info.expiresAt };
         } catch (err) {
           throw await this.#explain(appid, err);

@@ -11,7 +11,12 @@
 /// <reference types="cloudflare-types" />
 
 import { DurableObject } from "cloudflare:workers";
-import type { AccessTokenInfo, ComponentClient, ComponentEventOutcome } from "../../mod.ts";
+import {
+  type AccessTokenInfo,
+  type ComponentClient,
+  type ComponentEventOutcome,
+  storageKeys,
+} from "../../mod.ts";
 import { toHex } from "../../src/crypto/mod.ts";
 import { parseComponentEvent } from "../../src/events/mod.ts";
 import type { Env } from "../env.ts";
@@ -19,7 +24,7 @@ import { HttpError } from "../errors.ts";
 import { saveAuthorizerInfo, WORKER_PREFIX } from "../records.ts";
 import type { DurableStore } from "./durable_store.ts";
 import { capture, type RpcResult, unwrap } from "./result.ts";
-import { objectRuntime, type ObjectOptions, type ObjectRuntime } from "./runtime.ts";
+import { type ObjectOptions, type ObjectRuntime, objectRuntime } from "./runtime.ts";
 import { type RefreshSchedule, scheduleAfterFailure, scheduleAfterToken } from "./schedule.ts";
 
 /** How often `api_start_push_ticket` may be called, at most. */
@@ -69,8 +74,13 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       request: { invalid?: string; force?: boolean } = {},
     ): Promise<RpcResult<AccessTokenInfo>> {
       return capture("component token", async () => {
-        const info = await this.#setup().client.credentials.componentToken(request);
+        const { client, store } = this.#setup();
+        const info = await client.credentials.componentToken(request);
         await this.#schedule(scheduleAfterToken(info));
+        // A plain request reaches this object when KV had no usable token: put it back there.
+        if (request.invalid === undefined && !request.force) {
+          await store.heal(storageKeys.componentToken);
+        }
         return { token: info.token, expiresAt: info.expiresAt };
       });
     }
@@ -84,7 +94,9 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       return capture("component event", async () => {
         const event = parseComponentEvent(xml);
         if (event.InfoType === "component_verify_ticket") {
-          const run = this.#ticketQueue.then(() => this.#setup().client.handleComponentEvent(event));
+          const run = this.#ticketQueue.then(() =>
+            this.#setup().client.handleComponentEvent(event)
+          );
           this.#ticketQueue = run.catch(() => {});
           return await run;
         }

@@ -36,6 +36,9 @@ const DIRTY = "dirty-keys";
 export class DurableStore implements Store {
   readonly #storage: DurableObjectStorage;
   readonly #kv: Store;
+  /** Writes to each key in this object, counted, to notice KV writes that finished out of order. */
+  readonly #versions = new Map<string, number>();
+  readonly #writtenAt = new Map<string, number>();
 
   /** The object's `storage` as primary, `kv` (an unsealed `KvStore`) as its replica. */
   constructor(storage: DurableObjectStorage, kv: Store) {
@@ -66,6 +69,16 @@ export class DurableStore implements Store {
     await this.#replicate(key, () => this.#kv.put(key, value, options));
   }
 
+  /**
+   * Writes this object's copy of `key` to KV again (a reader found KV without it), unless this
+   * object wrote it within the last seconds (KV allows one write per second per key).
+   */
+  async heal(key: string): Promise<void> {
+    if (Date.now() - (this.#writtenAt.get(key) ?? 0) < 5_000) return;
+    const entry = await this.#storage.get<Entry>(PREFIX + key);
+    if (entry) await this.#replicate(key, () => this.#writeToKv(key, entry));
+  }
+
   async delete(key: string): Promise<void> {
     await this.#storage.put(PREFIX + key, { value: null, metadata: null } satisfies Entry);
     await this.#replicate(key, () => this.#kv.delete(key));
@@ -83,18 +96,7 @@ export class DurableStore implements Store {
     for (const key of dirty) {
       const entry = await this.#storage.get<Entry>(PREFIX + key);
       try {
-        if (!entry || entry.value === null) await this.#kv.delete(key);
-        else {
-          const ttl = entry.expiresAt === undefined
-            ? undefined
-            : Math.floor((entry.expiresAt - Date.now()) / 1000);
-          if (ttl === undefined || ttl > 0) {
-            await this.#kv.put(key, entry.value, {
-              metadata: entry.metadata ?? undefined,
-              ttlSeconds: ttl,
-            });
-          }
-        }
+        await this.#writeToKv(key, entry);
       } catch {
         left.push(key);
       }
@@ -103,13 +105,33 @@ export class DurableStore implements Store {
     return left.length;
   }
 
+  async #writeToKv(key: string, entry: Entry | undefined): Promise<void> {
+    if (!entry || entry.value === null) return await this.#kv.delete(key);
+    const ttl = entry.expiresAt === undefined
+      ? undefined
+      : Math.floor((entry.expiresAt - Date.now()) / 1000);
+    if (ttl !== undefined && ttl <= 0) return await this.#kv.delete(key);
+    await this.#kv.put(key, entry.value, {
+      metadata: entry.metadata ?? undefined,
+      ttlSeconds: ttl,
+    });
+  }
+
   /**
    * The object's copy is the one that counts: a failed KV write is remembered for
    * {@linkcode resync} and the operation succeeds (the hot path falls back to the object).
    */
   async #replicate(key: string, write: () => Promise<void>): Promise<void> {
+    const version = (this.#versions.get(key) ?? 0) + 1;
+    this.#versions.set(key, version);
+    this.#writtenAt.set(key, Date.now());
     try {
       await write();
+      // A later write to this key may have reached KV before this one did: KV must end up as
+      // this object's copy says (a slow put must not bring back a deleted refresh token).
+      if (this.#versions.get(key) !== version) {
+        await this.#writeToKv(key, await this.#storage.get<Entry>(PREFIX + key));
+      }
     } catch (err) {
       console.warn(`[wxopen] KV write-through failed, will retry: ${(err as Error).name}`);
       const dirty = (await this.#storage.get<string[]>(DIRTY)) ?? [];

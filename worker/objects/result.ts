@@ -25,7 +25,9 @@ export async function capture<T>(where: string, fn: () => Promise<T>): Promise<R
   } catch (err) {
     const http = toHttpError(err);
     if (http.status >= 500) {
-      console.error(`[wxopen] ${where} ${http.code}: ${(err as Error).name}: ${(err as Error).message}`);
+      console.error(
+        `[wxopen] ${where} ${http.code}: ${(err as Error).name}: ${(err as Error).message}`,
+      );
     }
     return {
       ok: false,

@@ -51,7 +51,11 @@ export function objectRuntime(
   const credentials: Partial<Credentials> = kind === "component"
     ? {}
     : { componentToken: (request) => rt.credentials.componentToken(request) };
-  const client = clientOver(rt, new SealedStore(store, { key: rt.settings.storageKey }), credentials);
+  const client = clientOver(
+    rt,
+    new SealedStore(store, { key: rt.settings.storageKey }),
+    credentials,
+  );
   return { rt, store, client };
 }
 

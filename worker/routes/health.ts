@@ -57,7 +57,9 @@ export function healthRoutes(): Hono<AppEnv> {
       ticket: {
         received: ticket !== null,
         age_seconds: ticketAge,
-        ...(ticket ? { received_at: iso(ticket.receivedAt), expires_at: iso(ticket.expiresAt) } : {}),
+        ...(ticket
+          ? { received_at: iso(ticket.receivedAt), expires_at: iso(ticket.expiresAt) }
+          : {}),
       },
       component_token: {
         present: component !== null,
