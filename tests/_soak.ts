@@ -41,6 +41,8 @@ import {
   unescapeAmp,
 } from "./_worker_harness.ts";
 import { prng } from "./_prng.ts";
+import { MessageCrypto } from "../src/crypto/mod.ts";
+import { encryptedPush } from "../src/testing/_push.ts";
 
 const EVENTS = `${ORIGIN}/wechat/component/events`;
 /** How long an isolate may reuse a token it read (worker/credentials.ts ISOLATE_CACHE_MS), plus slack. */
@@ -236,6 +238,29 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const h: Harness = await startWorker({ instances, kvFaults });
   const names = Array.from({ length: instances }, (_, i) => (i === 0 ? "wxopen" : `wxopen-${i}`));
   const sim = h.sim;
+  const pushCrypto = MessageCrypto.create({
+    token: SETTINGS.COMPONENT_TOKEN,
+    encodingAesKey: SETTINGS.COMPONENT_AES_KEY,
+    appId: SETTINGS.COMPONENT_APPID,
+  });
+  /**
+   * A ticket push of the simulator's next ticket, dated by the worker's clock: only WeChat's
+   * clock jumps here, and the worker refuses a ticket whose CreateTime is more than 5 minutes
+   * ahead of its own clock (it would pin the ticket). Real clocks agree within that.
+   */
+  const ticketPush = async () =>
+    encryptedPush(
+      await pushCrypto,
+      EVENTS,
+      ["AppId", SETTINGS.COMPONENT_APPID],
+      {
+        AppId: SETTINGS.COMPONENT_APPID,
+        CreateTime: Math.floor(Date.now() / 1000),
+        InfoType: "component_verify_ticket",
+        ComponentVerifyTicket: sim.issueTicket(),
+      },
+      Date.now(),
+    );
   const accounts = new Map<string, Account>();
   /** Tokens reported invalid: appid → token → (instance told, real ms when it answered). */
   const invalid = new Map<string, Map<string, { instance: number; at: number }>>();
@@ -713,7 +738,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       case "component":
         return componentOp();
       case "ticket":
-        await push("ticket push", () => sim.ticketPush(EVENTS));
+        await push("ticket push", ticketPush);
         return;
       case "authorize-push":
         return authorizeByPush();
@@ -764,7 +789,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   try {
     // Setup, fault free: a ticket and three authorizers.
-    await push("ticket push", () => sim.ticketPush(EVENTS));
+    await push("ticket push", ticketPush);
     for (let n = 0; n < 3; n++) await authorizeByPush();
     let done = 0;
     while (done < options.ops) {
@@ -789,7 +814,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     storeRules = [];
     await sim.settled();
     await new Promise((r) => setTimeout(r, 500)); // waitUntil exchanges still running
-    await push("final ticket push", () => sim.ticketPush(EVENTS));
+    await push("final ticket push", ticketPush);
     const report: SoakReport["authorizers"] = { accepted: 0, refused: 0, revoked: 0, checked: 0 };
     const callsBeforeCheck = sim.calls();
     for (const acc of accounts.values()) {

@@ -1000,6 +1000,7 @@ Deno.test("applyAuthorization refuses bad input with a TypeError and stores noth
   const good = authorizationInfo(1);
   const bad: [string, unknown, unknown?][] = [
     ["not an object", null],
+    ["missing info", undefined],
     ["appid", { ...good, authorizer_appid: "../etc/passwd" }],
     ["missing appid", { ...good, authorizer_appid: undefined }],
     ["refresh token", { ...good, authorizer_refresh_token: " " }],

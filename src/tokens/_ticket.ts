@@ -80,10 +80,17 @@ export class TicketKeeper {
     }
     const createTime = options.createTime;
     if (createTime !== undefined) {
-      if (!Number.isFinite(createTime)) {
-        throw new TypeError("Invalid createTime: expected seconds since the epoch");
+      const createdAt = createTime * 1000;
+      // Written so that a CreateTime that is not a number is refused too.
+      if (
+        !(createdAt <= receivedAt + TICKET_CLOCK_SKEW_MS &&
+          createdAt > receivedAt - TICKET_VALIDITY_MS)
+      ) {
+        throw new WxOpenError(
+          "invalid_field",
+          "Refused component_verify_ticket: CreateTime over 5 min ahead or 12 h old",
+        );
       }
-      checkCreateTime(createTime * 1000, receivedAt);
       const stored = await this.#read();
       if (stored?.createTime !== undefined && stored.createTime > createTime) {
         return toInfo(stored);
@@ -93,9 +100,7 @@ export class TicketKeeper {
         return toInfo(stored);
       }
     }
-    const record: StoredTicket = createTime === undefined
-      ? { ticket, receivedAt }
-      : { ticket, receivedAt, createTime };
+    const record: StoredTicket = { ticket, receivedAt, createTime };
     const info = toInfo(record);
     await this.#store.put(storageKeys.ticket, JSON.stringify(record), {
       metadata: { receivedAt, expiresAt: info.expiresAt },
@@ -125,13 +130,9 @@ export class TicketKeeper {
     try {
       const parsed = JSON.parse(raw) as StoredTicket;
       if (typeof parsed.ticket === "string" && typeof parsed.receivedAt === "number") {
-        // A CreateTime this module would refuse now (not a number, or beyond the skew ahead
-        // of receipt: written before the check existed) is not trusted, so it pins nothing.
-        if (
-          parsed.createTime !== undefined &&
-          (!Number.isFinite(parsed.createTime) ||
-            parsed.createTime * 1000 > parsed.receivedAt + TICKET_CLOCK_SKEW_MS)
-        ) {
+        // A CreateTime beyond the skew ahead of its receipt (stored before such pushes were
+        // refused) is not trusted: it would pin the ticket.
+        if (parsed.createTime! * 1000 > parsed.receivedAt + TICKET_CLOCK_SKEW_MS) {
           delete parsed.createTime;
         }
         return parsed;
@@ -143,28 +144,14 @@ export class TicketKeeper {
   }
 }
 
-/** Refuses a `CreateTime` (ms, WeChat's clock) implausible for a push received at `receivedAt`. */
-function checkCreateTime(createdAt: number, receivedAt: number): void {
-  if (createdAt > receivedAt + TICKET_CLOCK_SKEW_MS) {
-    throw new WxOpenError(
-      "invalid_field",
-      "Refused component_verify_ticket: its CreateTime is more than 5 minutes ahead of our clock",
-    );
-  }
-  if (createdAt + TICKET_VALIDITY_MS <= receivedAt) {
-    throw new WxOpenError(
-      "invalid_field",
-      "Refused component_verify_ticket: its CreateTime is more than 12 hours old",
-    );
-  }
-}
-
-function toInfo(stored: StoredTicket): TicketInfo {
-  const createdAt = stored.createTime === undefined ? undefined : stored.createTime * 1000;
-  return {
-    ticket: stored.ticket,
-    receivedAt: stored.receivedAt,
-    ...(createdAt !== undefined ? { createdAt } : {}),
-    expiresAt: Math.min(createdAt ?? stored.receivedAt, stored.receivedAt) + TICKET_VALIDITY_MS,
+function toInfo({ ticket, receivedAt, createTime }: StoredTicket): TicketInfo {
+  const createdAt = createTime! * 1000;
+  const info: TicketInfo = {
+    ticket,
+    receivedAt,
+    // No CreateTime: NaN, so the receipt counts.
+    expiresAt: Math.min(receivedAt, createdAt || receivedAt) + TICKET_VALIDITY_MS,
   };
+  if (createTime !== undefined) info.createdAt = createdAt;
+  return info;
 }

@@ -267,8 +267,7 @@ export class ManagedCredentials implements Credentials {
    * rejects with `ReauthorizationRequiredError` (`revoked`) and keeps nothing. Without it the
    * authorization is taken as current, over a revocation on record.
    *
-   * Throws TypeError, storing nothing, when `info` is not an object, its `authorizer_appid` is
-   * not an appid, its `authorizer_refresh_token` is not a non-empty string, its
+   * Throws TypeError, storing nothing, when `info`'s `authorizer_appid` is not an appid, its `authorizer_refresh_token` is not a non-empty string, its
    * `authorizer_access_token`/`expires_in`/`func_info` have the wrong type, or `startedAt` is not
    * a finite number.
    *
@@ -294,26 +293,20 @@ export class ManagedCredentials implements Credentials {
     info: AuthorizationInfo,
     options: { startedAt?: number } = {},
   ): Promise<void> {
-    if (info === null || typeof info !== "object") {
-      throw new TypeError("Invalid authorization_info: expected an object");
-    }
-    checkAppId(info.authorizer_appid);
+    checkAppId(info?.authorizer_appid);
     nonEmpty("authorizer_refresh_token", info.authorizer_refresh_token);
     if (info.authorizer_access_token !== undefined) {
       nonEmpty("authorizer_access_token", info.authorizer_access_token);
     }
-    const expiresIn = info.expires_in;
-    if (
-      expiresIn !== undefined &&
-      (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn < 0)
-    ) {
+    const { expires_in: expiresIn, func_info: funcInfo } = info;
+    if (expiresIn !== undefined && !(Number.isFinite(expiresIn) && expiresIn >= 0)) {
       throw new TypeError("Invalid expires_in: expected zero or more seconds");
     }
-    if (info.func_info !== undefined && !Array.isArray(info.func_info)) {
+    if (funcInfo !== undefined && !Array.isArray(funcInfo)) {
       throw new TypeError("Invalid func_info: expected an array");
     }
     const startedAt = options?.startedAt;
-    if (startedAt !== undefined && (typeof startedAt !== "number" || !Number.isFinite(startedAt))) {
+    if (startedAt !== undefined && !Number.isFinite(startedAt)) {
       throw new TypeError("Invalid startedAt: expected milliseconds since the epoch");
     }
     await this.#lifecycle.saveAuthorization(
