@@ -1,15 +1,24 @@
 /**
- * Forwarding of authorizer messages to the platform's own service (`FORWARD_URL`): JSON body,
- * `X-Wxopen-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">` under `FORWARD_SECRET`,
- * `X-Wxopen-Timestamp`, retried with backoff on network errors and 5xx.
+ * Forwarding of authorizer messages to the platform's own service (`FORWARD_URL`), in the wire
+ * format of `wire.ts` (docs/worker.md, "Forwarded messages"):
+ *
+ * ```json
+ * { "authorizer_appid": "wx…", "received_at": "2025-08-01T08:00:00.000Z", "message": { "MsgType": "text", … } }
+ * ```
+ *
+ * `message` keeps WeChat's field names. Headers: `X-Wxopen-Timestamp: <unix seconds of
+ * received_at>`, `X-Wxopen-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">` under
+ * `FORWARD_SECRET` (the exact bytes of the body), `X-Wxopen-Attempt: <1…>`. Retried with backoff
+ * on network errors, 5xx and 429.
  *
  * @module
  */
 
 import { retry } from "../mod.ts";
 import { toHex } from "../src/crypto/mod.ts";
+import { iso } from "./wire.ts";
 
-/** What is forwarded for one authorizer message. */
+/** What is forwarded for one authorizer message (sent as {@linkcode forwardBody}). */
 export interface ForwardedMessage {
   /** The authorizer the message was sent to. */
   authorizerAppId: string;
@@ -17,6 +26,19 @@ export interface ForwardedMessage {
   receivedAt: number;
   /** The parsed message (WeChat's field names). */
   message: Record<string, unknown>;
+}
+
+/** The JSON body of a forward: snake_case, `received_at` ISO-8601, `message` as WeChat names it. */
+export function forwardBody(payload: ForwardedMessage): {
+  authorizer_appid: string;
+  received_at: string;
+  message: Record<string, unknown>;
+} {
+  return {
+    authorizer_appid: payload.authorizerAppId,
+    received_at: iso(payload.receivedAt) ?? new Date().toISOString(),
+    message: payload.message,
+  };
 }
 
 /** Options of {@linkcode forwardMessage}. */
@@ -69,8 +91,10 @@ export async function forwardMessage(
   payload: ForwardedMessage,
   options: ForwardOptions,
 ): Promise<boolean> {
-  const body = JSON.stringify(payload);
-  const timestamp = String(Math.floor(payload.receivedAt / 1000));
+  const wire = forwardBody(payload);
+  const body = JSON.stringify(wire);
+  // The timestamp header is received_at's unix second, so a receiver can check either.
+  const timestamp = String(Math.floor(Date.parse(wire.received_at) / 1000));
   const signature = await signForward(options.secret, timestamp, body);
   const attempts = options.attempts ?? 3;
   const backoff = options.backoffMs ?? 250;

@@ -20,6 +20,7 @@ import {
   type ComponentEventOutcome,
   ReauthorizationRequiredError,
   storageKeys,
+  WeChatError,
   WxOpenError,
 } from "../../mod.ts";
 import { parseComponentEvent } from "../../src/events/mod.ts";
@@ -37,6 +38,13 @@ import { type RefreshSchedule, scheduleAfterFailure, scheduleAfterToken } from "
 const PENDING_AUTHORIZATION_MS = 2 * 60 * 1000;
 const PENDING_KEY = "pending-authorization-at";
 const SCHEDULE_KEY = "refresh-schedule";
+
+/**
+ * What `api_authorizer_token` answers for a refresh token it will not take: 61023 (invalid
+ * refresh token), 61003 (the account does not authorize this platform), 40030/42002 (invalid or
+ * expired refresh token).
+ */
+const IMPORT_REFUSED: ReadonlySet<number> = new Set([61023, 61003, 40030, 42002]);
 
 /** What a token request asks: the current token, or a refresh of a reported or any token. */
 export interface TokenRequest {
@@ -114,19 +122,61 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
       });
     }
 
-    /** Stores a refresh token brought from another system and proves it with one refresh. */
-    importRefreshToken(appid: string, refreshToken: string): Promise<RpcResult<AccessTokenInfo>> {
+    /**
+     * Adopts a refresh token brought from another system: proves it with one
+     * `api_authorizer_token` first, and only then stores what WeChat answered (refresh token,
+     * access token, record, with `func_info` from `api_get_authorizer_info` when it answers).
+     * A token WeChat refuses is a 422 `refresh_token_rejected` and changes nothing stored, so an
+     * authorizer this object already serves keeps its own token. Answers the new access token
+     * (for the worker's isolate cache; the route never shows it) and the `authorizer_info` as
+     * JSON (for the worker's profile record), never the refresh token.
+     */
+    importRefreshToken(
+      appid: string,
+      refreshToken: string,
+    ): Promise<RpcResult<AccessTokenInfo & { authorizerInfo?: string }>> {
       return capture("authorizer import", async () => {
         await this.#appid(appid);
         const { client } = this.#setup();
-        await client.managed.importAuthorizer({ authorizerAppId: appid, refreshToken });
+        const startedAt = Date.now();
+        let proof;
         try {
-          const info = await client.authorizer(appid).accessToken({ force: true });
-          await this.#scheduleAfter(info);
-          return info;
+          proof = await client.refreshAuthorizerToken(appid, refreshToken);
         } catch (err) {
-          throw await this.#explain(appid, err);
+          if (err instanceof WeChatError && IMPORT_REFUSED.has(err.errcode)) {
+            throw new HttpError(
+              422,
+              "refresh_token_rejected",
+              `WeChat refused the refresh token of ${appid} (errcode ${err.errcode})`,
+              { errcode: err.errcode, errmsg: err.errmsg },
+            );
+          }
+          throw err;
         }
+        const details = await client.getAuthorizerInfo(appid).catch((err) => {
+          console.warn(`[wxopen] api_get_authorizer_info failed: ${(err as Error).name}`);
+          return null;
+        });
+        const funcInfo = details?.authorization_info?.func_info ??
+          (await client.managed.getAuthorizer(appid).catch(() => null))?.funcInfo;
+        await client.managed.applyAuthorization({
+          authorizer_appid: appid,
+          authorizer_access_token: proof.authorizer_access_token,
+          expires_in: proof.expires_in,
+          authorizer_refresh_token: proof.authorizer_refresh_token || refreshToken,
+          ...(funcInfo ? { func_info: funcInfo } : {}),
+        }, { startedAt });
+        await this.ctx.storage.delete(PENDING_KEY);
+        const info = await client.managed.authorizerToken(appid, { cachedOnly: true });
+        await this.#scheduleAfter(info);
+        return {
+          token: info.token,
+          expiresAt: info.expiresAt,
+          // As JSON: RPC's types do not carry WeChat's open-ended object.
+          ...(details?.authorizer_info
+            ? { authorizerInfo: JSON.stringify(details.authorizer_info) }
+            : {}),
+        };
       });
     }
 

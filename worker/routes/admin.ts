@@ -16,9 +16,9 @@ import { counters, snapshot } from "../counters.ts";
 import { authorizerObject } from "../credentials.ts";
 import { HttpError } from "../errors.ts";
 import { unwrap } from "../objects/result.ts";
-import { readAuthorizerInfo } from "../records.ts";
+import { readAuthorizerInfo, saveAuthorizerInfo } from "../records.ts";
 import { appidParam, limitBody, valid, validJson } from "../validate.ts";
-import { authorizerBody, tokenBody } from "../wire.ts";
+import { authorizerBody, iso, secondsUntil, tokenBody } from "../wire.ts";
 import { proxyRoutes } from "./proxy.ts";
 
 const ADMIN_BODY_LIMIT = 16 * 1024;
@@ -65,6 +65,8 @@ export function adminRoutes(): Hono<AppEnv> {
     });
   });
 
+  // Adopt an authorizer from another system: its object proves the refresh token with one
+  // refresh before storing anything (a refused token is 422 and changes nothing).
   api.post("/authorizers/import", limitBody(ADMIN_BODY_LIMIT), async (c) => {
     const body = await validJson(c.req.raw, ImportBodySchema);
     const appid = body.authorizer_appid;
@@ -72,11 +74,27 @@ export function adminRoutes(): Hono<AppEnv> {
     const answer = await unwrap(
       authorizerObject(c.env, appid).importRefreshToken(appid, body.refresh_token),
     );
-    rt.credentials.adoptAuthorizerToken(appid, answer);
-    const record = await rt.client.getAuthorizer(appid);
+    // This isolate serves the proven token from now on (not one it cached before the import).
+    rt.credentials.adoptAuthorizerToken(appid, {
+      token: answer.token,
+      expiresAt: answer.expiresAt,
+    });
+    if (answer.authorizerInfo) {
+      await saveAuthorizerInfo(rt.store, appid, JSON.parse(answer.authorizerInfo)).catch((err) => {
+        console.warn(`[wxopen] saving authorizer_info failed: ${(err as Error).name}`);
+      });
+    }
+    const [record, info] = await Promise.all([
+      rt.client.getAuthorizer(appid),
+      readAuthorizerInfo(rt.store, appid).catch(() => null),
+    ]);
+    if (!record) {
+      throw new HttpError(503, "store_unavailable", "The imported record is not readable yet");
+    }
     return c.json({
-      ...(record ? authorizerBody(record) : { authorizer_appid: appid, status: "authorized" }),
-      access_token_expires_in: tokenBody({ authorizer_appid: appid }, answer).expires_in,
+      ...authorizerBody(record, info),
+      access_token_expires_at: iso(answer.expiresAt),
+      access_token_expires_in: secondsUntil(answer.expiresAt),
     }, 201);
   });
 

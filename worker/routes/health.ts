@@ -52,20 +52,25 @@ export function healthRoutes(): Hono<AppEnv> {
     const madeAt = ticket ? Math.min(ticket.createdAt ?? ticket.receivedAt, ticket.receivedAt) : 0;
     const ticketAge = ticket ? Math.max(0, Math.floor((now - madeAt) / 1000)) : null;
     const ok = ticketAge !== null && ticketAge < TICKET_HEALTHY_SECONDS && component !== null;
+    // Wire format: a time or countdown that does not exist is absent, never null.
     return c.json({
       status: ok ? "ok" : "degraded",
-      ticket: {
-        received: ticket !== null,
-        age_seconds: ticketAge,
-        ...(ticket
-          ? { received_at: iso(ticket.receivedAt), expires_at: iso(ticket.expiresAt) }
-          : {}),
-      },
-      component_token: {
-        present: component !== null,
-        expires_at: component ? iso(component.expiresAt) : null,
-        expires_in: component ? secondsUntil(component.expiresAt, now) : null,
-      },
+      ticket: ticket
+        ? {
+          received: true,
+          age_seconds: ticketAge,
+          received_at: iso(ticket.receivedAt),
+          ...(ticket.createdAt !== undefined ? { created_at: iso(ticket.createdAt) } : {}),
+          expires_at: iso(ticket.expiresAt),
+        }
+        : { received: false },
+      component_token: component
+        ? {
+          present: true,
+          expires_at: iso(component.expiresAt),
+          expires_in: secondsUntil(component.expiresAt, now),
+        }
+        : { present: false },
       authorizers: statuses,
     }, ok ? 200 : 503);
   });
