@@ -15,9 +15,16 @@ import * as v from "valibot";
 import { isAppId } from "../../mod.ts";
 import type { AppEnv, AppOptions } from "../context.ts";
 import { componentObject } from "../credentials.ts";
-import { HttpError, toHttpError } from "../errors.ts";
+import { HttpError, retryAfterSeconds, toHttpError } from "../errors.ts";
 import { unwrap } from "../objects/result.ts";
-import { authorizePage, errorPage, isMobile, pickLang, resultPage } from "../pages.ts";
+import {
+  authorizePage,
+  errorMessage,
+  errorPage,
+  isMobile,
+  pickLang,
+  resultPage,
+} from "../pages.ts";
 import { checkState, issueState, STATE_COOKIE, STATE_MAX_AGE } from "../state.ts";
 import { readCookie, valid } from "../validate.ts";
 
@@ -40,7 +47,10 @@ export function authorizeRoutes(options: AppOptions): Hono<AppEnv> {
     const http = toHttpError(err);
     if (http.status >= 500) console.error(`[wxopen] ${http.code}: ${http.message}`);
     c.header("cache-control", "no-store");
-    return c.html(errorPage(pickLang(c.req.header("accept-language")), http.message), http.status);
+    const retryAfter = retryAfterSeconds(http);
+    if (retryAfter !== undefined) c.header("retry-after", String(retryAfter));
+    const lang = pickLang(c.req.header("accept-language"));
+    return c.html(errorPage(lang, errorMessage(lang, http.code, http.message)), http.status);
   });
 
   app.get("/", async (c) => {
