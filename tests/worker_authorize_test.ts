@@ -292,6 +292,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "authorize: two codes for one state at once: one result at most, never the other's (7)",
+  ...opts,
+  async fn() {
+    const a = await startAuthorization();
+    const own = await h.sim.authorizeAccount({
+      kind: "official_account",
+      preAuthCode: a.preAuthCode,
+      nickName: "丁的号",
+    });
+    const foreign = await h.sim.authorizeAccount({ kind: "mini_program", nickName: "戊的小程序" });
+    await exchanged(own.appId);
+    await exchanged(foreign.appId);
+    const answers = await Promise.all([
+      callback(a, own.authCode),
+      callback(a, foreign.authCode),
+      callback(a, foreign.authCode),
+    ]);
+    const texts = await Promise.all(answers.map((r) => r.text()));
+    assert.ok(answers.filter((r) => r.status === 200).length <= 1, "one result at most");
+    for (const [i, text] of texts.entries()) {
+      assert.doesNotMatch(text, new RegExp(foreign.appId), `answer ${i}`);
+      assert.doesNotMatch(text, /戊的小程序/, `answer ${i}`);
+      if (answers[i].status !== 200) assert.ok(answers[i].status >= 400 && answers[i].status < 500);
+    }
+  },
+});
+
+Deno.test({
   name: "authorize: the shared worker stops",
   ...opts,
   async fn() {
