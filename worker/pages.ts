@@ -108,6 +108,20 @@ const MESSAGES: Record<string, Record<Lang, string>> = {
     en:
       "The platform is waiting for WeChat's component_verify_ticket (WeChat pushes one every 10 minutes). Please reload this page in a few minutes.",
   },
+  invalid_state: {
+    zh: "本次授权不是在这个浏览器中发起的，或已超过 30 分钟。请回到授权页重新发起。",
+    en:
+      "This authorization was not started in this browser, or it expired. Please start again from the authorization page.",
+  },
+  state_used: {
+    zh: "本次授权已经完成，不能再次使用。如需再次授权，请回到授权页重新发起。",
+    en:
+      "This authorization was already completed. To authorize again, start from the authorization page.",
+  },
+  code_used: {
+    zh: "该授权码已被使用。请回到授权页重新发起授权。",
+    en: "This authorization code was already used. Please start again from the authorization page.",
+  },
 };
 
 /** The message shown for an error `code` in `lang`, or `fallback`. */
