@@ -43,6 +43,20 @@ function decodeKey(text: string): Uint8Array | null {
   }
 }
 
+/** A secret of at least `min` characters (whitespace is refused for every setting). */
+function secret(min: number) {
+  return v.pipe(
+    v.string(),
+    v.minLength(min, min > 1 ? `must be at least ${min} characters` : "must not be empty"),
+  );
+}
+
+/**
+ * No setting may contain whitespace: a secret pasted with a trailing newline or a space would
+ * never match what WeChat or a caller sends, and fail later as an opaque 401 or 502.
+ */
+const WHITESPACE = /\s/;
+
 const httpUrl = v.pipe(
   v.string(),
   v.check((s) => {
@@ -62,7 +76,7 @@ const RULES: [name: string, required: boolean, schema: v.GenericSchema<unknown, 
     true,
     v.pipe(v.string(), v.regex(APPID, "must look like wx + 16 characters")),
   ],
-  ["COMPONENT_APPSECRET", true, v.pipe(v.string(), v.minLength(1, "must not be empty"))],
+  ["COMPONENT_APPSECRET", true, secret(1)],
   [
     "COMPONENT_TOKEN",
     true,
@@ -81,11 +95,7 @@ const RULES: [name: string, required: boolean, schema: v.GenericSchema<unknown, 
     false,
     v.pipe(v.string(), v.regex(AES_KEY, "must be 43 letters or digits")),
   ],
-  [
-    "ADMIN_TOKEN",
-    true,
-    v.pipe(v.string(), v.minLength(16, "must be at least 16 characters")),
-  ],
+  ["ADMIN_TOKEN", true, secret(16)],
   [
     "STORAGE_KEY",
     true,
@@ -93,7 +103,7 @@ const RULES: [name: string, required: boolean, schema: v.GenericSchema<unknown, 
   ],
   ["WECHAT_API_BASE", false, httpUrl],
   ["FORWARD_URL", false, httpUrl],
-  ["FORWARD_SECRET", false, v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"))],
+  ["FORWARD_SECRET", false, secret(16)],
   ["RESULT_REDIRECT_URL", false, httpUrl],
 ];
 
@@ -112,6 +122,13 @@ export function loadSettings(env: Env): Settings {
     if (raw === undefined || raw === null || raw === "") {
       if (required) throw new HttpError(500, "missing_setting", `${name} is missing`);
       continue;
+    }
+    if (typeof raw === "string" && WHITESPACE.test(raw)) {
+      throw new HttpError(
+        500,
+        "invalid_setting",
+        `${name} must not contain spaces or line breaks (check for a trailing newline)`,
+      );
     }
     const result = v.safeParse(schema, raw);
     if (!result.success) {

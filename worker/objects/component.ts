@@ -50,6 +50,16 @@ interface CodeMarker {
   nickName?: string;
   /** The browser state that completed it, once one did. */
   state?: string;
+  /** SHA-256 (hex) of the `pre_auth_code` WeChat's `authorized` push named for it, if one did. */
+  preAuth?: string;
+}
+
+function codeUsed(): HttpError {
+  return new HttpError(
+    409,
+    "code_used",
+    "This authorization code was already used; start the authorization again from its page",
+  );
 }
 
 async function digest(text: string): Promise<string> {
@@ -63,6 +73,8 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
     #runtime: ObjectRuntime | undefined;
     readonly #exchanges = new Map<string, Promise<ExchangeAnswer>>();
     #ticketQueue: Promise<unknown> = Promise.resolve();
+    /** Read-modify-writes of states and code records, one at a time. */
+    #markQueue: Promise<unknown> = Promise.resolve();
 
     #setup(): { client: ComponentClient; store: DurableStore; runtime: ObjectRuntime } {
       this.#runtime ??= objectRuntime(this.ctx.storage, this.env, options, "component");
@@ -107,55 +119,112 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       });
     }
 
-    /** Exchanges an authorization code once; the same code again answers what it gave. */
-    exchange(code: string): Promise<RpcResult<ExchangeAnswer>> {
+    /**
+     * Exchanges an authorization code once; the same code again answers what it gave.
+     * `preAuthCode`: the `pre_auth_code` WeChat's `authorized` push named for the code, kept
+     * (by digest) so the browser that started the authorization can be told apart.
+     */
+    exchange(code: string, preAuthCode?: string): Promise<RpcResult<ExchangeAnswer>> {
       return capture("component exchange", async () => {
         if (typeof code !== "string" || code === "" || code.length > 512) {
           throw new HttpError(400, "invalid_request", "The authorization code is invalid");
         }
         const key = `code:${await digest(code)}`;
-        const flight = this.#exchanges.get(key);
-        if (flight) return { ...(await flight), duplicate: true };
-        const answer = this.#exchangeOnce(code, key);
-        this.#exchanges.set(key, answer);
-        try {
-          return await answer;
-        } finally {
-          this.#exchanges.delete(key);
-        }
+        const preAuth =
+          typeof preAuthCode === "string" && preAuthCode !== "" && preAuthCode.length <= 512
+            ? await digest(preAuthCode)
+            : undefined;
+        const answer = await this.#exchangeShared(code, key, preAuth);
+        // Exchanged earlier (by the browser, or in flight): note what the push said.
+        if (preAuth !== undefined && answer.duplicate) await this.#notePreAuth(key, preAuth);
+        return answer;
       });
+    }
+
+    async #exchangeShared(code: string, key: string, preAuth?: string): Promise<ExchangeAnswer> {
+      const flight = this.#exchanges.get(key);
+      if (flight) return { ...(await flight), duplicate: true };
+      const answer = this.#exchangeOnce(code, key, preAuth);
+      this.#exchanges.set(key, answer);
+      try {
+        return await answer;
+      } finally {
+        this.#exchanges.delete(key);
+      }
     }
 
     /**
      * The browser's side of an authorization: `state` (already checked against its cookie)
      * completes one code, once. The same state and code again (a reload) answer as before; a
-     * second code for the state, or a code another browser's state completed, is refused.
+     * second code for the state is refused (400 `state_used`). The answer is shown only to the
+     * browser that started the authorization: when WeChat's push named the code's
+     * `pre_auth_code`, the state whose cookie binds that `pre_auth_code` (`preAuth`, its digest)
+     * owns it; otherwise the first state that came back with the code does. Anyone else gets
+     * 409 `code_used`, with nothing of the authorizer.
      */
-    completeAuthorization(state: string, code: string): Promise<RpcResult<ExchangeAnswer>> {
+    completeAuthorization(
+      state: string,
+      code: string,
+      preAuth?: string,
+    ): Promise<RpcResult<ExchangeAnswer>> {
       return capture("component authorization", async () => {
-        const stateKey = `state:${state}`;
-        const used = await this.ctx.storage.get<{ code: string; at: number }>(stateKey);
-        if (used && used.code !== code) {
-          throw new HttpError(400, "state_used", "This authorization was already completed");
+        if (typeof state !== "string" || !/^[0-9a-f]{32}$/.test(state)) {
+          throw new HttpError(400, "invalid_state", "The authorization state is invalid");
         }
-        if (!used) await this.ctx.storage.put(stateKey, { code, at: Date.now() });
-        const answer = unwrap(this.exchange(code));
-        const result = await answer;
+        if (typeof code !== "string" || code === "" || code.length > 512) {
+          throw new HttpError(400, "invalid_request", "The authorization code is invalid");
+        }
+        const bound = typeof preAuth === "string" && /^[0-9a-f]{64}$/.test(preAuth)
+          ? preAuth
+          : undefined;
         const codeKey = `code:${await digest(code)}`;
-        const marker = await this.ctx.storage.get<CodeMarker>(codeKey);
-        if (marker) {
-          // The first browser to come back with the code owns its answer (a push may have
-          // exchanged it before the redirect arrived).
-          if (marker.state === undefined) await this.ctx.storage.put(codeKey, { ...marker, state });
-          else if (marker.state !== state) {
-            throw new HttpError(409, "code_used", "This authorization code was already used");
+        // Marked used before the exchange: a second code for this state never reaches WeChat.
+        await this.#serially(async () => {
+          const stateKey = `state:${state}`;
+          const used = await this.ctx.storage.get<{ code: string; at: number }>(stateKey);
+          // (A record from before codes were kept by digest holds the code itself.)
+          if (used && used.code !== codeKey && used.code !== code) {
+            throw new HttpError(400, "state_used", "This authorization was already completed");
           }
-        }
-        return result;
+          if (!used) await this.ctx.storage.put(stateKey, { code: codeKey, at: Date.now() });
+        });
+        const answer = await this.#exchangeShared(code, codeKey);
+        await this.#serially(async () => {
+          const marker = await this.ctx.storage.get<CodeMarker>(codeKey);
+          if (!marker) return;
+          if (marker.preAuth !== undefined && bound !== undefined) {
+            // WeChat said which authorization this code ends: only its browser sees it.
+            if (marker.preAuth !== bound) throw codeUsed();
+            if (marker.state !== state) {
+              await this.ctx.storage.put(codeKey, { ...marker, state });
+            }
+            return;
+          }
+          if (marker.state === undefined) await this.ctx.storage.put(codeKey, { ...marker, state });
+          else if (marker.state !== state) throw codeUsed();
+        });
+        return answer;
       });
     }
 
-    async #exchangeOnce(code: string, key: string): Promise<ExchangeAnswer> {
+    /** Records the `pre_auth_code` digest WeChat's push named for a code (once known). */
+    async #notePreAuth(codeKey: string, preAuth: string): Promise<void> {
+      await this.#serially(async () => {
+        const marker = await this.ctx.storage.get<CodeMarker>(codeKey);
+        if (marker && marker.preAuth === undefined) {
+          await this.ctx.storage.put(codeKey, { ...marker, preAuth });
+        }
+      });
+    }
+
+    /** Runs `fn` after every earlier one (check-then-write of states and code records). */
+    #serially<T>(fn: () => Promise<T>): Promise<T> {
+      const run = this.#markQueue.then(fn);
+      this.#markQueue = run.catch(() => {});
+      return run;
+    }
+
+    async #exchangeOnce(code: string, key: string, preAuth?: string): Promise<ExchangeAnswer> {
       const { client, runtime } = this.#setup();
       const done = await this.ctx.storage.get<CodeMarker>(key);
       if (done && Date.now() - done.at < CODE_MEMORY_MS) {
@@ -186,7 +255,13 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       } catch (err) {
         console.warn(`[wxopen] api_get_authorizer_info failed: ${(err as Error).name}`);
       }
-      await this.ctx.storage.put(key, { appid, at: Date.now(), nickName });
+      const marker: CodeMarker = {
+        appid,
+        at: Date.now(),
+        nickName,
+        ...(preAuth ? { preAuth } : {}),
+      };
+      await this.ctx.storage.put(key, marker);
       await this.#forgetOld("code:");
       await this.#forgetOld("state:");
       return { authorizerAppId: appid, token: kept.token, expiresAt: kept.expiresAt, nickName };

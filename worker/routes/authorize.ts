@@ -3,9 +3,12 @@
  * `/authorize/callback` completes it. Failures are HTML pages with the error's status (this
  * room's own error handler), never JSON or a stack trace.
  *
- * The `state` is single-use: it is bound to the browser by a signed cookie, and the component's
- * object records the one code it completed, so a second code for the same state is refused and a
- * remembered answer (appid, nickname) is shown only to the browser whose state exchanged it.
+ * The `state` is single-use: it is bound to the browser by a signed cookie (with the digest of
+ * the `pre_auth_code` its page linked to), and the component's object records the one code it
+ * completed, so a second code for the same state is refused. A remembered answer (appid,
+ * nickname) is shown only to the browser that started the authorization: the one whose
+ * `pre_auth_code` WeChat's `authorized` push named for the code, or, when no push told, the
+ * first browser that came back with it.
  *
  * @module
  */
@@ -15,10 +18,17 @@ import * as v from "valibot";
 import { isAppId } from "../../mod.ts";
 import type { AppEnv, AppOptions } from "../context.ts";
 import { componentObject } from "../credentials.ts";
-import { HttpError, toHttpError } from "../errors.ts";
+import { HttpError, retryAfterSeconds, toHttpError } from "../errors.ts";
 import { unwrap } from "../objects/result.ts";
-import { authorizePage, errorPage, isMobile, pickLang, resultPage } from "../pages.ts";
-import { checkState, issueState, STATE_COOKIE, STATE_MAX_AGE } from "../state.ts";
+import {
+  authorizePage,
+  errorMessage,
+  errorPage,
+  isMobile,
+  pickLang,
+  resultPage,
+} from "../pages.ts";
+import { issueState, readState, STATE_COOKIE, STATE_MAX_AGE } from "../state.ts";
 import { readCookie, valid } from "../validate.ts";
 
 const AuthorizeQuerySchema = v.object({
@@ -40,7 +50,10 @@ export function authorizeRoutes(options: AppOptions): Hono<AppEnv> {
     const http = toHttpError(err);
     if (http.status >= 500) console.error(`[wxopen] ${http.code}: ${http.message}`);
     c.header("cache-control", "no-store");
-    return c.html(errorPage(pickLang(c.req.header("accept-language")), http.message), http.status);
+    const retryAfter = retryAfterSeconds(http);
+    if (retryAfter !== undefined) c.header("retry-after", String(retryAfter));
+    const lang = pickLang(c.req.header("accept-language"));
+    return c.html(errorPage(lang, errorMessage(lang, http.code, http.message)), http.status);
   });
 
   app.get("/", async (c) => {
@@ -48,8 +61,8 @@ export function authorizeRoutes(options: AppOptions): Hono<AppEnv> {
     const q = valid(AuthorizeQuerySchema, c.req.query(), "Query parameter");
     const mobile = isMobile(c.req.header("user-agent"));
     const url = new URL(c.req.url);
-    const { state, cookie } = await issueState(rt.settings.storageKey);
     const pre = await rt.client.createPreAuthCode();
+    const { state, cookie } = await issueState(rt.settings.storageKey, pre.pre_auth_code);
     const redirectUri = `${url.origin}/authorize/callback?state=${state}`;
     let link = rt.client.authorizationUrl({
       preAuthCode: pre.pre_auth_code,
@@ -77,19 +90,21 @@ export function authorizeRoutes(options: AppOptions): Hono<AppEnv> {
       throw new HttpError(400, "invalid_request", "Missing or invalid auth_code or state");
     }
     const { auth_code, state } = result.output;
-    const okState = await checkState(
+    const binding = await readState(
       rt.settings.storageKey,
       state,
       readCookie(c.req.header("cookie"), STATE_COOKIE),
     );
-    if (!okState) {
+    if (!binding) {
       throw new HttpError(
         400,
         "invalid_state",
         "This authorization was not started in this browser, or it expired",
       );
     }
-    const exchange = await unwrap(componentObject(c.env).completeAuthorization(state, auth_code));
+    const exchange = await unwrap(
+      componentObject(c.env).completeAuthorization(state, auth_code, binding.preAuthDigest),
+    );
     c.header("set-cookie", `${STATE_COOKIE}=; Max-Age=0; Path=/authorize; HttpOnly; SameSite=Lax`);
     c.header("cache-control", "no-store");
     if (rt.settings.resultRedirectUrl) {

@@ -106,8 +106,8 @@ function parseOrReject<T>(parse: () => T): T {
  * Exchanges a pushed authorization code, retrying 5xx failures: the push was answered
  * `success`, so WeChat will not deliver it again and a lost exchange loses the authorization.
  */
-async function exchangeWithRetries(env: Env, code: string): Promise<void> {
-  await retry(() => unwrap(componentObject(env).exchange(code)), {
+async function exchangeWithRetries(env: Env, code: string, preAuthCode?: string): Promise<void> {
+  await retry(() => unwrap(componentObject(env).exchange(code, preAuthCode)), {
     attempts: 1 + EXCHANGE_RETRY_MS.length,
     delayMs: EXCHANGE_RETRY_MS,
     retryIf: (err) => toHttpError(err).status >= 500,
@@ -195,7 +195,7 @@ export function pushRoutes(): Hono<AppEnv> {
         // Until the exchange completes, token requests for it answer 503 authorization_pending.
         await mark(false);
         c.executionCtx.waitUntil(
-          exchangeWithRetries(c.env, code).catch((err) =>
+          exchangeWithRetries(c.env, code, fields.PreAuthCode).catch((err) =>
             console.error(`[wxopen] authorization exchange failed: ${(err as Error).message}`)
           ).finally(() => mark(true)),
         );
