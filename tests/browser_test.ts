@@ -77,7 +77,9 @@ Deno.test({
       assert.ok(
         list.authorizers.some((a: { authorizer_appid: string }) => a.authorizer_appid === appid),
       );
-      const res = await fetch(`${base}/api/v1/authorizers/${appid}/access-token`, { headers: auth });
+      const res = await fetch(`${base}/api/v1/authorizers/${appid}/access-token`, {
+        headers: auth,
+      });
       const token = await res.json();
       assert.equal(res.status, 200, JSON.stringify(token));
       assert.equal(token.authorizer_appid, appid);

@@ -118,9 +118,9 @@ Deno.test("the compact SHA-1 of the worker build gives the same digests", async 
   // The worker's wrangler.toml defines this flag at build time; a separate module instance here.
   (globalThis as { __WXOPEN_COMPACT_SHA1__?: boolean }).__WXOPEN_COMPACT_SHA1__ = true;
   try {
-    const compact = await import("../src/crypto/_sha1.ts?compact") as typeof import(
-      "../src/crypto/_sha1.ts"
-    );
+    const compact = await import(
+      "../src/crypto/_sha1.ts?compact"
+    ) as typeof import("../src/crypto/_sha1.ts");
     assert.notEqual(compact.sha1Hex, sha1Hex);
     for (const [message, digest] of VECTORS) assert.equal(compact.sha1Hex(message), digest);
     const rand = prng(0x5ea1);

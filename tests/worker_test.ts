@@ -575,7 +575,7 @@ Deno.test({
     assert.equal(await res.text(), "success");
     const fwd = await eventually(() => h.forwarded[before]);
     const payload = JSON.parse(fwd.body);
-    assert.equal(payload.authorizerAppId, appid);
+    assert.equal(payload.authorizer_appid, appid);
     assert.equal(payload.message.Content, "你好");
     const ts = fwd.headers.get("x-wxopen-timestamp")!;
     const key = await crypto.subtle.importKey(
