@@ -16,7 +16,7 @@ import { storageKeys } from "../mod.ts";
 import { authorizerObject, componentObject } from "./credentials.ts";
 import type { Env } from "./env.ts";
 import { unwrap } from "./objects/result.ts";
-import { REFRESH_MARGIN_SECONDS } from "./objects/runtime.ts";
+import { REFRESH_MARGIN_SECONDS } from "./client.ts";
 import { WORKER_PREFIX } from "./records.ts";
 import { runtimeFor } from "./runtime.ts";
 
@@ -66,7 +66,7 @@ export async function runCron(env: Env, upstreamFetch?: typeof fetch): Promise<C
   // Each step stands alone: a store fault skips it (logged by class name and message, which
   // never carry a secret) and the next tick tries again.
   try {
-    const ticket = await rt.client.currentTicket();
+    const ticket = await rt.client.managed.currentTicket();
     if (!ticket || Date.now() - ticket.receivedAt > TICKET_STALE_MS) {
       budget--;
       const answer = await unwrap(componentObject(env).startPushTicket(false));
@@ -77,7 +77,7 @@ export async function runCron(env: Env, upstreamFetch?: typeof fetch): Promise<C
   }
 
   try {
-    const due = await rt.client.listExpiringTokens({
+    const due = await rt.client.managed.listExpiringTokens({
       withinSeconds: OVERDUE_WITHIN_SECONDS,
       limit: budget,
     });

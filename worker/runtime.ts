@@ -8,13 +8,13 @@
 
 /// <reference types="cloudflare-types" />
 
-import { type ComponentClient, SealedStore, type Store } from "../mod.ts";
+import { SealedStore, type Store } from "../mod.ts";
 import { MessageCrypto } from "../src/crypto/mod.ts";
 import { KvStore } from "../src/store/kv.ts";
+import { WorkerClient } from "./client.ts";
 import { countingFetch, countingKv } from "./counters.ts";
 import { type TokenCache, type WorkerCredentials, workerCredentials } from "./credentials.ts";
 import type { Env } from "./env.ts";
-import { clientOver } from "./objects/runtime.ts";
 import { loadSettings, type Settings } from "./settings.ts";
 
 /** Per-isolate state of one environment. */
@@ -35,7 +35,7 @@ export interface Runtime {
    * The client for request handlers: every token from {@linkcode credentials}, so it never
    * refreshes or writes one; its managed store is read for stored tokens and records.
    */
-  client: ComponentClient;
+  client: WorkerClient;
   /** Short cache of access tokens by credential name. */
   tokenCache: TokenCache;
 }
@@ -61,7 +61,7 @@ export function runtimeFor(env: Env, upstreamFetch?: typeof fetch): Runtime {
   crypto.catch(() => {});
   const tokenCache: TokenCache = new Map();
   const credentials = workerCredentials(env, tokenCache, () => client.managed);
-  const client = clientOver({ settings, upstream }, store, credentials);
+  const client = new WorkerClient({ settings, store, upstream, credentials });
   const runtime: Runtime = { settings, store, upstream, crypto, credentials, client, tokenCache };
   runtimes.set(env, runtime);
   return runtime;

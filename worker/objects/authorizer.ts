@@ -16,7 +16,6 @@ import { DurableObject } from "cloudflare:workers";
 import {
   type AccessTokenInfo,
   type AuthorizationInfo,
-  type ComponentClient,
   type ComponentEventOutcome,
   ReauthorizationRequiredError,
   storageKeys,
@@ -24,6 +23,7 @@ import {
   WxOpenError,
 } from "../../mod.ts";
 import { parseComponentEvent } from "../../src/events/mod.ts";
+import type { WorkerClient } from "../client.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { type ObjectOptions, objectRuntime } from "./runtime.ts";
@@ -55,10 +55,10 @@ export interface TokenRequest {
 /** Builds the class, closed over `options` (dev injects the simulator's fetch). */
 export function authorizerCredentialClass(options: ObjectOptions = {}) {
   return class AuthorizerCredential extends DurableObject<Env> {
-    #client: ComponentClient | undefined;
+    #client: WorkerClient | undefined;
     #store: DurableStore | undefined;
 
-    #setup(): { client: ComponentClient; store: DurableStore } {
+    #setup(): { client: WorkerClient; store: DurableStore } {
       if (!this.#client || !this.#store) {
         const { client, store } = objectRuntime(this.ctx.storage, this.env, options, "authorizer");
         this.#client = client;
@@ -189,7 +189,7 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
           throw new HttpError(400, "wrong_instance", "This event belongs to another authorizer");
         }
         await this.ctx.storage.delete(PENDING_KEY);
-        const outcome = await this.#setup().client.handleComponentEvent(event);
+        const outcome = await this.#setup().client.managed.applyComponentEvent(event);
         if (outcome.action === "revoked") await this.#stopSchedule();
         return outcome;
       });

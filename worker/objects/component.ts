@@ -11,14 +11,10 @@
 /// <reference types="cloudflare-types" />
 
 import { DurableObject } from "cloudflare:workers";
-import {
-  type AccessTokenInfo,
-  type ComponentClient,
-  type ComponentEventOutcome,
-  storageKeys,
-} from "../../mod.ts";
+import { type AccessTokenInfo, type ComponentEventOutcome, storageKeys } from "../../mod.ts";
 import { toHex } from "../../src/crypto/mod.ts";
 import { parseComponentEvent } from "../../src/events/mod.ts";
+import type { WorkerClient } from "../client.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { saveAuthorizerInfo, WORKER_PREFIX } from "../records.ts";
@@ -76,7 +72,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
     /** Read-modify-writes of states and code records, one at a time. */
     #markQueue: Promise<unknown> = Promise.resolve();
 
-    #setup(): { client: ComponentClient; store: DurableStore; runtime: ObjectRuntime } {
+    #setup(): { client: WorkerClient; store: DurableStore; runtime: ObjectRuntime } {
       this.#runtime ??= objectRuntime(this.ctx.storage, this.env, options, "component");
       return { client: this.#runtime.client, store: this.#runtime.store, runtime: this.#runtime };
     }
@@ -107,7 +103,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
         const event = parseComponentEvent(xml);
         if (event.InfoType === "component_verify_ticket") {
           const run = this.#ticketQueue.then(() =>
-            this.#setup().client.handleComponentEvent(event)
+            this.#setup().client.managed.applyComponentEvent(event)
           );
           this.#ticketQueue = run.catch(() => {});
           return await run;
@@ -286,7 +282,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       const schedule = (await this.ctx.storage.get<RefreshSchedule>(SCHEDULE_KEY)) ??
         { at: Date.now(), failures: 0 };
       try {
-        const cached = await client.cachedComponentAccessToken();
+        const cached = await client.cachedComponentToken();
         const info = cached && scheduleAfterToken(cached).at > Date.now() + 60_000
           ? cached
           : await client.credentials.componentToken({ force: true });

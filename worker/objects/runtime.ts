@@ -7,15 +7,13 @@
 
 /// <reference types="cloudflare-types" />
 
-import { ComponentClient, type Credentials, SealedStore } from "../../mod.ts";
+import { type Credentials, SealedStore } from "../../mod.ts";
 import { KvStore } from "../../src/store/kv.ts";
+import { WorkerClient } from "../client.ts";
 import { countingKv } from "../counters.ts";
 import type { Env } from "../env.ts";
 import { type Runtime, runtimeFor } from "../runtime.ts";
 import { DurableStore } from "./durable_store.ts";
-
-/** Seconds before expiry at which tokens are replaced (the core's default, made explicit). */
-export const REFRESH_MARGIN_SECONDS = 600;
 
 /** Options the objects are built with (dev injects the simulator's fetch). */
 export interface ObjectOptions {
@@ -32,7 +30,7 @@ export interface ObjectRuntime {
   /** The object's store (unsealed layer: its storage, written through to KV). */
   store: DurableStore;
   /** A client whose managed credentials live in {@linkcode store}. */
-  client: ComponentClient;
+  client: WorkerClient;
 }
 
 /**
@@ -51,27 +49,11 @@ export function objectRuntime(
   const credentials: Partial<Credentials> = kind === "component"
     ? {}
     : { componentToken: (request) => rt.credentials.componentToken(request) };
-  const client = clientOver(
-    rt,
-    new SealedStore(store, { key: rt.settings.storageKey }),
-    credentials,
-  );
-  return { rt, store, client };
-}
-
-/** A `ComponentClient` of the worker's settings over `store`. */
-export function clientOver(
-  rt: Pick<Runtime, "settings" | "upstream">,
-  store: ConstructorParameters<typeof SealedStore>[0],
-  credentials?: Partial<Credentials>,
-): ComponentClient {
-  return new ComponentClient({
-    appId: rt.settings.componentAppId,
-    appSecret: rt.settings.componentAppSecret,
-    store,
-    fetch: rt.upstream,
-    apiBase: rt.settings.apiBase,
-    refreshMarginSeconds: REFRESH_MARGIN_SECONDS,
+  const client = new WorkerClient({
+    settings: rt.settings,
+    store: new SealedStore(store, { key: rt.settings.storageKey }),
+    upstream: rt.upstream,
     credentials,
   });
+  return { rt, store, client };
 }

@@ -7,7 +7,7 @@
  */
 
 import type { AccessTokenInfo } from "../../mod.ts";
-import { REFRESH_MARGIN_SECONDS } from "./runtime.ts";
+import { REFRESH_MARGIN_SECONDS } from "../client.ts";
 
 /** A credential's next refresh: when, and how many attempts in a row failed. */
 export interface RefreshSchedule {

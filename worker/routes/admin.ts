@@ -54,7 +54,7 @@ export function adminRoutes(): Hono<AppEnv> {
 
   api.get("/authorizers", async (c) => {
     const q = valid(ListQuerySchema, c.req.query(), "Query parameter");
-    const page = await c.get("service").client.listAuthorizers({
+    const page = await c.get("service").client.managed.listAuthorizers({
       cursor: q.cursor,
       limit: q.limit ? Math.min(1000, Math.max(1, Number(q.limit))) : 100,
     });
@@ -85,7 +85,7 @@ export function adminRoutes(): Hono<AppEnv> {
       });
     }
     const [record, info] = await Promise.all([
-      rt.client.getAuthorizer(appid),
+      rt.client.managed.getAuthorizer(appid),
       readAuthorizerInfo(rt.store, appid).catch(() => null),
     ]);
     if (!record) {
@@ -102,7 +102,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const appid = c.get("appid");
     const rt = c.get("service");
     const [record, info] = await Promise.all([
-      rt.client.getAuthorizer(appid),
+      rt.client.managed.getAuthorizer(appid),
       readAuthorizerInfo(rt.store, appid),
     ]);
     if (!record) throw new HttpError(404, "not_found", "No such authorizer");
@@ -132,7 +132,7 @@ export function adminRoutes(): Hono<AppEnv> {
   api.route("/authorizers/:appid/wechat", proxyRoutes());
 
   api.get("/component/access-token", async (c) => {
-    const answer = await c.get("service").client.componentAccessTokenInfo();
+    const answer = await c.get("service").client.credentials.componentToken();
     return c.json(tokenBody({ component_appid: c.get("settings").componentAppId }, answer));
   });
 

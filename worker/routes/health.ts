@@ -44,8 +44,8 @@ export function healthRoutes(): Hono<AppEnv> {
     const rt = c.get("service");
     const now = Date.now();
     const [ticket, component, statuses] = await Promise.all([
-      rt.client.currentTicket(),
-      rt.client.cachedComponentAccessToken(),
+      rt.client.managed.currentTicket(),
+      rt.client.cachedComponentToken(),
       authorizerStatuses(rt),
     ]);
     // Age from when WeChat made the ticket (its CreateTime) when known, else from receipt.

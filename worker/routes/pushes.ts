@@ -152,7 +152,7 @@ const known = new Map<string, { authorized: boolean; until: number }>();
 async function isOurAuthorizer(rt: Runtime, appid: string): Promise<boolean> {
   const hit = known.get(appid);
   if (hit && hit.until > Date.now()) return hit.authorized;
-  const record = await rt.client.getAuthorizer(appid);
+  const record = await rt.client.managed.getAuthorizer(appid);
   const authorized = record !== null && record.status !== "revoked";
   if (known.size > 10_000) known.clear();
   known.set(appid, { authorized, until: Date.now() + KNOWN_MS });
