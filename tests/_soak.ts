@@ -235,7 +235,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     return rule.fault;
   };
 
-  const h: Harness = await startWorker({ instances, kvFaults });
+  const h: Harness = await startWorker({ instances, kvFaults, redatePushes: true });
   const names = Array.from({ length: instances }, (_, i) => (i === 0 ? "wxopen" : `wxopen-${i}`));
   const sim = h.sim;
   const pushCrypto = MessageCrypto.create({

@@ -8,6 +8,7 @@
 
 // @ts-types="./_miniflare.d.ts"
 import { Miniflare, Response as MfResponse } from "miniflare";
+import { MessageCrypto } from "../src/crypto/mod.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
 /** Settings of the test platform. */
@@ -133,6 +134,11 @@ export interface StartOptions {
    * them; read them with {@linkcode Harness.logs}.
    */
   captureLogs?: boolean;
+  /**
+   * Re-sign every push with the worker's clock as its `timestamp`: for runs that move only
+   * WeChat's (the simulator's) clock, whose pushes the worker would refuse as stale.
+   */
+  redatePushes?: boolean;
   /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
   simulator?: { tokenLifetimeSeconds?: number };
 }
@@ -170,6 +176,24 @@ async function toMf(res: Response): Promise<MfResponse> {
     status: res.status,
     headers: [...res.headers],
   }) as MfResponse;
+}
+
+const pushCrypto = MessageCrypto.create({
+  token: SETTINGS.COMPONENT_TOKEN,
+  encodingAesKey: SETTINGS.COMPONENT_AES_KEY,
+  appId: SETTINGS.COMPONENT_APPID,
+});
+
+/** `push` (whose body is `body`) signed again with now as its `timestamp`. */
+async function redated(push: Request, body: string): Promise<Request> {
+  const encrypt = /<Encrypt><!\[CDATA\[([^\]]+)\]\]><\/Encrypt>/.exec(body)?.[1];
+  if (!encrypt) return push;
+  const url = new URL(push.url);
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = url.searchParams.get("nonce") ?? "";
+  url.searchParams.set("timestamp", timestamp);
+  url.searchParams.set("msg_signature", (await pushCrypto).signature(timestamp, nonce, encrypt));
+  return new Request(url, { method: push.method, headers: push.headers });
 }
 
 /** Starts the bundled worker under Miniflare. */
@@ -288,12 +312,15 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     input: string | Request,
     init?: RequestInit,
   ): Promise<Response> => {
-    const req = typeof input === "string"
+    let req = typeof input === "string"
       ? new Request(new URL(input, ORIGIN), init)
       : new Request(input, init);
     const body = req.method === "GET" || req.method === "HEAD"
       ? undefined
       : await req.arrayBuffer();
+    if (options.redatePushes && body && new URL(req.url).searchParams.has("msg_signature")) {
+      req = await redated(req, new TextDecoder().decode(body));
+    }
     type Dispatch = (
       url: string,
       init: Record<string, unknown>,

@@ -103,12 +103,14 @@ Deno.test({
     ];
     for (const [path, fields, root] of cases) {
       const before = await kvState(h);
-      const encrypt = await mc.encrypt(buildXml({ CreateTime: 1_764_000_000, ...fields }));
+      // Signed now: a push outside the timestamp window is refused before it is looked at.
+      const now = Math.floor(Date.now() / 1000);
+      const encrypt = await mc.encrypt(buildXml({ CreateTime: now, ...fields }));
       const url = new URL(path, ORIGIN);
-      url.searchParams.set("timestamp", "1764000000");
+      url.searchParams.set("timestamp", String(now));
       url.searchParams.set("nonce", "12345");
       url.searchParams.set("encrypt_type", "aes");
-      url.searchParams.set("msg_signature", mc.signature("1764000000", "12345", encrypt));
+      url.searchParams.set("msg_signature", mc.signature(String(now), "12345", encrypt));
       const tag = "AppId" in fields ? "AppId" : "ToUserName";
       const body = `<xml><${tag}><![CDATA[${root}]]></${tag}>` +
         `<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;

@@ -223,10 +223,17 @@ Deno.test({
     knownTokens();
     h.sim.inject({ path: "api_authorizer_token", errcode: -1, times: 10 });
     await kv.delete(`wxopen:v1:authorizer_token:${failing.appId}`);
-    assert.ok((await admin(`/api/v1/authorizers/${failing.appId}/access-token`)).status >= 500);
+    // The token is reported invalid, so its object must refresh it: WeChat fails.
+    const reportInvalid = () =>
+      admin(`/api/v1/authorizers/${failing.appId}/access-token/refresh`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ invalid_token: h.sim.currentAccessToken(failing.appId) }),
+      });
+    assert.ok((await reportInvalid()).status >= 500);
     h.sim.clearFaults();
     h.sim.inject({ path: "api_authorizer_token", status: 503, times: 10 });
-    assert.ok((await admin(`/api/v1/authorizers/${failing.appId}/access-token`)).status >= 500);
+    assert.ok((await reportInvalid()).status >= 500);
     h.sim.clearFaults();
     const refused = await startAuthorization();
     const refusedPage = await get(`${refused.callback}&auth_code=queryauthcode%40%40%40nope`, {
@@ -240,8 +247,12 @@ Deno.test({
     );
     knownTokens(); // remember its refresh token before WeChat stops accepting it
     h.sim.inject({ path: "api_authorizer_token", errcode: 61023, times: 2 });
-    await kv.delete(`wxopen:v1:authorizer_token:${third.appId}`);
-    assert.equal((await admin(`/api/v1/authorizers/${third.appId}/access-token`)).status, 409);
+    const refusedRefresh = await admin(`/api/v1/authorizers/${third.appId}/access-token/refresh`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ invalid_token: h.sim.currentAccessToken(third.appId) }),
+    });
+    assert.equal(refusedRefresh.status, 409);
     h.sim.clearFaults();
     await h.cron();
     assert.equal((await get("/healthz")).status, 200);
@@ -350,7 +361,7 @@ function adminRoutes(id: string): [string, string, string?][] {
     ["POST", `/api/v1/authorizers/${id}/wechat/cgi-bin/message/custom/send`, "{}"],
     ["DELETE", `/api/v1/authorizers/${id}/wechat/cgi-bin/menu/delete`],
     ["GET", "/api/v1/component/access-token"],
-    ["GET", "/api/unknown-route"],
+    ["GET", "/api/v1/unknown-route"],
   ];
 }
 

@@ -71,10 +71,10 @@ export class DurableStore implements Store {
 
   /**
    * Writes this object's copy of `key` to KV again (a reader found KV without it), unless this
-   * object wrote it within the last seconds (KV allows one write per second per key).
+   * object wrote it within the last second (KV allows one write per second per key).
    */
   async heal(key: string): Promise<void> {
-    if (Date.now() - (this.#writtenAt.get(key) ?? 0) < 5_000) return;
+    if (Date.now() - (this.#writtenAt.get(key) ?? 0) < 1_100) return;
     const entry = await this.#storage.get<Entry>(PREFIX + key);
     if (entry) await this.#replicate(key, () => this.#writeToKv(key, entry));
   }
@@ -134,6 +134,9 @@ export class DurableStore implements Store {
       }
     } catch (err) {
       console.warn(`[wxopen] KV write-through failed, will retry: ${(err as Error).name}`);
+      // KV may still hold the value this write replaced (a token reported invalid): take it
+      // away, so readers come to this object instead of serving it.
+      await this.#kv.delete(key).catch(() => {});
       const dirty = (await this.#storage.get<string[]>(DIRTY)) ?? [];
       if (!dirty.includes(key)) await this.#storage.put(DIRTY, [...dirty, key]);
     }
