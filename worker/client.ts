@@ -14,7 +14,7 @@ import {
   type Store,
   TokenNotCachedError,
 } from "../mod.ts";
-import { componentApis } from "../src/api/component.ts";
+import * as componentApis from "../src/api/component.ts";
 import { type ApiContext, send } from "../src/api/send.ts";
 import type { AuthorizerInfoResponse, OkResponse, PreAuthCodeResponse } from "../src/api/types.ts";
 import { authorizationUrl, type AuthorizationUrlOptions } from "../src/client/_links.ts";
