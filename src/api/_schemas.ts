@@ -3,6 +3,10 @@
  * interfaces). Every object is loose: unknown fields pass through. A compile-time check at the
  * end proves each schema's output fits its hand-written interface.
  *
+ * Each schema past the two shared pieces is built by a `@__PURE__` arrow call, so that a bundle
+ * drops the schemas of the APIs it never calls (a bundler keeps any other top-level call: the
+ * worker's bundle budget counts these).
+ *
  * @module
  */
 
@@ -33,128 +37,141 @@ const Numberish = v.union([
 /** A non-empty string. */
 const Str = v.pipe(v.string(), v.minLength(1));
 
-export const OkSchema = v.looseObject({
-  errcode: v.optional(v.number()),
-  errmsg: v.optional(v.string()),
-});
+export const OkSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    errcode: v.optional(v.number()),
+    errmsg: v.optional(v.string()),
+  }))();
 
-export const ComponentAccessTokenSchema = v.looseObject({
-  component_access_token: Str,
-  expires_in: Numberish,
-});
+export const ComponentAccessTokenSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    component_access_token: Str,
+    expires_in: Numberish,
+  }))();
 
-export const PreAuthCodeSchema = v.looseObject({
-  pre_auth_code: Str,
-  expires_in: Numberish,
-});
+export const PreAuthCodeSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    pre_auth_code: Str,
+    expires_in: Numberish,
+  }))();
 
-const FuncInfoSchema = v.looseObject({
-  funcscope_category: v.looseObject({ id: Numberish }),
-  confirm_info: v.optional(v.looseObject({
-    need_confirm: v.optional(Numberish),
-    already_confirm: v.optional(Numberish),
-    can_confirm: v.optional(Numberish),
-  })),
-});
-
-export const QueryAuthSchema = v.looseObject({
-  authorization_info: v.looseObject({
-    authorizer_appid: Str,
-    authorizer_access_token: v.optional(Str),
-    expires_in: v.optional(Numberish),
-    authorizer_refresh_token: v.optional(Str),
-    func_info: v.optional(v.array(FuncInfoSchema)),
-  }),
-});
-
-export const AuthorizerTokenSchema = v.looseObject({
-  authorizer_access_token: Str,
-  expires_in: Numberish,
-  authorizer_refresh_token: v.optional(Str),
-});
-
-const IdInfoSchema = v.looseObject({ id: Numberish });
-
-export const AuthorizerInfoSchema = v.looseObject({
-  authorizer_info: v.looseObject({
-    nick_name: v.optional(v.string()),
-    head_img: v.optional(v.string()),
-    service_type_info: v.optional(IdInfoSchema),
-    verify_type_info: v.optional(IdInfoSchema),
-    user_name: v.optional(v.string()),
-    principal_name: v.optional(v.string()),
-    alias: v.optional(v.string()),
-    qrcode_url: v.optional(v.string()),
-    business_info: v.optional(v.record(v.string(), v.number())),
-    signature: v.optional(v.string()),
-    MiniProgramInfo: v.optional(v.looseObject({
-      network: v.optional(v.record(v.string(), v.unknown())),
-      categories: v.optional(v.array(v.looseObject({ first: v.string(), second: v.string() }))),
-      visit_status: v.optional(v.number()),
+const FuncInfoSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    funcscope_category: v.looseObject({ id: Numberish }),
+    confirm_info: v.optional(v.looseObject({
+      need_confirm: v.optional(Numberish),
+      already_confirm: v.optional(Numberish),
+      can_confirm: v.optional(Numberish),
     })),
-    account_status: v.optional(v.number()),
-    register_type: v.optional(v.number()),
-    basic_config: v.optional(v.record(v.string(), v.unknown())),
-  }),
-  authorization_info: v.optional(v.looseObject({
+  }))();
+
+export const QueryAuthSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    authorization_info: v.looseObject({
+      authorizer_appid: Str,
+      authorizer_access_token: v.optional(Str),
+      expires_in: v.optional(Numberish),
+      authorizer_refresh_token: v.optional(Str),
+      func_info: v.optional(v.array(FuncInfoSchema)),
+    }),
+  }))();
+
+export const AuthorizerTokenSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    authorizer_access_token: Str,
+    expires_in: Numberish,
+    authorizer_refresh_token: v.optional(Str),
+  }))();
+
+const IdInfoSchema = /* @__PURE__ */ (() => v.looseObject({ id: Numberish }))();
+
+export const AuthorizerInfoSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    authorizer_info: v.looseObject({
+      nick_name: v.optional(v.string()),
+      head_img: v.optional(v.string()),
+      service_type_info: v.optional(IdInfoSchema),
+      verify_type_info: v.optional(IdInfoSchema),
+      user_name: v.optional(v.string()),
+      principal_name: v.optional(v.string()),
+      alias: v.optional(v.string()),
+      qrcode_url: v.optional(v.string()),
+      business_info: v.optional(v.record(v.string(), v.number())),
+      signature: v.optional(v.string()),
+      MiniProgramInfo: v.optional(v.looseObject({
+        network: v.optional(v.record(v.string(), v.unknown())),
+        categories: v.optional(v.array(v.looseObject({ first: v.string(), second: v.string() }))),
+        visit_status: v.optional(v.number()),
+      })),
+      account_status: v.optional(v.number()),
+      register_type: v.optional(v.number()),
+      basic_config: v.optional(v.record(v.string(), v.unknown())),
+    }),
+    authorization_info: v.optional(v.looseObject({
+      authorizer_appid: v.optional(v.string()),
+      appid: v.optional(v.string()),
+      authorizer_refresh_token: v.optional(v.string()),
+      func_info: v.optional(v.array(FuncInfoSchema)),
+    })),
+    qrcode_url: v.optional(v.string()),
+  }))();
+
+export const AuthorizerOptionSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
     authorizer_appid: v.optional(v.string()),
-    appid: v.optional(v.string()),
-    authorizer_refresh_token: v.optional(v.string()),
-    func_info: v.optional(v.array(FuncInfoSchema)),
-  })),
-  qrcode_url: v.optional(v.string()),
-});
+    option_name: v.string(),
+    option_value: v.pipe(
+      v.union([v.string(), v.number()]),
+      v.transform((x) => String(x)),
+    ),
+  }))();
 
-export const AuthorizerOptionSchema = v.looseObject({
-  authorizer_appid: v.optional(v.string()),
-  option_name: v.string(),
-  option_value: v.pipe(
-    v.union([v.string(), v.number()]),
-    v.transform((x) => String(x)),
-  ),
-});
+export const AuthorizerListSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    total_count: Numberish,
+    list: v.array(v.looseObject({
+      authorizer_appid: Str,
+      refresh_token: v.optional(v.string()),
+      auth_time: v.optional(Numberish),
+    })),
+  }))();
 
-export const AuthorizerListSchema = v.looseObject({
-  total_count: Numberish,
-  list: v.array(v.looseObject({
-    authorizer_appid: Str,
-    refresh_token: v.optional(v.string()),
-    auth_time: v.optional(Numberish),
-  })),
-});
+export const OAuthAccessTokenSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    access_token: Str,
+    expires_in: Numberish,
+    refresh_token: v.string(),
+    openid: Str,
+    scope: v.string(),
+    unionid: v.optional(v.string()),
+  }))();
 
-export const OAuthAccessTokenSchema = v.looseObject({
-  access_token: Str,
-  expires_in: Numberish,
-  refresh_token: v.string(),
-  openid: Str,
-  scope: v.string(),
-  unionid: v.optional(v.string()),
-});
-
-export const Jscode2SessionSchema = v.looseObject({
-  openid: Str,
-  session_key: Str,
-  unionid: v.optional(v.string()),
-});
+export const Jscode2SessionSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    openid: Str,
+    session_key: Str,
+    unionid: v.optional(v.string()),
+  }))();
 
 /** Any JSON object: the generic `call()` answer. */
-export const AnyObjectSchema = v.looseObject({});
+export const AnyObjectSchema = /* @__PURE__ */ (() => v.looseObject({}))();
 
-export const SelfMenuInfoSchema = v.looseObject({
-  is_menu_open: Numberish,
-  selfmenu_info: v.optional(v.looseObject({
-    button: v.optional(v.array(AnyObjectSchema)),
-  })),
-});
+export const SelfMenuInfoSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    is_menu_open: Numberish,
+    selfmenu_info: v.optional(v.looseObject({
+      button: v.optional(v.array(AnyObjectSchema)),
+    })),
+  }))();
 
-export const ApiQuotaSchema = v.looseObject({
-  quota: v.looseObject({
-    daily_limit: Numberish,
-    used: Numberish,
-    remain: Numberish,
-  }),
-});
+export const ApiQuotaSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    quota: v.looseObject({
+      daily_limit: Numberish,
+      used: Numberish,
+      remain: Numberish,
+    }),
+  }))();
 
 // Compile-time proof that every schema's output fits its public interface.
 type Fits<S extends v.GenericSchema, I> = v.InferOutput<S> extends I ? true : never;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { componentApis } from "../api/component.ts";
+import { authorizerToken, componentToken, getAuthorizerList, queryAuth } from "../api/component.ts";
 import { type ApiContext, send } from "../api/send.ts";
 import { type Credentials, ManagedCredentials } from "../tokens/credentials.ts";
 import type { CheckedOptions } from "./_options.ts";
@@ -28,15 +28,14 @@ export function wire(o: CheckedOptions): { api: ApiContext; managed: ManagedCred
     onAuthorizerRefreshToken: o.onAuthorizerRefreshToken,
     componentToken: o.credentials.componentToken,
     upstream: {
-      componentToken: (ticket) =>
-        send(api, componentApis.componentToken, { component_verify_ticket: ticket }),
+      componentToken: (ticket) => send(api, componentToken, { component_verify_ticket: ticket }),
       authorizerToken: (appid, refreshToken) =>
-        send(api, componentApis.authorizerToken, {
+        send(api, authorizerToken, {
           authorizer_appid: appid,
           authorizer_refresh_token: refreshToken,
         }),
-      queryAuth: (code) => send(api, componentApis.queryAuth, { authorization_code: code }),
-      authorizerList: (page) => send(api, componentApis.getAuthorizerList, page),
+      queryAuth: (code) => send(api, queryAuth, { authorization_code: code }),
+      authorizerList: (page) => send(api, getAuthorizerList, page),
     },
   });
   credentials.componentToken = (request) => managed.componentToken(request);

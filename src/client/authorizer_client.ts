@@ -11,7 +11,7 @@ import type { CredentialRequest } from "../tokens/credentials.ts";
 import { checkAppId } from "../tokens/keys.ts";
 import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
-import { AnyObjectSchema } from "../api/_schemas.ts";
+import { anyJsonApi } from "./_any_api.ts";
 
 /** Options of {@linkcode AuthorizerClient.call}. */
 export interface CallOptions {
@@ -61,21 +61,7 @@ export class AuthorizerClient {
    * otherwise. Answers WeChat's JSON object; `errcode ≠ 0` throws `WeChatError`.
    */
   call(path: string, body?: unknown, options: CallOptions = {}): Promise<Record<string, unknown>> {
-    if (typeof path !== "string" || !path.startsWith("/") || /[?#\s]/.test(path)) {
-      throw new TypeError("Invalid path: expected an absolute path without query string");
-    }
-    const query = options.query ?? {};
-    if ("access_token" in query) {
-      throw new TypeError("Invalid query: access_token is injected by the client");
-    }
-    return this.#send({
-      path,
-      method: body === undefined ? "GET" : "POST",
-      auth: "authorizer",
-      query: () => query,
-      body: () => body,
-      schema: AnyObjectSchema,
-    }, undefined);
+    return this.#send(anyJsonApi(path, body, options.query), undefined);
   }
 
   /**

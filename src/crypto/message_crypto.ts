@@ -682,7 +682,14 @@ function extractEncrypt(body: string): string {
   if (typeof body !== "string" || body.length === 0) {
     throw new InvalidEnvelopeError("Push body is empty");
   }
-  const fields: EnvelopeFields = scanEnvelope(body) ?? parseEnvelope(body);
+  // The fast path, unless the build defines `globalThis.__WXOPEN_COMPACT_ENVELOPE__` as `true`
+  // (the worker's wrangler.toml: the bundle budget counts more than a few microseconds per
+  // push): then the bundler drops `scanEnvelope`, and the general parser, which gives the same
+  // fields for every body the scan reads, reads them all.
+  const fields: EnvelopeFields =
+    ((globalThis as { __WXOPEN_COMPACT_ENVELOPE__?: boolean }).__WXOPEN_COMPACT_ENVELOPE__
+      ? undefined
+      : scanEnvelope(body)) ?? parseEnvelope(body);
   const encrypt = fields.Encrypt;
   if (typeof encrypt !== "string" || encrypt.length === 0) {
     throw new InvalidEnvelopeError("Push body has no Encrypt element");
