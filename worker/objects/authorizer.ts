@@ -29,7 +29,13 @@ import { HttpError } from "../errors.ts";
 import { type ObjectOptions, objectRuntime } from "./runtime.ts";
 import type { DurableStore } from "./durable_store.ts";
 import { capture, type RpcResult } from "./result.ts";
-import { type RefreshSchedule, scheduleAfterFailure, scheduleAfterToken } from "./schedule.ts";
+import {
+  applySchedule,
+  currentSchedule,
+  type RefreshSchedule,
+  scheduleAfterFailure,
+  scheduleAfterToken,
+} from "./schedule.ts";
 
 /**
  * How long after an `authorized`/`updateauthorized` push the authorizer counts as pending (the
@@ -37,7 +43,6 @@ import { type RefreshSchedule, scheduleAfterFailure, scheduleAfterToken } from "
  */
 const PENDING_AUTHORIZATION_MS = 2 * 60 * 1000;
 const PENDING_KEY = "pending-authorization-at";
-const SCHEDULE_KEY = "refresh-schedule";
 
 /**
  * What `api_authorizer_token` answers for a refresh token it will not take: 61023 (invalid
@@ -227,8 +232,7 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
       if (!appid) return;
       const { client, store } = this.#setup();
       await store.resync();
-      const schedule = (await this.ctx.storage.get<RefreshSchedule>(SCHEDULE_KEY)) ??
-        { at: Date.now(), failures: 0 };
+      const schedule = await currentSchedule(this.ctx.storage);
       try {
         const cached = await client.managed.authorizerToken(appid, { cachedOnly: true })
           .catch(() => null);
@@ -257,15 +261,12 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
       await this.#schedule(scheduleAfterToken(info));
     }
 
-    async #schedule(schedule: RefreshSchedule): Promise<void> {
-      await this.ctx.storage.put(SCHEDULE_KEY, schedule);
-      const current = await this.ctx.storage.getAlarm();
-      if (current !== schedule.at) await this.ctx.storage.setAlarm(schedule.at);
+    #schedule(schedule: RefreshSchedule): Promise<void> {
+      return applySchedule(this.ctx.storage, schedule);
     }
 
-    async #stopSchedule(): Promise<void> {
-      await this.ctx.storage.delete(SCHEDULE_KEY);
-      await this.ctx.storage.deleteAlarm();
+    #stopSchedule(): Promise<void> {
+      return applySchedule(this.ctx.storage, null);
     }
 
     /** Maps a token failure to what the caller should hear. */

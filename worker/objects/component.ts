@@ -21,13 +21,18 @@ import { saveAuthorizerInfo, WORKER_PREFIX } from "../records.ts";
 import type { DurableStore } from "./durable_store.ts";
 import { capture, type RpcResult, unwrap } from "./result.ts";
 import { type ObjectOptions, type ObjectRuntime, objectRuntime } from "./runtime.ts";
-import { type RefreshSchedule, scheduleAfterFailure, scheduleAfterToken } from "./schedule.ts";
+import {
+  applySchedule,
+  currentSchedule,
+  type RefreshSchedule,
+  scheduleAfterFailure,
+  scheduleAfterToken,
+} from "./schedule.ts";
 
 /** How often `api_start_push_ticket` may be called, at most. */
 const START_PUSH_INTERVAL_MS = 10 * 60 * 1000;
 /** How long an exchanged code's authorizer is remembered (WeChat's code lifetime). */
 const CODE_MEMORY_MS = 60 * 60 * 1000;
-const SCHEDULE_KEY = "refresh-schedule";
 
 /** The result of exchanging an authorization code. */
 export interface ExchangeAnswer {
@@ -279,8 +284,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
     override async alarm(): Promise<void> {
       const { client, store } = this.#setup();
       await store.resync();
-      const schedule = (await this.ctx.storage.get<RefreshSchedule>(SCHEDULE_KEY)) ??
-        { at: Date.now(), failures: 0 };
+      const schedule = await currentSchedule(this.ctx.storage);
       try {
         const cached = await client.cachedComponentToken();
         const info = cached && scheduleAfterToken(cached).at > Date.now() + 60_000
@@ -298,11 +302,8 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       return this.env.AUTHORIZERS.get(this.env.AUTHORIZERS.idFromName(appid));
     }
 
-    async #schedule(schedule: RefreshSchedule): Promise<void> {
-      await this.ctx.storage.put(SCHEDULE_KEY, schedule);
-      if ((await this.ctx.storage.getAlarm()) !== schedule.at) {
-        await this.ctx.storage.setAlarm(schedule.at);
-      }
+    #schedule(schedule: RefreshSchedule): Promise<void> {
+      return applySchedule(this.ctx.storage, schedule);
     }
 
     async #forgetOld(prefix: string): Promise<void> {

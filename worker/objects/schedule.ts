@@ -6,6 +6,8 @@
  * @module
  */
 
+/// <reference types="cloudflare-types" />
+
 import type { AccessTokenInfo } from "../../mod.ts";
 import { REFRESH_MARGIN_SECONDS } from "../client.ts";
 
@@ -39,4 +41,30 @@ export function scheduleAfterFailure(previous: RefreshSchedule, now = Date.now()
   const wait = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (failures - 1));
   // Up to a quarter more, so objects that failed together do not retry together.
   return { at: now + Math.floor(wait * (1 + Math.random() / 4)), failures };
+}
+
+const SCHEDULE_KEY = "refresh-failures";
+
+/** The schedule the object is on: its alarm, and the failures in a row that led to it. */
+export async function currentSchedule(storage: DurableObjectStorage): Promise<RefreshSchedule> {
+  const [at, failures] = await Promise.all([
+    storage.getAlarm(),
+    storage.get<number>(SCHEDULE_KEY),
+  ]);
+  return { at: at ?? Date.now(), failures: failures ?? 0 };
+}
+
+/**
+ * Puts the object on `schedule`: its alarm, and the failure count only while there is one (a
+ * refresh that succeeds writes nothing but the alarm: storage rows are billed).
+ */
+export async function applySchedule(
+  storage: DurableObjectStorage,
+  schedule: RefreshSchedule | null,
+): Promise<void> {
+  if (schedule === null || schedule.failures === 0) {
+    if ((await storage.get<number>(SCHEDULE_KEY)) !== undefined) await storage.delete(SCHEDULE_KEY);
+  } else await storage.put(SCHEDULE_KEY, schedule.failures);
+  if (schedule === null) await storage.deleteAlarm();
+  else if ((await storage.getAlarm()) !== schedule.at) await storage.setAlarm(schedule.at);
 }
