@@ -28,6 +28,8 @@ const LIFE_S = Number(values.life);
 const PARALLEL = Number(values.parallel);
 const EVENTS = `${ORIGIN}/wechat/component/events`;
 
+/** How long after its exchange an authorizer's seeding writes are surely done. */
+const SETTLE_MS = 5000;
 /** KV operations by authorizer appid (and the component's keys under "component"). */
 const kvOps = new Map<string, { reads: number; writes: number }>();
 /** Writes per KV key per whole second, to find the hottest key-second. */
@@ -35,11 +37,16 @@ const writesPerKeySecond = new Map<string, number>();
 let counting = false;
 const appidOf = (key: string) => /wx[0-9A-Za-z]{16}/.exec(key)?.[0] ?? "component";
 
+/** Every authorizer token WeChat issued: appid → [issued at, expires at] (the worker's hooks read it). */
+const issued = new Map<string, { at: number; expiresAt: number }[]>();
 const h = await startWorker({
   simulator: { tokenLifetimeSeconds: LIFE_S },
   kvFaults: (op, key) => {
-    if (counting) {
-      const who = appidOf(key);
+    const who = appidOf(key);
+    // An authorizer's own operations count from a few seconds after its authorization was
+    // exchanged (its seeding is over by then); the component's while the wave runs.
+    const first = issued.get(who)?.[0]?.at;
+    if (who === "component" ? counting : first !== undefined && Date.now() > first + SETTLE_MS) {
       const entry = kvOps.get(who) ?? { reads: 0, writes: 0 };
       if (op === "put" || op === "delete") {
         entry.writes++;
@@ -52,8 +59,6 @@ const h = await startWorker({
   },
 });
 
-/** Every authorizer token WeChat issued: appid → [issued at, expires at] (simulator clock). */
-const issued = new Map<string, { at: number; expiresAt: number }[]>();
 const upstreamByAppid = new Map<string, number>();
 const simFetch = h.sim.fetch.bind(h.sim);
 /** The JSON body of an outbound call (the harness hands the simulator an ArrayBuffer). */
@@ -70,7 +75,7 @@ const bodyOf = (init?: RequestInit): Record<string, unknown> => {
 (h.sim as { fetch: typeof simFetch }).fetch = async (input, init) => {
   const res = await simFetch(input, init);
   const url = String(input instanceof Request ? input.url : input);
-  if (counting && url.includes("api_authorizer_token")) {
+  if (url.includes("api_authorizer_token")) {
     const appid = String(bodyOf(init).authorizer_appid);
     upstreamByAppid.set(appid, (upstreamByAppid.get(appid) ?? 0) + 1);
   }

@@ -8,8 +8,23 @@
 
 // @ts-types="./_miniflare.d.ts"
 import { Miniflare, Response as MfResponse } from "miniflare";
+import assert from "node:assert/strict";
 import { MessageCrypto } from "../src/crypto/mod.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
+
+/**
+ * Asserts that `res` is the worker's JSON error `code` with `status` (a message, no stack
+ * trace); returns the message.
+ */
+export async function expectError(res: Response, status: number, code: string): Promise<string> {
+  const text = await res.text();
+  assert.equal(res.status, status, text);
+  const body = JSON.parse(text);
+  assert.equal(body.error.code, code, text);
+  assert.equal(typeof body.error.message, "string");
+  assert.doesNotMatch(text, /\bat .*\.(js|ts):\d+/, "no stack trace");
+  return body.error.message;
+}
 
 /** Settings of the test platform. */
 export const SETTINGS: Record<string, string> = {

@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import {
   authorizeLink,
   eventually,
+  expectError,
   type Harness,
   ORIGIN,
   SETTINGS,
@@ -26,16 +27,6 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 const EN = { "accept-language": "en-US,en;q=0.9" };
 
 let h: Harness;
-
-async function expectError(res: Response, status: number, code: string): Promise<string> {
-  const text = await res.text();
-  assert.equal(res.status, status, text);
-  const body = JSON.parse(text);
-  assert.equal(body.error.code, code, text);
-  assert.equal(typeof body.error.message, "string");
-  assert.doesNotMatch(text, /\bat .*\.(js|ts):\d+/, "no stack trace");
-  return body.error.message;
-}
 
 /** A browser's start of an authorization: the state, its cookie and the pre_auth_code. */
 async function startAuthorization(w: Harness = h) {

@@ -10,6 +10,7 @@ import {
   authorizeLink,
   bundleWorker,
   eventually,
+  expectError,
   FORWARD_SECRET,
   type Harness,
   ORIGIN,
@@ -23,16 +24,6 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 
 let h: Harness;
 let appid = "";
-
-async function expectError(res: Response, status: number, code: string): Promise<string> {
-  const text = await res.text();
-  assert.equal(res.status, status, text);
-  const body = JSON.parse(text);
-  assert.equal(body.error.code, code, text);
-  assert.equal(typeof body.error.message, "string");
-  assert.doesNotMatch(text, /\bat .*\.(js|ts):\d+/, "no stack trace");
-  return body.error.message;
-}
 
 /** Sends `request` and asserts that nothing in KV changed, byte for byte. */
 async function rejected(request: Request, status: number, code: string): Promise<void> {
