@@ -8,7 +8,8 @@
 
 /// <reference types="cloudflare-types" />
 
-import { SealedStore, type Store } from "../mod.ts";
+import type { Store } from "../mod.ts";
+import { SealingStore } from "../src/store/_sealing.ts";
 import { MessageCrypto } from "../src/crypto/mod.ts";
 import { KvStore } from "../src/store/kv.ts";
 import { WorkerClient } from "./client.ts";
@@ -50,7 +51,7 @@ export function runtimeFor(env: Env, upstreamFetch?: typeof fetch): Runtime {
   const hit = runtimes.get(env);
   if (hit) return hit;
   const settings = loadSettings(env);
-  const store = new SealedStore(new KvStore(countingKv(env.TOKENS)), { key: settings.storageKey });
+  const store = new SealingStore(new KvStore(countingKv(env.TOKENS)), { key: settings.storageKey });
   const upstream = countingFetch(upstreamFetch ?? ((input, init) => fetch(input, init)));
   const crypto = MessageCrypto.create({
     token: settings.componentToken,

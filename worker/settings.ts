@@ -7,6 +7,7 @@
  */
 
 import * as v from "valibot";
+import { APPID_PATTERN } from "../src/tokens/keys.ts";
 import { HttpError } from "./errors.ts";
 import type { Env } from "./env.ts";
 
@@ -29,7 +30,6 @@ export interface Settings {
 }
 
 const AES_KEY = /^[A-Za-z0-9]{43}$/;
-const APPID = /^wx[0-9A-Za-z]{16}$/;
 
 function decodeKey(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9+/]{43}=$/.test(text)) return null;
@@ -43,69 +43,50 @@ function decodeKey(text: string): Uint8Array | null {
   }
 }
 
-/** A secret of at least `min` characters (whitespace is refused for every setting). */
-function secret(min: number) {
-  return v.pipe(
-    v.string(),
-    v.minLength(min, min > 1 ? `must be at least ${min} characters` : "must not be empty"),
-  );
-}
-
 /**
  * No setting may contain whitespace: a secret pasted with a trailing newline or a space would
  * never match what WeChat or a caller sends, and fail later as an opaque 401 or 502.
  */
 const WHITESPACE = /\s/;
 
-const httpUrl = v.pipe(
-  v.string(),
-  v.check((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === "https:" || u.protocol === "http:";
-    } catch {
-      return false;
-    }
-  }, "must be an http(s) URL"),
-);
+/** A text of at least 16 characters (a shorter one is refused). */
+const secret16 = (s: string) => s.length >= 16;
 
-/** One rule per setting, checked in this order; the first failure is reported. */
-const RULES: [name: string, required: boolean, schema: v.GenericSchema<unknown, string>][] = [
-  [
-    "COMPONENT_APPID",
-    true,
-    v.pipe(v.string(), v.regex(APPID, "must look like wx + 16 characters")),
-  ],
-  ["COMPONENT_APPSECRET", true, secret(1)],
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === "https:" || u.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One rule per setting, checked in this order; the first failure is reported. A value that is
+ * not a string is refused by valibot's `string` (its message names the type received); the
+ * string is then held to the rule's test, or refused with its message.
+ */
+const RULES: [name: string, required: boolean, test: (s: string) => boolean, message: string][] = [
+  ["COMPONENT_APPID", true, (s) => APPID_PATTERN.test(s), "must look like wx + 16 characters"],
+  // Never empty here: an empty value is a missing one.
+  ["COMPONENT_APPSECRET", true, (s) => s.length > 0, "must not be empty"],
   [
     "COMPONENT_TOKEN",
     true,
-    v.pipe(
-      v.string(),
-      v.regex(/^[A-Za-z0-9]{3,32}$/, "must be 3 to 32 letters or digits"),
-    ),
+    (s) => /^[A-Za-z0-9]{3,32}$/.test(s),
+    "must be 3 to 32 letters or digits",
   ],
-  [
-    "COMPONENT_AES_KEY",
-    true,
-    v.pipe(v.string(), v.regex(AES_KEY, "must be 43 letters or digits")),
-  ],
-  [
-    "COMPONENT_AES_KEY_PREVIOUS",
-    false,
-    v.pipe(v.string(), v.regex(AES_KEY, "must be 43 letters or digits")),
-  ],
-  ["ADMIN_TOKEN", true, secret(16)],
-  [
-    "STORAGE_KEY",
-    true,
-    v.pipe(v.string(), v.check((s) => decodeKey(s) !== null, "must be 32 bytes in base64")),
-  ],
-  ["WECHAT_API_BASE", false, httpUrl],
-  ["FORWARD_URL", false, httpUrl],
-  ["FORWARD_SECRET", false, secret(16)],
-  ["RESULT_REDIRECT_URL", false, httpUrl],
+  ["COMPONENT_AES_KEY", true, (s) => AES_KEY.test(s), "must be 43 letters or digits"],
+  ["COMPONENT_AES_KEY_PREVIOUS", false, (s) => AES_KEY.test(s), "must be 43 letters or digits"],
+  ["ADMIN_TOKEN", true, secret16, "must be at least 16 characters"],
+  ["STORAGE_KEY", true, (s) => decodeKey(s) !== null, "must be 32 bytes in base64"],
+  ["WECHAT_API_BASE", false, isHttpUrl, "must be an http(s) URL"],
+  ["FORWARD_URL", false, isHttpUrl, "must be an http(s) URL"],
+  ["FORWARD_SECRET", false, secret16, "must be at least 16 characters"],
+  ["RESULT_REDIRECT_URL", false, isHttpUrl, "must be an http(s) URL"],
 ];
+
+const TEXT = v.string();
 
 const cache = new WeakMap<object, Settings>();
 
@@ -117,7 +98,7 @@ export function loadSettings(env: Env): Settings {
   const hit = cache.get(env);
   if (hit) return hit;
   const values: Record<string, string | undefined> = {};
-  for (const [name, required, schema] of RULES) {
+  for (const [name, required, test, message] of RULES) {
     const raw = env[name];
     if (raw === undefined || raw === null || raw === "") {
       if (required) throw new HttpError(500, "missing_setting", `${name} is missing`);
@@ -130,10 +111,11 @@ export function loadSettings(env: Env): Settings {
         `${name} must not contain spaces or line breaks (check for a trailing newline)`,
       );
     }
-    const result = v.safeParse(schema, raw);
+    const result = v.safeParse(TEXT, raw);
     if (!result.success) {
       throw new HttpError(500, "invalid_setting", `${name} ${result.issues[0].message}`);
     }
+    if (!test(result.output)) throw new HttpError(500, "invalid_setting", `${name} ${message}`);
     values[name] = result.output;
   }
   if (values.FORWARD_URL && !values.FORWARD_SECRET) {

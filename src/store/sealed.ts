@@ -14,9 +14,8 @@
  * @module
  */
 
-import { decodeBase64, encodeBase64, randomBytes, utf8Decode, utf8Encode } from "../_bytes.ts";
-import { StoreError } from "./errors.ts";
 import { checkKey } from "./_validate.ts";
+import { SealingStore } from "./_sealing.ts";
 import type {
   Store,
   StoreListOptions,
@@ -25,6 +24,8 @@ import type {
   StoreRecord,
 } from "./store.ts";
 import { isVersionedStore, type VersionedRecord, type VersionedStore } from "./versioned.ts";
+
+export { SealedValueError } from "./_sealing.ts";
 
 /** A 32-byte AES-256 key: raw bytes, or their standard base64 (44 characters). */
 export type SealingKey = Uint8Array | string;
@@ -47,28 +48,6 @@ export interface SealedStoreOptions {
   /** The clock used to carry TTLs over when resealing, in ms; default `Date.now`. */
   now?: () => number;
 }
-
-/**
- * A sealed value could not be opened: it was tampered with, moved from another record key,
- * sealed under a key id this store does not know, or is not a sealed value at all. Not
- * retryable. The message names the record key, never the value.
- */
-export class SealedValueError extends StoreError {
-  /** The record key whose value failed to open. */
-  readonly key: string;
-
-  /** Creates the error for record `key`. */
-  constructor(key: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: "sealed_value_invalid", retryable: false, cause: options.cause });
-    this.name = "SealedValueError";
-    this.key = key;
-  }
-}
-
-const VERSION = "v1";
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
  * Seals values with AES-256-GCM on their way into `inner` and opens them on their way out.
@@ -106,37 +85,15 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
  */
 export class SealedStore implements VersionedStore {
   readonly #inner: Store;
-  readonly #keyId: string;
-  readonly #rawKeys = new Map<string, Uint8Array>();
-  readonly #cryptoKeys = new Map<string, Promise<CryptoKey>>();
-  readonly #now: () => number;
+  readonly #core: SealingStore;
 
   /**
    * Wraps `inner`. Throws at once (`TypeError`/`RangeError`) on a key that is not 32 bytes or
    * not valid base64, or on a malformed key id.
    */
   constructor(inner: Store, options: SealedStoreOptions) {
-    if (inner === null || typeof inner !== "object" || typeof inner.get !== "function") {
-      throw new TypeError("SealedStore needs a store to wrap");
-    }
-    if (options === null || typeof options !== "object") {
-      throw new TypeError("SealedStore needs options with a key");
-    }
-    if (options.now !== undefined && typeof options.now !== "function") {
-      throw new TypeError("SealedStore option now must be a function");
-    }
+    this.#core = new SealingStore(inner, options);
     this.#inner = inner;
-    this.#now = options.now ?? Date.now;
-    this.#keyId = options.keyId ?? "1";
-    checkKeyId(this.#keyId);
-    for (const [id, key] of Object.entries(options.previousKeys ?? {})) {
-      checkKeyId(id);
-      if (id === this.#keyId) {
-        throw new TypeError(`SealedStore key id ${id} is both current and previous`);
-      }
-      this.#rawKeys.set(id, rawKey(key, `previous key ${id}`));
-    }
-    this.#rawKeys.set(this.#keyId, rawKey(options.key, "key"));
   }
 
   /** True when the wrapped store offers compare-and-set; then so does this one. */
@@ -146,28 +103,22 @@ export class SealedStore implements VersionedStore {
 
   /** The id of the key that seals new writes. */
   get keyId(): string {
-    return this.#keyId;
+    return this.#core.keyId;
   }
 
   /** Opens the value of `key`; `null` when absent. Throws {@linkcode SealedValueError}. */
-  async get(key: string): Promise<string | null> {
-    checkKey(key);
-    const sealed = await this.#inner.get(key);
-    return sealed === null ? null : await this.#open(key, sealed);
+  get(key: string): Promise<string | null> {
+    return this.#core.get(key);
   }
 
   /** Opens the value of `key` and returns it with its (plaintext) metadata. */
-  async getWithMetadata(key: string): Promise<StoreRecord> {
-    checkKey(key);
-    const record = await this.#inner.getWithMetadata(key);
-    if (record.value === null) return { value: null, metadata: record.metadata };
-    return { value: await this.#open(key, record.value), metadata: record.metadata };
+  getWithMetadata(key: string): Promise<StoreRecord> {
+    return this.#core.getWithMetadata(key);
   }
 
   /** Seals `value` under the current key and writes it; metadata is stored in plaintext. */
-  async put(key: string, value: string, options?: StorePutOptions): Promise<void> {
-    checkKey(key);
-    await this.#inner.put(key, await this.#seal(key, value), options);
+  put(key: string, value: string, options?: StorePutOptions): Promise<void> {
+    return this.#core.put(key, value, options);
   }
 
   /** Removes `key`. */
@@ -184,7 +135,7 @@ export class SealedStore implements VersionedStore {
   async getVersioned(key: string): Promise<VersionedRecord> {
     checkKey(key);
     const record = await this.#versioned().getVersioned(key);
-    const value = record.value === null ? null : await this.#open(key, record.value);
+    const value = record.value === null ? null : await this.#core.open(key, record.value);
     return { value, metadata: record.metadata, version: record.version };
   }
 
@@ -197,7 +148,7 @@ export class SealedStore implements VersionedStore {
   ): Promise<boolean> {
     checkKey(key);
     const inner = this.#versioned();
-    return await inner.putIfUnchanged(key, await this.#seal(key, value), version, options);
+    return await inner.putIfUnchanged(key, await this.#core.seal(key, value), version, options);
   }
 
   /**
@@ -252,14 +203,16 @@ export class SealedStore implements VersionedStore {
 
   async #reseal(key: string, expiration: number | undefined): Promise<boolean> {
     const record = await this.#inner.getWithMetadata(key);
-    if (record.value === null || this.#sealedKeyId(record.value) === this.#keyId) return false;
+    if (record.value === null || this.#core.sealedKeyId(record.value) === this.#core.keyId) {
+      return false;
+    }
     let ttlSeconds: number | undefined;
     if (expiration !== undefined) {
-      ttlSeconds = expiration - Math.floor(this.#now() / 1000);
+      ttlSeconds = expiration - Math.floor(this.#core.now() / 1000);
       if (ttlSeconds <= 0) return false; // expiring anyway
     }
-    const plaintext = await this.#open(key, record.value);
-    await this.#inner.put(key, await this.#seal(key, plaintext), {
+    const plaintext = await this.#core.open(key, record.value);
+    await this.#inner.put(key, await this.#core.seal(key, plaintext), {
       ttlSeconds,
       metadata: record.metadata ?? undefined,
     });
@@ -272,108 +225,4 @@ export class SealedStore implements VersionedStore {
     }
     return this.#inner;
   }
-
-  #cryptoKey(id: string): Promise<CryptoKey> {
-    let key = this.#cryptoKeys.get(id);
-    if (key === undefined) {
-      const raw = this.#rawKeys.get(id)!;
-      key = crypto.subtle.importKey("raw", raw as BufferSource, "AES-GCM", false, [
-        "encrypt",
-        "decrypt",
-      ]);
-      this.#cryptoKeys.set(id, key);
-    }
-    return key;
-  }
-
-  async #seal(key: string, value: string): Promise<string> {
-    if (typeof value !== "string") throw new TypeError("Store value must be a string");
-    const iv = randomBytes(IV_BYTES);
-    const ciphertext = await crypto.subtle.encrypt(
-      { name: "AES-GCM", iv: iv as BufferSource, additionalData: aad(this.#keyId, key) },
-      await this.#cryptoKey(this.#keyId),
-      utf8Encode(value) as BufferSource,
-    );
-    const out = new Uint8Array(IV_BYTES + ciphertext.byteLength);
-    out.set(iv);
-    out.set(new Uint8Array(ciphertext), IV_BYTES);
-    return `${VERSION}:${this.#keyId}:${encodeBase64(out)}`;
-  }
-
-  #sealedKeyId(sealed: string): string | undefined {
-    const parts = sealed.split(":");
-    return parts.length === 3 && parts[0] === VERSION ? parts[1] : undefined;
-  }
-
-  async #open(key: string, sealed: string): Promise<string> {
-    const parts = sealed.split(":");
-    if (parts.length !== 3 || parts[0] !== VERSION) {
-      throw new SealedValueError(key, `Value of ${key} is not a sealed ${VERSION} value`);
-    }
-    const id = parts[1];
-    if (!this.#rawKeys.has(id)) {
-      throw new SealedValueError(key, `Value of ${key} is sealed under unknown key id ${id}`);
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = decodeBase64(parts[2]);
-    } catch (cause) {
-      throw new SealedValueError(key, `Value of ${key} is not valid base64`, { cause });
-    }
-    if (bytes.length < IV_BYTES + TAG_BYTES) {
-      throw new SealedValueError(key, `Value of ${key} is too short to be sealed`);
-    }
-    let plaintext: ArrayBuffer;
-    try {
-      plaintext = await crypto.subtle.decrypt(
-        {
-          name: "AES-GCM",
-          iv: bytes.subarray(0, IV_BYTES) as BufferSource,
-          additionalData: aad(id, key),
-        },
-        await this.#cryptoKey(id),
-        bytes.subarray(IV_BYTES) as BufferSource,
-      );
-    } catch (cause) {
-      throw new SealedValueError(
-        key,
-        `Value of ${key} failed authentication: tampered, moved from another key, or wrong key`,
-        { cause },
-      );
-    }
-    try {
-      return utf8Decode(new Uint8Array(plaintext));
-    } catch (cause) {
-      throw new SealedValueError(key, `Value of ${key} is not valid UTF-8`, { cause });
-    }
-  }
-}
-
-function aad(keyId: string, recordKey: string): BufferSource {
-  return utf8Encode(`${VERSION}:${keyId}:${recordKey}`) as BufferSource;
-}
-
-function checkKeyId(id: unknown): void {
-  if (typeof id !== "string" || !KEY_ID.test(id)) {
-    throw new TypeError("SealedStore key id must be 1-32 characters of A-Z a-z 0-9 _ -");
-  }
-}
-
-function rawKey(key: SealingKey, what: string): Uint8Array {
-  let bytes: Uint8Array;
-  if (key instanceof Uint8Array) {
-    bytes = key.slice();
-  } else if (typeof key === "string") {
-    try {
-      bytes = decodeBase64(key.trim());
-    } catch {
-      throw new TypeError(`SealedStore ${what} is not valid base64`);
-    }
-  } else {
-    throw new TypeError(`SealedStore ${what} must be a Uint8Array or a base64 string`);
-  }
-  if (bytes.length !== 32) {
-    throw new RangeError(`SealedStore ${what} must be 32 bytes, got ${bytes.length}`);
-  }
-  return bytes;
 }

@@ -67,7 +67,7 @@ export const storageKeys: StorageKeys = {
     }`,
 };
 
-const APPID = /^wx[0-9A-Za-z]{16}$/;
+export const APPID_PATTERN = /^wx[0-9A-Za-z]{16}$/;
 
 /**
  * True when `value` has the shape of a WeChat appid: `wx` and 16 letters or digits. The one
@@ -81,7 +81,7 @@ const APPID = /^wx[0-9A-Za-z]{16}$/;
  * ```
  */
 export function isAppId(value: unknown): value is string {
-  return typeof value === "string" && APPID.test(value);
+  return typeof value === "string" && APPID_PATTERN.test(value);
 }
 
 /** Returns `appid` when {@linkcode isAppId} holds; throws TypeError otherwise. */

@@ -12,12 +12,13 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { type AccessTokenInfo, type ComponentEventOutcome, storageKeys } from "../../mod.ts";
-import { toHex } from "../../src/crypto/mod.ts";
 import { parseComponentEvent } from "../../src/events/mod.ts";
 import type { WorkerClient } from "../client.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
+import { authorizerObject } from "../credentials.ts";
 import { saveAuthorizerInfo, WORKER_PREFIX } from "../records.ts";
+import { preAuthDigest as digestOf } from "../state.ts";
 import type { DurableStore } from "./durable_store.ts";
 import { capture, type RpcResult, unwrap } from "./result.ts";
 import { type ObjectOptions, type ObjectRuntime, objectRuntime } from "./runtime.ts";
@@ -61,11 +62,6 @@ function codeUsed(): HttpError {
     "code_used",
     "This authorization code was already used; start the authorization again from its page",
   );
-}
-
-async function digest(text: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return toHex(new Uint8Array(hash));
 }
 
 /** Builds the class, closed over `options` (dev injects the simulator's fetch). */
@@ -130,10 +126,10 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
         if (typeof code !== "string" || code === "" || code.length > 512) {
           throw new HttpError(400, "invalid_request", "The authorization code is invalid");
         }
-        const key = `code:${await digest(code)}`;
+        const key = `code:${await digestOf(code)}`;
         const preAuth =
           typeof preAuthCode === "string" && preAuthCode !== "" && preAuthCode.length <= 512
-            ? await digest(preAuthCode)
+            ? await digestOf(preAuthCode)
             : undefined;
         const answer = await this.#exchangeShared(code, key, preAuth);
         // Exchanged earlier (by the browser, or in flight): note what the push said.
@@ -178,7 +174,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
         const bound = typeof preAuth === "string" && /^[0-9a-f]{64}$/.test(preAuth)
           ? preAuth
           : undefined;
-        const codeKey = `code:${await digest(code)}`;
+        const codeKey = `code:${await digestOf(code)}`;
         // Marked used before the exchange: a second code for this state never reaches WeChat.
         await this.#serially(async () => {
           const stateKey = `state:${state}`;
@@ -229,9 +225,10 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       const { client, runtime } = this.#setup();
       const done = await this.ctx.storage.get<CodeMarker>(key);
       if (done && Date.now() - done.at < CODE_MEMORY_MS) {
-        const token = await unwrap(this.#authorizer(done.appid).token(done.appid, {})).catch(
-          () => undefined,
-        );
+        const token = await unwrap(authorizerObject(this.env, done.appid).token(done.appid, {}))
+          .catch(
+            () => undefined,
+          );
         return {
           authorizerAppId: done.appid,
           nickName: done.nickName,
@@ -245,7 +242,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       const info = response.authorization_info;
       const appid = info.authorizer_appid;
       // The authorizer's own object keeps it (a revocation applied there since startedAt wins).
-      const kept = await unwrap(this.#authorizer(appid).authorize(info, startedAt));
+      const kept = await unwrap(authorizerObject(this.env, appid).authorize(info, startedAt));
       let nickName: string | undefined;
       try {
         const details = await client.getAuthorizerInfo(appid);
@@ -296,10 +293,6 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
         console.warn(`[wxopen] component token refresh failed: ${(err as Error).name}`);
         await this.#schedule(next);
       }
-    }
-
-    #authorizer(appid: string) {
-      return this.env.AUTHORIZERS.get(this.env.AUTHORIZERS.idFromName(appid));
     }
 
     #schedule(schedule: RefreshSchedule): Promise<void> {

@@ -2,7 +2,7 @@
  * A Durable Object's own transactional storage as the primary copy of its records, written
  * through to Workers KV (the copy every isolate reads on the hot path).
  *
- * Values arrive sealed (a `SealedStore` wraps this store), so both copies hold the same
+ * Values arrive sealed (a `SealingStore`, the sealing of `SealedStore`, wraps this store), so both copies hold the same
  * ciphertext. A delete leaves a tombstone here, so a KV copy that failed to delete can never
  * bring a revoked refresh token back; a KV write that fails is remembered and replayed by
  * {@linkcode DurableStore.resync} (the object's alarm calls it).

@@ -7,7 +7,8 @@
 
 /// <reference types="cloudflare-types" />
 
-import { type Credentials, SealedStore } from "../../mod.ts";
+import type { Credentials } from "../../mod.ts";
+import { SealingStore } from "../../src/store/_sealing.ts";
 import { KvStore } from "../../src/store/kv.ts";
 import { WorkerClient } from "../client.ts";
 import { countingKv } from "../counters.ts";
@@ -51,7 +52,7 @@ export function objectRuntime(
     : { componentToken: (request) => rt.credentials.componentToken(request) };
   const client = new WorkerClient({
     settings: rt.settings,
-    store: new SealedStore(store, { key: rt.settings.storageKey }),
+    store: new SealingStore(store, { key: rt.settings.storageKey }),
     upstream: rt.upstream,
     credentials,
   });

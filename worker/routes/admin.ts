@@ -9,7 +9,7 @@
 
 import { Hono } from "hono/tiny";
 import * as v from "valibot";
-import { isAppId } from "../../mod.ts";
+import { APPID_PATTERN } from "../../src/tokens/keys.ts";
 import { adminAuth } from "../auth.ts";
 import type { AppEnv } from "../context.ts";
 import { counters, snapshot } from "../counters.ts";
@@ -23,17 +23,17 @@ import { proxyRoutes } from "./proxy.ts";
 
 const ADMIN_BODY_LIMIT = 16 * 1024;
 
-const ListQuerySchema = v.object({
+const ListQuerySchema = v.looseObject({
   cursor: v.optional(v.pipe(v.string(), v.maxLength(1024))),
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/))),
 });
 
-const RefreshBodySchema = v.object({
+const RefreshBodySchema = v.looseObject({
   invalid_token: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
 });
 
-const ImportBodySchema = v.object({
-  authorizer_appid: v.pipe(v.string(), v.check((s: string) => isAppId(s))),
+const ImportBodySchema = v.looseObject({
+  authorizer_appid: v.pipe(v.string(), v.regex(APPID_PATTERN)),
   refresh_token: v.pipe(v.string(), v.regex(/^\S{1,512}$/)),
 });
 

@@ -15,7 +15,7 @@
 
 import { Hono } from "hono/tiny";
 import * as v from "valibot";
-import { isAppId } from "../../mod.ts";
+import { APPID_PATTERN } from "../../src/tokens/keys.ts";
 import type { AppEnv, AppOptions } from "../context.ts";
 import { componentObject } from "../credentials.ts";
 import { HttpError, retryAfterSeconds, toHttpError } from "../errors.ts";
@@ -31,13 +31,13 @@ import {
 import { issueState, readState, STATE_COOKIE, STATE_MAX_AGE } from "../state.ts";
 import { readCookie, valid } from "../validate.ts";
 
-const AuthorizeQuerySchema = v.object({
-  auth_type: v.optional(v.picklist(["1", "2", "3", "4", "5", "6", "8"])),
-  biz_appid: v.optional(v.pipe(v.string(), v.check((s: string) => isAppId(s)))),
+const AuthorizeQuerySchema = v.looseObject({
+  auth_type: v.optional(v.pipe(v.string(), v.regex(/^[1-68]$/))),
+  biz_appid: v.optional(v.pipe(v.string(), v.regex(APPID_PATTERN))),
   category_id_list: v.optional(v.pipe(v.string(), v.regex(/^\d{1,6}(\|\d{1,6}){0,63}$/))),
 });
 
-const CallbackQuerySchema = v.object({
+const CallbackQuerySchema = v.looseObject({
   auth_code: v.pipe(v.string(), v.minLength(1), v.maxLength(512)),
   state: v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/)),
   expires_in: v.optional(v.string()),

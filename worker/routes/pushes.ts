@@ -55,7 +55,7 @@ export const PUSH_LIMIT = 64 * 1024;
  */
 export const PUSH_WINDOW_SECONDS = 600;
 
-const PushQuerySchema = v.object({
+const PushQuerySchema = v.looseObject({
   msg_signature: v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/i)),
   timestamp: v.pipe(v.string(), v.regex(/^\d{1,12}$/)),
   nonce: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
