@@ -5,9 +5,23 @@
  * @module
  */
 
+/**
+ * Set to `true` at build time (the worker's wrangler.toml `[define]`) where the runtime surely
+ * has `Uint8Array.fromBase64`/`toBase64` (workerd): the bundler then drops the portable paths.
+ */
+const NATIVE_ONLY = (globalThis as { __WXOPEN_NATIVE_BASE64__?: boolean })
+  .__WXOPEN_NATIVE_BASE64__;
+
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const B64_INDEX = new Int16Array(128).fill(-1);
-for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+/** Alphabet index by char code (-1 outside it), built on first use. */
+let b64Index: Int16Array | undefined;
+function base64Index(): Int16Array {
+  if (!b64Index) {
+    b64Index = new Int16Array(128).fill(-1);
+    for (let i = 0; i < B64.length; i++) b64Index[B64.charCodeAt(i)] = i;
+  }
+  return b64Index;
+}
 
 // ES2026 `Uint8Array.fromBase64` / `toBase64` where the runtime has them (Deno, workerd) are
 // several times faster than a JS loop; Node 20 takes the portable paths.
@@ -25,7 +39,7 @@ const laxDecoder = new TextDecoder("utf-8");
 
 /** Standard base64 (with `+`, `/` and `=` padding) of `bytes`. */
 export function encodeBase64(bytes: Uint8Array): string {
-  if (nativeToBase64) return nativeToBase64.call(bytes);
+  if (NATIVE_ONLY || nativeToBase64) return nativeToBase64!.call(bytes);
   let out = "";
   const n = bytes.length;
   let i = 0;
@@ -57,22 +71,18 @@ function base64Padding(text: string): number {
  * or non-zero trailing bits (so that one byte string has exactly one accepted encoding).
  */
 export function decodeBase64(text: string): Uint8Array {
-  const len = text.length;
-  const pad = base64Padding(text);
-  const expected = (len / 4) * 3 - pad;
-  if (nativeFromBase64) {
-    // Strict chunk handling rejects bad characters, bad padding and non-zero trailing bits;
-    // the only laxity left is skipped whitespace, which shows as a shorter result.
-    let out: Uint8Array;
-    try {
-      out = nativeFromBase64(text, STRICT);
-    } catch {
-      throw new TypeError("Invalid base64: unexpected character or padding");
-    }
-    if (out.length !== expected) throw new TypeError("Invalid base64: unexpected character");
-    return out;
+  if (!NATIVE_ONLY && !nativeFromBase64) return decodeBase64Portable(text);
+  const expected = (text.length / 4) * 3 - base64Padding(text);
+  // Strict chunk handling rejects bad characters, bad padding and non-zero trailing bits; the
+  // only laxity left is skipped whitespace, which shows as a shorter result.
+  let out: Uint8Array;
+  try {
+    out = nativeFromBase64!(text, STRICT);
+  } catch {
+    throw new TypeError("Invalid base64: unexpected character or padding");
   }
-  return decodeBase64Portable(text);
+  if (out.length !== expected) throw new TypeError("Invalid base64: unexpected character");
+  return out;
 }
 
 /** {@linkcode decodeBase64} without the native decoder: the path Node 20 takes. */
@@ -80,7 +90,7 @@ export function decodeBase64Portable(text: string): Uint8Array {
   const len = text.length;
   const pad = base64Padding(text);
   if (!BASE64_SHAPE.test(text)) throw new TypeError("Invalid base64: unexpected character");
-  if (pad > 0 && B64_INDEX[text.charCodeAt(len - 1 - pad)] & (pad === 2 ? 15 : 3)) {
+  if (pad > 0 && base64Index()[text.charCodeAt(len - 1 - pad)] & (pad === 2 ? 15 : 3)) {
     throw new TypeError("Invalid base64: non-zero trailing bits");
   }
   const binary = atob(text);
