@@ -101,32 +101,35 @@ export function resultPage(lang: Lang, appId: string, name: string | undefined):
  * What the merchant is told for an error code, in the page's language (`undefined`: the error's
  * own message). These are the failures a merchant can meet and act on.
  */
-const MESSAGES: Record<string, Record<Lang, string>> = {
-  ticket_missing: {
-    zh:
-      "平台正在等待微信推送 component_verify_ticket（微信每 10 分钟推送一次），请几分钟后刷新本页重试。",
-    en:
-      "The platform is waiting for WeChat's component_verify_ticket (WeChat pushes one every 10 minutes). Please reload this page in a few minutes.",
-  },
-  invalid_state: {
-    zh: "本次授权不是在这个浏览器中发起的，或已超过 30 分钟。请回到授权页重新发起。",
-    en:
-      "This authorization was not started in this browser, or it expired. Please start again from the authorization page.",
-  },
-  state_used: {
-    zh: "本次授权已经完成，不能再次使用。如需再次授权，请回到授权页重新发起。",
-    en:
-      "This authorization was already completed. To authorize again, start from the authorization page.",
-  },
-  code_used: {
-    zh: "该授权码已被使用。请回到授权页重新发起授权。",
-    en: "This authorization code was already used. Please start again from the authorization page.",
-  },
+const MESSAGES: Record<string, [zh: string, en: string, startOver?: true]> = {
+  ticket_missing: [
+    "平台正在等待微信推送 component_verify_ticket（微信每 10 分钟推送一次），请几分钟后刷新本页重试。",
+    "The platform is waiting for WeChat's component_verify_ticket (WeChat pushes one every 10 minutes). Please reload this page in a few minutes.",
+  ],
+  invalid_state: [
+    "本次授权不是在这个浏览器中发起的，或已超过 30 分钟。",
+    "This authorization was not started in this browser, or it expired.",
+    true,
+  ],
+  state_used: [
+    "本次授权已经完成，不能再次使用。",
+    "This authorization was already completed.",
+    true,
+  ],
+  code_used: ["该授权码已被使用。", "This authorization code was already used.", true],
+};
+
+/** What ends every message of a step that must be started again. */
+const START_OVER: Record<Lang, string> = {
+  zh: "请回到授权页重新发起。",
+  en: " Please start again from the authorization page.",
 };
 
 /** The message shown for an error `code` in `lang`, or `fallback`. */
 export function errorMessage(lang: Lang, code: string, fallback: string): string {
-  return MESSAGES[code]?.[lang] ?? fallback;
+  const entry = MESSAGES[code];
+  if (!entry) return fallback;
+  return entry[lang === "zh" ? 0 : 1] + (entry[2] ? START_OVER[lang] : "");
 }
 
 /** A page for a failed step; `message` is shown escaped. */
