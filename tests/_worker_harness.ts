@@ -155,7 +155,7 @@ export interface StartOptions {
    */
   redatePushes?: boolean;
   /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
-  simulator?: { tokenLifetimeSeconds?: number };
+  simulator?: { tokenLifetimeSeconds?: number; defaultDailyQuota?: number };
 }
 
 /** A `TOKENS` operation, as {@linkcode StartOptions.kvFaults} sees it (`list`: the prefix). */
