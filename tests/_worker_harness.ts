@@ -119,6 +119,11 @@ export interface Harness {
   send(request: Request): Promise<Response>;
   /** Admin API call with the bearer token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Admin API call whose answer is NOT buffered: the body is the worker's stream as it arrives
+   * (for first-byte timings and bodies that break off). Consume or cancel the body.
+   */
+  adminStream(path: string, init?: RequestInit): Promise<Response>;
   /** Every key, value and metadata in `TOKENS`. */
   snapshot(): Promise<Map<string, string>>;
   /** Runs the cron handler. */
@@ -156,7 +161,28 @@ export interface StartOptions {
   redatePushes?: boolean;
   /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
   simulator?: { tokenLifetimeSeconds?: number; defaultDailyQuota?: number };
+  /**
+   * Outbound hook: asked first for every request the worker sends to WeChat (not to
+   * `FORWARD_URL`). `undefined`: the simulator answers. A `Response`: answered with it, its body
+   * streamed as it is produced (a slow or large download). Or a fault, see
+   * {@linkcode UpstreamFault}.
+   */
+  upstream?: (
+    request: Request,
+  ) => UpstreamFault | Response | undefined | Promise<UpstreamFault | Response | undefined>;
 }
+
+/**
+ * A fault of the connection to WeChat, as {@linkcode StartOptions.upstream} asks for it:
+ *
+ * - `"hang"`: never answers (the pending call is let go at `dispose`);
+ * - `"reset"`: the connection drops before any byte of the body. An outbound function cannot
+ *   fail the worker's `fetch` (a throwing one is answered 500 with this process's stack trace),
+ *   so the network worker answers 200 with a body whose first read fails;
+ * - `{ cut: n }`: the simulator's answer (status and headers kept, no content-length), its first
+ *   `n` bytes, then the body read fails (a body cut off mid-stream).
+ */
+export type UpstreamFault = "hang" | "reset" | { cut: number };
 
 /** A `TOKENS` operation, as {@linkcode StartOptions.kvFaults} sees it (`list`: the prefix). */
 export type KvFaultOp = "get" | "getWithMetadata" | "put" | "delete" | "list";
@@ -185,6 +211,40 @@ const KV_FAULTS_SCRIPT = `export default function (env) {
     list: (o) => run("list", o && o.prefix, () => kv.list(o)),
   };
 }`;
+
+/** Header by which the outbound function asks the network worker to break an answer's body. */
+const FAULT_HEADER = "x-harness-fault";
+
+/**
+ * The network between the worker and WeChat when {@linkcode StartOptions.upstream} is set: a
+ * worker in front of the outbound function. What workerd makes of a Miniflare outbound function
+ * whose body errors: before the first byte, a clean empty body; with a declared length, a read
+ * that never ends. Neither is a failed connection. A body that errors in another worker does
+ * reach the caller as a failed read, so this worker breaks the bodies the function marks.
+ */
+const NETWORK_SCRIPT = `export default {
+  async fetch(request, env) {
+    const res = await env.UPSTREAM.fetch(request);
+    const fault = res.headers.get("${FAULT_HEADER}");
+    if (!fault) return res;
+    const headers = new Headers(res.headers);
+    headers.delete("${FAULT_HEADER}");
+    headers.delete("content-length");
+    let left = Number(fault.slice(4));
+    const reader = res.body.getReader();
+    const body = new ReadableStream({
+      async pull(c) {
+        if (left <= 0) return c.error(new Error("Connection reset by peer"));
+        const { done, value } = await reader.read();
+        if (done) return c.error(new Error("Connection reset by peer"));
+        const part = value.slice(0, left);
+        left -= part.length;
+        c.enqueue(part);
+      },
+    });
+    return new Response(body, { status: res.status, headers });
+  },
+};`;
 
 async function toMf(res: Response): Promise<MfResponse> {
   return new MfResponse(await res.arrayBuffer(), {
@@ -235,11 +295,34 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       fetch: (request) => harness.send(request),
     },
   });
+  const hanging: (() => void)[] = [];
   const outboundService = (async (request: Request) => {
     const url = new URL(request.url);
     const body = request.method === "GET" || request.method === "HEAD"
       ? undefined
       : await request.arrayBuffer();
+    const hook = request.url === FORWARD_URL ? undefined : options.upstream;
+    const answer = hook
+      ? await hook(
+        new Request(url, { method: request.method, headers: [...request.headers], body }),
+      )
+      : undefined;
+    if (answer === "hang") {
+      await new Promise<void>((resolve) => hanging.push(resolve));
+      return new MfResponse("let go at dispose", { status: 503 }) as MfResponse;
+    }
+    if (answer === "reset") {
+      return new MfResponse("", {
+        status: 200,
+        headers: { [FAULT_HEADER]: "cut:0" },
+      }) as MfResponse;
+    }
+    if (answer instanceof Response) {
+      return new MfResponse(answer.body, {
+        status: answer.status,
+        headers: [...answer.headers],
+      }) as MfResponse;
+    }
     if (request.url === FORWARD_URL) {
       forwardFailures.attempts++;
       if (forwardFailures.remaining > 0) {
@@ -263,6 +346,14 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         new ReadableStream({ start: (c) => c.error(new Error("Connection dropped")) }),
         { status: 200 },
       ) as MfResponse;
+    }
+    if (answer && typeof answer === "object" && "cut" in answer) {
+      const headers = new Headers(res.headers);
+      headers.set(FAULT_HEADER, `cut:${answer.cut}`);
+      return new MfResponse(await res.arrayBuffer(), {
+        status: res.status,
+        headers: [...headers],
+      }) as MfResponse;
     }
     return await toMf(res);
   }) as never;
@@ -317,9 +408,18 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
           ) => [binding, i === 0 ? className : { className, scriptName: names[0] }]),
         ),
         bindings,
-        outboundService,
+        outboundService: options.upstream ? "wechat-network" : outboundService,
       })),
       ...faultWorker,
+      ...(options.upstream
+        ? [{
+          name: "wechat-network",
+          modules: true,
+          script: NETWORK_SCRIPT,
+          compatibilityDate: "2025-08-01",
+          serviceBindings: { UPSTREAM: outboundService },
+        }]
+        : []),
     ],
   });
   const fetchOn = async (
@@ -358,6 +458,19 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     );
   };
   const fetchWorker = (input: string | Request, init?: RequestInit) => fetchOn(0, input, init);
+  const streamWorker = async (path: string, init: RequestInit = {}): Promise<Response> => {
+    const req = new Request(new URL(path, ORIGIN), init);
+    const body = req.method === "GET" || req.method === "HEAD"
+      ? undefined
+      : await req.arrayBuffer();
+    const res = await mf.dispatchFetch(req.url, {
+      method: req.method,
+      headers: [...req.headers],
+      body,
+      redirect: "manual",
+    } as never);
+    return res as unknown as Response;
+  };
   harness = {
     mf,
     sim,
@@ -370,6 +483,11 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${SETTINGS.ADMIN_TOKEN}`);
       return fetchWorker(path, { ...init, headers });
+    },
+    adminStream: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${SETTINGS.ADMIN_TOKEN}`);
+      return streamWorker(path, { ...init, headers });
     },
     async snapshot() {
       const kv = await mf.getKVNamespace(
@@ -396,6 +514,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     logs: () => logChunks.join(""),
     async dispose() {
       await sim.settled().catch(() => {});
+      for (const letGo of hanging.splice(0)) letGo();
       await mf.dispose();
     },
   };

@@ -79,7 +79,7 @@ const ANSWERS: Record<WxOpenErrorCode, Answer> = {
   invalid_json: [502, "upstream_bad_response"],
   response_schema: [502, "upstream_bad_response"],
   network: [502, "upstream_unreachable"],
-  timeout: [504, "upstream_unreachable"],
+  timeout: [504, "upstream_timeout"],
   ticket_missing: [503, "ticket_missing"],
   reauthorization_required: [409, "reauthorization_required"],
   token_not_cached: [503, "token_not_cached"],
@@ -111,6 +111,7 @@ const RETRY_AFTER_SECONDS: Record<string, number> = {
   authorization_pending: 2,
   // WeChat could not be reached or answered garbage: give it a little longer.
   upstream_unreachable: 5,
+  upstream_timeout: 5,
   upstream_bad_response: 5,
   // WeChat pushes a ticket every 10 minutes (the cron asks for one when it is late).
   ticket_missing: 60,

@@ -177,38 +177,140 @@ export async function requestJson<T>(ctx: HttpContext, spec: RequestSpec<T>): Pr
   return parsed.output;
 }
 
-/** A raw exchange: what {@linkcode requestRaw} returns. */
-export interface RawResponse {
+/** Largest JSON or text answer read whole (to look for an errcode); larger ones stream untouched. */
+export const SNIFF_LIMIT = 64 * 1024;
+
+const TEXTUAL = /json|^\s*text\//i;
+
+/** A raw exchange, as {@linkcode requestStream} answers it. */
+export interface StreamedResponse {
   status: number;
   headers: Headers;
-  bytes: Uint8Array<ArrayBuffer>;
+  /** The whole body: a small JSON or text answer (at most {@linkcode SNIFF_LIMIT}), or none. */
+  bytes?: Uint8Array<ArrayBuffer>;
+  /**
+   * Otherwise the body as it arrives (its first chunk already did): every next chunk must come
+   * within the deadline, else the stream errors with a {@linkcode TimeoutError}; a broken
+   * connection errors it with a {@linkcode NetworkError}.
+   */
+  body?: ReadableStream<Uint8Array>;
 }
 
-/** Sends a request as is (for proxying) under the same deadline and error rules. */
-export function requestRaw(
+/** Deadlines of {@linkcode requestStream}. */
+export interface StreamDeadlines {
+  /** For the answer's headers and first bytes, then between two chunks; default the context's. */
+  timeoutMs?: number;
+  /** For the whole streamed body after its first chunk; default none (only the gap deadline). */
+  bodyTimeoutMs?: number;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/** The rest of a body after `chunks`, each next chunk under the gap and total deadlines. */
+function continued(
+  api: string,
+  secrets: readonly string[],
+  chunks: Uint8Array[],
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  gapMs: number,
+  totalMs: number | undefined,
+): ReadableStream<Uint8Array> {
+  const end = totalMs === undefined ? Infinity : Date.now() + totalMs;
+  const queued = [...chunks];
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = queued.shift();
+      if (next) return controller.enqueue(next);
+      const wait = Math.max(0, Math.min(gapMs, end - Date.now()));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((resolve) => {
+        timer = setTimeout(() => resolve("late"), wait);
+      });
+      try {
+        const read = await Promise.race([reader.read(), late]);
+        if (read === "late") {
+          reader.cancel().catch(() => {});
+          controller.error(new TimeoutError(api, wait === gapMs ? gapMs : totalMs!));
+        } else if (read.done) {
+          controller.close();
+        } else {
+          controller.enqueue(read.value);
+        }
+      } catch (error) {
+        controller.error(new NetworkError(api, { cause: redactedCause(error, secrets) }));
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Sends a request as is (for proxying) and answers once WeChat's headers and first bytes are
+ * in, all under the deadline: a small JSON or text answer is read whole (`bytes`, so its errcode
+ * can be looked at), anything else (media) streams on (`body`) without being buffered. The
+ * request body is sent as given: bytes, or a stream (sent once, as it comes).
+ */
+export async function requestStream(
   ctx: HttpContext,
   spec: {
     api: string;
     url: string;
     method: string;
     headers?: Headers;
-    body?: Uint8Array<ArrayBuffer>;
+    body?: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
   },
   secrets: readonly string[],
-): Promise<RawResponse> {
-  return withDeadline(ctx, spec.api, [...ctx.secrets, ...secrets], async (signal) => {
-    const res = await ctx.fetch(spec.url, {
-      method: spec.method,
-      headers: spec.headers,
-      body: spec.body as BodyInit | undefined,
-      signal,
+  deadlines: StreamDeadlines = {},
+): Promise<StreamedResponse> {
+  const all = [...ctx.secrets, ...secrets];
+  const timeoutMs = deadlines.timeoutMs ?? ctx.timeoutMs;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  try {
+    return await withDeadline({ ...ctx, timeoutMs }, spec.api, all, async (signal) => {
+      const init: RequestInit & { duplex?: "half" } = {
+        method: spec.method,
+        headers: spec.headers,
+        body: spec.body as BodyInit | undefined,
+        signal,
+      };
+      // A stream body needs `duplex` in Deno, Node and browsers (workerd ignores it).
+      if (spec.body instanceof ReadableStream) init.duplex = "half";
+      const res = await ctx.fetch(spec.url, init);
+      const headers = new Headers(res.headers);
+      const status = res.status;
+      if (!res.body) return { status, headers, bytes: new Uint8Array(0) };
+      reader = res.body.getReader();
+      const declared = Number(headers.get("content-length") ?? "");
+      const sniff = TEXTUAL.test(headers.get("content-type") ?? "") && !(declared > SNIFF_LIMIT);
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for (;;) {
+        const read = await reader.read();
+        if (read.done) return { status, headers, bytes: concat(chunks, size) };
+        chunks.push(read.value);
+        size += read.value.byteLength;
+        if (!sniff || size > SNIFF_LIMIT) {
+          const body = continued(spec.api, all, chunks, reader, timeoutMs, deadlines.bodyTimeoutMs);
+          return { status, headers, body };
+        }
+      }
     });
-    return {
-      status: res.status,
-      headers: new Headers(res.headers),
-      bytes: new Uint8Array(await res.arrayBuffer()),
-    };
-  });
+  } catch (error) {
+    (reader as ReadableStreamDefaultReader<Uint8Array> | undefined)?.cancel().catch(() => {});
+    throw error;
+  }
 }
 
 /** WeChat's errcode in a JSON body, if the body is a small JSON object with one. */

@@ -13,13 +13,13 @@ import { checkAppId } from "../tokens/keys.ts";
 import {
   errcodeInBody,
   type HttpContext,
-  type RawResponse,
   requestJson,
-  requestRaw,
+  requestStream,
+  type StreamedResponse,
 } from "./_http.ts";
 import type { Endpoint, EndpointAuth, EndpointContext, Query } from "./endpoint.ts";
 import { TOKEN_PARAM } from "./endpoint.ts";
-import { INVALID_TOKEN_ERRCODES, isInvalidTokenError, WeChatError } from "./errors.ts";
+import { INVALID_TOKEN_ERRCODES, isInvalidTokenError } from "./errors.ts";
 
 /** Everything a call needs: HTTP, the credentials and the component's identity. */
 export interface ApiContext {
@@ -97,14 +97,67 @@ export interface RawRequest {
   method?: string;
   /** Request headers (`host` and `content-length` are dropped). */
   headers?: HeadersInit;
-  /** The body, buffered so it can be sent twice. */
+  /**
+   * The body. Bytes, text, forms and blobs are read into memory, so they can be sent again after
+   * an invalid-token answer. A `ReadableStream` is sent once, as it comes: after an invalid-token
+   * answer the token is still reported (refreshed for the next call) and that answer is returned.
+   */
   body?: BodyInit | null;
+  /**
+   * Deadline in ms for WeChat's headers and first bytes (including sending the body), then for
+   * each gap between two chunks of a streamed answer; default the client's `timeoutMs`.
+   */
+  timeoutMs?: number;
+  /** Deadline in ms for the whole of a streamed answer after its first bytes; default none. */
+  bodyTimeoutMs?: number;
+}
+
+/**
+ * `cgi-bin/component/` APIs that take the authorizer's `access_token`: every other API under it
+ * takes the component's `component_access_token`.
+ */
+const AUTHORIZER_APIS_UNDER_COMPONENT: ReadonlySet<string> = new Set([
+  "get_authorizer_option",
+  "set_authorizer_option",
+  "getprivacysetting",
+  "setprivacysetting",
+  "uploadprivacyextfile",
+]);
+
+/**
+ * Why `pathAndQuery` cannot be called with an authorizer's `access_token` (it is a component
+ * API or carries a `component_access_token`), or `undefined` when it can.
+ */
+export function componentTokenReason(pathAndQuery: string): string | undefined {
+  const url = new URL(pathAndQuery, "https://api.invalid");
+  if (url.searchParams.has("component_access_token")) {
+    return "The query carries a component_access_token";
+  }
+  let path = url.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // kept encoded
+  }
+  path = path.toLowerCase().replace(/\/{2,}/g, "/");
+  const under = /^\/cgi-bin\/component\/([^/]+)/.exec(path);
+  if (under && !AUTHORIZER_APIS_UNDER_COMPONENT.has(under[1])) {
+    return `${url.pathname} is a component API: it takes the component_access_token`;
+  }
+  if (/^\/sns\/(oauth2\/)?component\//.test(path)) {
+    return `${url.pathname} is called on behalf with the component_access_token`;
+  }
+  return undefined;
 }
 
 /**
  * Sends any request with the authorizer's (or component's) token in the query and returns
- * WeChat's answer as is, any status or content type, after the same single retry on an invalid
- * token as every typed call.
+ * WeChat's answer as is, any status or content type. A small JSON or text answer is read whole;
+ * anything else streams through (see `requestStream`). When such a small answer says the token
+ * is invalid (40001/40014/42001), the token is reported and, if the body can be sent again, the
+ * call is sent once more; a streamed answer is never looked into. An authorizer call to a
+ * component API is refused ({@linkcode componentTokenReason}): the authorizer's token is not the
+ * one WeChat reads there, so its errcodes say nothing about it.
  */
 export async function sendRaw(
   api: ApiContext,
@@ -117,35 +170,47 @@ export async function sendRaw(
   if (typeof pathAndQuery !== "string" || !/^\/(?!\/)[^#\s]*$/.test(pathAndQuery)) {
     throw new TypeError("Invalid path: expected an absolute path, optionally with a query string");
   }
+  const refused = auth === "authorizer" ? componentTokenReason(pathAndQuery) : undefined;
+  if (refused) throw new TypeError(`Invalid path: ${refused}; call it with the component client`);
   const url = new URL(api.http.apiBase + pathAndQuery);
+  // A caller's `access_token` would be read before ours on a component API: drop it.
+  if (auth === "component") url.searchParams.delete("access_token");
   const method = (request.method ?? "GET").toUpperCase();
   const headers = new Headers(request.headers);
   headers.delete("host");
   headers.delete("content-length");
-  const body = request.body === undefined || request.body === null || method === "GET" ||
-      method === "HEAD"
+  const given = request.body;
+  const body = given === undefined || given === null || method === "GET" || method === "HEAD"
     ? undefined
-    : new Uint8Array(await new Response(request.body).arrayBuffer());
-  const raw = await withCredential<RawResponse>(
-    api,
-    auth,
-    authorizerAppId,
-    async (token, last) => {
-      url.searchParams.set(TOKEN_PARAM[auth], token!);
-      const answer = await requestRaw(
-        api.http,
-        { api: url.pathname, url: url.href, method, headers, body },
-        [token!],
-      );
-      const errcode = errcodeInBody(answer.bytes);
-      if (!last && errcode !== undefined && INVALID_TOKEN_ERRCODES.includes(errcode)) {
-        throw new WeChatError(url.pathname, errcode, "invalid access token");
-      }
-      return answer;
-    },
-  );
-  return new Response(raw.status === 204 || raw.status === 304 ? null : raw.bytes, {
-    status: raw.status,
-    headers: raw.headers,
+    : given instanceof ReadableStream
+    ? given as ReadableStream<Uint8Array>
+    : new Uint8Array(await new Response(given).arrayBuffer());
+  const replayable = !(body instanceof ReadableStream);
+  const param = TOKEN_PARAM[auth];
+  const take = async (invalid?: string) =>
+    (await (auth === "component"
+      ? api.credentials.componentToken(invalid ? { invalid } : undefined)
+      : api.credentials.authorizerToken(authorizerAppId!, invalid ? { invalid } : undefined)))
+      .token;
+  const once = (token: string): Promise<StreamedResponse> => {
+    url.searchParams.set(param, token);
+    return requestStream(
+      api.http,
+      { api: url.pathname, url: url.href, method, headers, body },
+      [token],
+      { timeoutMs: request.timeoutMs, bodyTimeoutMs: request.bodyTimeoutMs },
+    );
+  };
+  const first = await take();
+  let answer = await once(first);
+  const errcode = answer.bytes ? errcodeInBody(answer.bytes) : undefined;
+  if (errcode !== undefined && INVALID_TOKEN_ERRCODES.includes(errcode)) {
+    const fresh = await take(first);
+    if (replayable) answer = await once(fresh);
+  }
+  const nobody = answer.status === 204 || answer.status === 304 || method === "HEAD";
+  return new Response(nobody ? null : answer.bytes ?? answer.body ?? null, {
+    status: answer.status,
+    headers: answer.headers,
   });
 }
