@@ -15,14 +15,11 @@ import {
   TokenNotCachedError,
 } from "../mod.ts";
 import * as componentApis from "../src/api/component.ts";
-import { type ApiContext, type RawRequest, send, sendRaw } from "../src/api/send.ts";
+import { type ApiContext, send } from "../src/api/send.ts";
 import type { AuthorizerInfoResponse, OkResponse, PreAuthCodeResponse } from "../src/api/types.ts";
 import { authorizationUrl, type AuthorizationUrlOptions } from "../src/client/_links.ts";
 import { wire } from "../src/client/_wiring.ts";
-import { anyJsonApi } from "../src/client/_any_api.ts";
-import type { CallOptions } from "../src/client/authorizer_client.ts";
-import type { CredentialRequest } from "../src/tokens/credentials.ts";
-import { checkAppId } from "../src/tokens/keys.ts";
+import { AuthorizerCalls } from "../src/client/authorizer_client.ts";
 import type { AuthorizerTokenResponse, QueryAuthResponse } from "../src/tokens/types.ts";
 import type { Settings } from "./settings.ts";
 
@@ -74,8 +71,8 @@ export class WorkerClient {
   }
 
   /** Calls on an authorizer's behalf (its token injected, refreshed once on 40001/40014/42001). */
-  authorizer(authorizerAppId: string): WorkerAuthorizer {
-    return new WorkerAuthorizer(this.#api, authorizerAppId);
+  authorizer(authorizerAppId: string): AuthorizerCalls {
+    return new AuthorizerCalls(this.#api, authorizerAppId);
   }
 
   /** The stored component token when it has not expired (no upstream call), or `null`. */
@@ -117,36 +114,5 @@ export class WorkerClient {
   /** `api_start_push_ticket`: asks WeChat to push a ticket now. */
   startPushTicket(): Promise<OkResponse> {
     return send(this.#api, componentApis.startPushTicket, undefined);
-  }
-}
-
-/**
- * One authorizer's calls in the worker: the core `AuthorizerClient`'s `accessToken`, `call` and
- * `fetch` over the same request path, without its typed methods (which never tree-shake).
- */
-export class WorkerAuthorizer {
-  /** The authorizer's appid. */
-  readonly appId: string;
-  readonly #api: ApiContext;
-
-  /** Made by {@linkcode WorkerClient.authorizer}. */
-  constructor(api: ApiContext, authorizerAppId: string) {
-    this.appId = checkAppId(authorizerAppId);
-    this.#api = api;
-  }
-
-  /** The authorizer's access token and its expiry. */
-  accessToken(request?: CredentialRequest): Promise<AccessTokenInfo> {
-    return this.#api.credentials.authorizerToken(this.appId, request);
-  }
-
-  /** Any JSON API with the authorizer's token (POST with `body`, GET without). */
-  call(path: string, body?: unknown, options: CallOptions = {}): Promise<Record<string, unknown>> {
-    return send(this.#api, anyJsonApi(path, body, options.query), undefined, this.appId);
-  }
-
-  /** Any request on the authorizer's behalf, WeChat's response as is. */
-  fetch(pathAndQuery: string, init: Omit<RawRequest, "pathAndQuery"> = {}): Promise<Response> {
-    return sendRaw(this.#api, "authorizer", this.appId, { ...init, pathAndQuery });
   }
 }

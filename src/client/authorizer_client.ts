@@ -13,10 +13,52 @@ import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
 
-/** Options of {@linkcode AuthorizerClient.call}. */
+/** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
   /** Query parameters (`access_token` is injected by the client). */
   query?: Record<string, string | number>;
+}
+
+/** Each client's request path (module-private, so subclasses reach it without exposing it). */
+const contexts = new WeakMap<AuthorizerCalls, ApiContext>();
+
+/**
+ * Any API on one authorizer's behalf: its token, `call()` for any JSON API and a raw `fetch`
+ * for everything else (media, binary answers), without the typed methods of
+ * {@linkcode AuthorizerClient} (so a bundle that needs only these carries nothing more). Every
+ * request carries the authorizer's `access_token` and is retried once with a fresh one after
+ * 40001/40014/42001.
+ */
+export class AuthorizerCalls {
+  /** The authorizer's appid. */
+  readonly appId: string;
+
+  /** Created by `ComponentClient.authorizer(appid)` (or a lean client's own). */
+  constructor(api: ApiContext, authorizerAppId: string) {
+    this.appId = checkAppId(authorizerAppId);
+    contexts.set(this, api);
+  }
+
+  /** The authorizer's access token and its expiry (see {@linkcode CredentialRequest}). */
+  accessToken(request?: CredentialRequest): Promise<AccessTokenInfo> {
+    return contexts.get(this)!.credentials.authorizerToken(this.appId, request);
+  }
+
+  /**
+   * Calls any JSON API with the authorizer's token: POST with `body` as JSON when given, GET
+   * otherwise. Answers WeChat's JSON object; `errcode ≠ 0` throws `WeChatError`.
+   */
+  call(path: string, body?: unknown, options: CallOptions = {}): Promise<Record<string, unknown>> {
+    return send(contexts.get(this)!, anyJsonApi(path, body, options.query), undefined, this.appId);
+  }
+
+  /**
+   * Sends any request on the authorizer's behalf and answers WeChat's response as is (any
+   * status, JSON or binary); `access_token` is set in the query (a caller's one is replaced).
+   */
+  fetch(pathAndQuery: string, init: Omit<RawRequest, "pathAndQuery"> = {}): Promise<Response> {
+    return sendRaw(contexts.get(this)!, "authorizer", this.appId, { ...init, pathAndQuery });
+  }
 }
 
 /**
@@ -36,40 +78,9 @@ export interface CallOptions {
  * console.log(menu.status, await menu.json());
  * ```
  */
-export class AuthorizerClient {
-  /** The authorizer's appid. */
-  readonly appId: string;
-  readonly #api: ApiContext;
-
-  /** Created by `ComponentClient.authorizer(appid)`. */
-  constructor(api: ApiContext, authorizerAppId: string) {
-    this.appId = checkAppId(authorizerAppId);
-    this.#api = api;
-  }
-
-  /** The authorizer's access token and its expiry (see {@linkcode CredentialRequest}). */
-  accessToken(request?: CredentialRequest): Promise<AccessTokenInfo> {
-    return this.#api.credentials.authorizerToken(this.appId, request);
-  }
-
+export class AuthorizerClient extends AuthorizerCalls {
   #send<I, O>(endpoint: Endpoint<I, O>, input: I): Promise<O> {
-    return send(this.#api, endpoint, input, this.appId);
-  }
-
-  /**
-   * Calls any JSON API with the authorizer's token: POST with `body` as JSON when given, GET
-   * otherwise. Answers WeChat's JSON object; `errcode ≠ 0` throws `WeChatError`.
-   */
-  call(path: string, body?: unknown, options: CallOptions = {}): Promise<Record<string, unknown>> {
-    return this.#send(anyJsonApi(path, body, options.query), undefined);
-  }
-
-  /**
-   * Sends any request on the authorizer's behalf and answers WeChat's response as is (any
-   * status, JSON or binary); `access_token` is set in the query (a caller's one is replaced).
-   */
-  fetch(pathAndQuery: string, init: Omit<RawRequest, "pathAndQuery"> = {}): Promise<Response> {
-    return sendRaw(this.#api, "authorizer", this.appId, { ...init, pathAndQuery });
+    return send(contexts.get(this)!, endpoint, input, this.appId);
   }
 
   /** `cgi-bin/component/get_authorizer_option`: one of the account's options. */
