@@ -105,7 +105,7 @@ export function toHttpError(err: unknown): HttpError {
 const RETRY_AFTER_SECONDS: Record<string, number> = {
   // KV or the coordinator hiccups: retry soon.
   store_unavailable: 2,
-  coordinator_error: 2,
+  credential_unavailable: 2,
   token_not_cached: 2,
   // An authorization push is being exchanged: the token exists within seconds.
   authorization_pending: 2,
