@@ -21,13 +21,11 @@ import { authorizationUrl, type AuthorizationUrlOptions } from "../src/client/_l
 import { wire } from "../src/client/_wiring.ts";
 import { AuthorizerCalls } from "../src/client/authorizer_client.ts";
 import type { AuthorizerTokenResponse, QueryAuthResponse } from "../src/tokens/types.ts";
+import { REFRESH_MARGIN_SECONDS } from "./objects/schedule.ts";
 import type { Settings } from "./settings.ts";
 
 /** WeChat's hosts of the authorization pages. */
 const LINK_HOSTS = { mpBase: "https://mp.weixin.qq.com", openBase: "https://open.weixin.qq.com" };
-
-/** Seconds before expiry at which tokens are replaced (the core's default, made explicit). */
-export const REFRESH_MARGIN_SECONDS = 600;
 
 /** What a {@linkcode WorkerClient} is built from. */
 export interface WorkerClientOptions {

@@ -21,7 +21,7 @@ import {
 } from "../mod.ts";
 import type { Env } from "./env.ts";
 import { unwrap } from "./objects/result.ts";
-import { REFRESH_MARGIN_SECONDS } from "./client.ts";
+import { REFRESH_MARGIN_SECONDS } from "./objects/schedule.ts";
 
 /** How long this isolate reuses a token it read, at most. */
 export const ISOLATE_CACHE_MS = 30_000;

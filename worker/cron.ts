@@ -16,7 +16,7 @@ import { storageKeys } from "../mod.ts";
 import { authorizerObject, componentObject } from "./credentials.ts";
 import type { Env } from "./env.ts";
 import { unwrap } from "./objects/result.ts";
-import { REFRESH_MARGIN_SECONDS } from "./client.ts";
+import { REFRESH_MARGIN_SECONDS } from "./objects/schedule.ts";
 import { WORKER_PREFIX } from "./records.ts";
 import { runtimeFor } from "./runtime.ts";
 

@@ -29,9 +29,9 @@ import { HttpError } from "../errors.ts";
 import { type ObjectOptions, objectRuntime } from "./runtime.ts";
 import type { DurableStore } from "./durable_store.ts";
 import { capture, type RpcResult } from "./result.ts";
+import { applySchedule, currentSchedule } from "./alarm.ts";
 import {
-  applySchedule,
-  currentSchedule,
+  isDue,
   type RefreshSchedule,
   scheduleAfterFailure,
   scheduleAfterToken,
@@ -237,7 +237,7 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
         const cached = await client.managed.authorizerToken(appid, { cachedOnly: true })
           .catch(() => null);
         // Someone refreshed since (a reported token): follow that token's expiry.
-        const info = cached && scheduleAfterToken(cached).at > Date.now() + 60_000
+        const info = cached && !isDue(cached)
           ? cached
           : await client.authorizer(appid).accessToken({ force: true });
         await this.#scheduleAfter(info);

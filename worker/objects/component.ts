@@ -22,9 +22,9 @@ import { preAuthDigest as digestOf } from "../state.ts";
 import type { DurableStore } from "./durable_store.ts";
 import { capture, type RpcResult, unwrap } from "./result.ts";
 import { type ObjectOptions, type ObjectRuntime, objectRuntime } from "./runtime.ts";
+import { applySchedule, currentSchedule } from "./alarm.ts";
 import {
-  applySchedule,
-  currentSchedule,
+  isDue,
   type RefreshSchedule,
   scheduleAfterFailure,
   scheduleAfterToken,
@@ -284,7 +284,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
       const schedule = await currentSchedule(this.ctx.storage);
       try {
         const cached = await client.cachedComponentToken();
-        const info = cached && scheduleAfterToken(cached).at > Date.now() + 60_000
+        const info = cached && !isDue(cached)
           ? cached
           : await client.credentials.componentToken({ force: true });
         await this.#schedule(scheduleAfterToken(info));
