@@ -271,6 +271,20 @@ async function redated(push: Request, body: string): Promise<Request> {
   return new Request(url, { method: push.method, headers: push.headers });
 }
 
+/**
+ * The headers to dispatch `req` with, its body `body` already read: with that body's
+ * `Content-Length` unless the request names one. Miniflare's `dispatchFetch` sends a byte body
+ * chunked, without a length, unless told; an HTTP client (curl, a browser) sends the length of a
+ * body it has whole, and the proxy's upload path depends on it.
+ */
+function dispatchHeaders(req: Request, body: ArrayBuffer | undefined): [string, string][] {
+  const headers = new Headers(req.headers);
+  if (body !== undefined && !headers.has("content-length")) {
+    headers.set("content-length", String(body.byteLength));
+  }
+  return [...headers];
+}
+
 /** Starts the bundled worker under Miniflare. */
 export async function startWorker(options: StartOptions = {}): Promise<Harness> {
   const bundle = await bundleWorker(options.env ?? "");
@@ -448,7 +462,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       : (url, init) => mf.dispatchFetch(url, init as never);
     const res = await send(req.url, {
       method: req.method,
-      headers: [...req.headers],
+      headers: dispatchHeaders(req, body),
       body,
       redirect: "manual",
     });
@@ -465,7 +479,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       : await req.arrayBuffer();
     const res = await mf.dispatchFetch(req.url, {
       method: req.method,
-      headers: [...req.headers],
+      headers: dispatchHeaders(req, body),
       body,
       redirect: "manual",
     } as never);
