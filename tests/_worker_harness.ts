@@ -124,6 +124,13 @@ export interface Harness {
    * (for first-byte timings and bodies that break off). Consume or cancel the body.
    */
   adminStream(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Admin API call from another worker, through a service binding, which reads the answer's body
+   * to its end: what it got, and how the read ended (`error`: it failed). Under Miniflare only a
+   * worker sees a body that breaks off mid-stream as a failed read: `dispatchFetch` (Miniflare's
+   * entry worker, then HTTP to this process) shows it as a body that ends cleanly or never ends.
+   */
+  adminRead(path: string, init?: RequestInit): Promise<ReadOutcome>;
   /** Every key, value and metadata in `TOKENS`. */
   snapshot(): Promise<Map<string, string>>;
   /** Runs the cron handler. */
@@ -131,6 +138,16 @@ export interface Harness {
   /** What workerd printed so far, when started with {@linkcode StartOptions.captureLogs}. */
   logs(): string;
   dispose(): Promise<void>;
+}
+
+/** What {@linkcode Harness.adminRead} saw. */
+export interface ReadOutcome {
+  status: number;
+  headers: Headers;
+  /** Bytes read before the body ended or failed. */
+  received: number;
+  /** The failure of the read, if it failed (else the body ended cleanly). */
+  error?: string;
 }
 
 /** Options of {@linkcode startWorker}. */
@@ -180,9 +197,11 @@ export interface StartOptions {
  *   fail the worker's `fetch` (a throwing one is answered 500 with this process's stack trace),
  *   so the network worker answers 200 with a body whose first read fails;
  * - `{ cut: n }`: the simulator's answer (status and headers kept, no content-length), its first
- *   `n` bytes, then the body read fails (a body cut off mid-stream).
+ *   `n` bytes, then the body read fails (a body cut off mid-stream);
+ * - `{ cut: n, answer }`: the same for `answer` (a fake's download), which keeps its
+ *   `Content-Length`: the worker sees the declared length, then a body that breaks off short of it.
  */
-export type UpstreamFault = "hang" | "reset" | { cut: number };
+export type UpstreamFault = "hang" | "reset" | { cut: number; answer?: Response };
 
 /** A `TOKENS` operation, as {@linkcode StartOptions.kvFaults} sees it (`list`: the prefix). */
 export type KvFaultOp = "get" | "getWithMetadata" | "put" | "delete" | "list";
@@ -230,7 +249,9 @@ const NETWORK_SCRIPT = `export default {
     const headers = new Headers(res.headers);
     headers.delete("${FAULT_HEADER}");
     headers.delete("content-length");
-    let left = Number(fault.slice(4));
+    // "cut:<n>", or "cut:<n>:<declared length>" to keep the length.
+    const [, n, declared] = fault.split(":");
+    let left = Number(n);
     const reader = res.body.getReader();
     const body = new ReadableStream({
       async pull(c) {
@@ -242,7 +263,32 @@ const NETWORK_SCRIPT = `export default {
         c.enqueue(part);
       },
     });
-    return new Response(body, { status: res.status, headers });
+    if (!declared) return new Response(body, { status: res.status, headers });
+    const fixed = new FixedLengthStream(Number(declared));
+    body.pipeTo(fixed.writable).catch(() => {});
+    return new Response(fixed.readable, { status: res.status, headers });
+  },
+};`;
+
+/** A worker calling the worker under test through a service binding: see {@linkcode Harness.adminRead}. */
+const CLIENT_SCRIPT = `export default {
+  async fetch(request, env) {
+    const res = await env.WORKER.fetch(request);
+    let received = 0;
+    let error;
+    if (res.body) {
+      const reader = res.body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          received += value.byteLength;
+        }
+      } catch (e) {
+        error = String(e);
+      }
+    }
+    return Response.json({ status: res.status, headers: [...res.headers], received, error });
   },
 };`;
 
@@ -269,6 +315,20 @@ async function redated(push: Request, body: string): Promise<Request> {
   url.searchParams.set("timestamp", timestamp);
   url.searchParams.set("msg_signature", (await pushCrypto).signature(timestamp, nonce, encrypt));
   return new Request(url, { method: push.method, headers: push.headers });
+}
+
+/**
+ * The headers to dispatch `req` with, its body `body` already read: with that body's
+ * `Content-Length` unless the request names one. Miniflare's `dispatchFetch` sends a byte body
+ * chunked, without a length, unless told; an HTTP client (curl, a browser) sends the length of a
+ * body it has whole, and the proxy's upload path depends on it.
+ */
+function dispatchHeaders(req: Request, body: ArrayBuffer | undefined): [string, string][] {
+  const headers = new Headers(req.headers);
+  if (body !== undefined && !headers.has("content-length")) {
+    headers.set("content-length", String(body.byteLength));
+  }
+  return [...headers];
 }
 
 /** Starts the bundled worker under Miniflare. */
@@ -316,6 +376,13 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         status: 200,
         headers: { [FAULT_HEADER]: "cut:0" },
       }) as MfResponse;
+    }
+    if (answer && typeof answer === "object" && "cut" in answer && answer.answer) {
+      const res = answer.answer;
+      const headers = new Headers(res.headers);
+      const declared = headers.get("content-length");
+      headers.set(FAULT_HEADER, `cut:${answer.cut}${declared ? `:${declared}` : ""}`);
+      return new MfResponse(res.body, { status: res.status, headers: [...headers] }) as MfResponse;
     }
     if (answer instanceof Response) {
       return new MfResponse(answer.body, {
@@ -411,6 +478,13 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         outboundService: options.upstream ? "wechat-network" : outboundService,
       })),
       ...faultWorker,
+      {
+        name: "client",
+        modules: true,
+        script: CLIENT_SCRIPT,
+        compatibilityDate: "2025-08-01",
+        serviceBindings: { WORKER: names[0] },
+      },
       ...(options.upstream
         ? [{
           name: "wechat-network",
@@ -448,7 +522,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       : (url, init) => mf.dispatchFetch(url, init as never);
     const res = await send(req.url, {
       method: req.method,
-      headers: [...req.headers],
+      headers: dispatchHeaders(req, body),
       body,
       redirect: "manual",
     });
@@ -465,7 +539,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       : await req.arrayBuffer();
     const res = await mf.dispatchFetch(req.url, {
       method: req.method,
-      headers: [...req.headers],
+      headers: dispatchHeaders(req, body),
       body,
       redirect: "manual",
     } as never);
@@ -488,6 +562,23 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${SETTINGS.ADMIN_TOKEN}`);
       return streamWorker(path, { ...init, headers });
+    },
+    async adminRead(path, init = {}) {
+      const req = new Request(new URL(path, ORIGIN), init);
+      req.headers.set("authorization", `Bearer ${SETTINGS.ADMIN_TOKEN}`);
+      const body = req.method === "GET" || req.method === "HEAD"
+        ? undefined
+        : await req.arrayBuffer();
+      const client = (await mf.getWorker("client")) as unknown as {
+        fetch(url: string, init: Record<string, unknown>): Promise<Response>;
+      };
+      const res = await client.fetch(req.url, {
+        method: req.method,
+        headers: dispatchHeaders(req, body),
+        body,
+      });
+      const out = await res.json();
+      return { ...out, headers: new Headers(out.headers) };
     },
     async snapshot() {
       const kv = await mf.getKVNamespace(

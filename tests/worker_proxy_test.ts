@@ -298,9 +298,6 @@ Deno.test({
 Deno.test({
   name:
     "proxy: a small body is resent after 40001; a large one is not (the token is still refreshed)",
-  // The large-body half fails: the upload after the second invalidation carries a token the
-  // fake does not know as stale (test bookkeeping or the proxy: not yet found).
-  ignore: true,
   ...opts,
   async fn() {
     const uploads: Upload[] = [];
@@ -330,6 +327,7 @@ Deno.test({
       assert.equal(JSON.parse(answer).errcode, 40001, `WeChat's answer, as is: ${answer}`);
       assert.equal(refreshes() - before, 1, "the rejected token is reported");
       assert.equal(uploads.length, 3, "a streamed body is sent once");
+      assert.equal(uploads[2].declared, String(large.body.length), "streamed with its length");
       // The caller's own retry goes through with the fresh token.
       res = await h.admin(proxy("cgi-bin/media/upload?type=image"), {
         method: "POST",
@@ -343,8 +341,8 @@ Deno.test({
   },
 });
 
-/** A fake `cgi-bin/media/get`: `chunks` chunks of 64 KiB, `gapMs` apart, then maybe an error. */
-function slowDownload(chunks: number, gapMs: number, breakAfter?: number) {
+/** A fake `cgi-bin/media/get`: `chunks` chunks of 64 KiB, `gapMs` apart, with its length. */
+function slowDownload(chunks: number, gapMs: number) {
   return (request: Request) => {
     const url = new URL(request.url);
     if (url.pathname !== "/cgi-bin/media/get") return Promise.resolve(undefined);
@@ -355,9 +353,6 @@ function slowDownload(chunks: number, gapMs: number, breakAfter?: number) {
         new ReadableStream<Uint8Array>({
           async pull(c) {
             if (sent > 0) await new Promise((r) => setTimeout(r, gapMs));
-            if (breakAfter !== undefined && sent === breakAfter) {
-              return c.error(new Error("Connection cut mid-stream"));
-            }
             if (sent === chunks) return c.close();
             sent++;
             c.enqueue(chunk);
@@ -406,24 +401,42 @@ Deno.test({
   },
 });
 
+/**
+ * The fake download, its connection cut after `bytes` (by the harness's network worker: a body
+ * erroring in the outbound function itself is, under Miniflare, a read that never ends).
+ */
+function cutDownload(bytes: number) {
+  const download = slowDownload(6, 50);
+  return async (request: Request): Promise<UpstreamFault | undefined> => {
+    const answer = await download(request);
+    return answer && { cut: bytes, answer };
+  };
+}
+
 Deno.test({
   name: "proxy: a download cut off after its first bytes ends in an error, never a short 200",
-  // Hangs under Miniflare (see docs/worker.md, "The proxy"): not yet understood.
-  ignore: true,
   ...opts,
   async fn() {
-    upstream = slowDownload(6, 50, 2);
+    // Read by a worker through a service binding: Miniflare's dispatchFetch would show the
+    // broken-off body as one that ends cleanly, or never (see Harness.adminRead).
+    const full = 6 * 64 * 1024;
+    upstream = cutDownload(2 * 64 * 1024);
     try {
-      const res = await h.adminStream(proxy("cgi-bin/media/get?media_id=MEDIA_ID"));
-      assert.equal(res.status, 200, "the headers were already sent");
-      await assert.rejects(res.arrayBuffer());
+      const read = await within(
+        20_000,
+        h.adminRead(proxy("cgi-bin/media/get?media_id=MEDIA_ID")),
+      );
+      assert.equal(read.status, 200, "the headers were already sent");
+      assert.equal(read.headers.get("content-type"), "image/jpeg");
+      assert.ok(read.error, `the read fails, not ends (${read.received} of ${full} bytes)`);
+      assert.ok(read.received < full, `${read.received} bytes`);
     } finally {
       upstream = () => Promise.resolve(undefined);
     }
     // A download that breaks before its first byte is a 502.
-    upstream = slowDownload(6, 50, 0);
+    upstream = cutDownload(0);
     try {
-      const res = await h.admin(proxy("cgi-bin/media/get?media_id=MEDIA_ID"));
+      const res = await within(20_000, h.admin(proxy("cgi-bin/media/get?media_id=MEDIA_ID")));
       await expectError(res, 502, "upstream_unreachable");
     } finally {
       upstream = () => Promise.resolve(undefined);
