@@ -99,6 +99,17 @@ export function decodeBase64Portable(text: string): Uint8Array {
   return out;
 }
 
+/** `chunks` (of `size` bytes in all) as one array. */
+export function concatBytes(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
 /** UTF-8 bytes of `text`. */
 export function utf8Encode(text: string): Uint8Array {
   return encoder.encode(text);

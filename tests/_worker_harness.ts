@@ -26,6 +26,21 @@ export async function expectError(res: Response, status: number, code: string): 
   return body.error.message;
 }
 
+/** The `X-Wxopen-Signature` a receiver computes for a forwarded `body` sent at `timestamp`. */
+export async function forwardSignature(timestamp: string, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(FORWARD_SECRET),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${body}`)),
+  );
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 /** Settings of the test platform. */
 export const SETTINGS: Record<string, string> = {
   COMPONENT_APPID: "wx1234567890abcdef",

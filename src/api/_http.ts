@@ -5,6 +5,7 @@
  */
 
 import * as v from "valibot";
+import { concatBytes } from "../_bytes.ts";
 import {
   HttpStatusError,
   InvalidJsonError,
@@ -204,16 +205,6 @@ export interface StreamDeadlines {
   bodyTimeoutMs?: number;
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}
-
 /** The rest of a body after `chunks`, each next chunk under the gap and total deadlines. */
 function continued(
   api: string,
@@ -298,7 +289,7 @@ export async function requestStream(
       let size = 0;
       for (;;) {
         const read = await reader.read();
-        if (read.done) return { status, headers, bytes: concat(chunks, size) };
+        if (read.done) return { status, headers, bytes: concatBytes(chunks, size) };
         chunks.push(read.value);
         size += read.value.byteLength;
         if (!sniff || size > SNIFF_LIMIT) {

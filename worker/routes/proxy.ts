@@ -10,6 +10,7 @@
 /// <reference types="cloudflare-types" />
 
 import { Hono } from "hono/tiny";
+import { concatBytes } from "../../src/_bytes.ts";
 import { componentTokenReason } from "../../src/api/send.ts";
 import type { AppEnv } from "../context.ts";
 import { HttpError } from "../errors.ts";
@@ -63,13 +64,7 @@ async function readWhole(stream: ReadableStream<Uint8Array>): Promise<Uint8Array
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, size);
 }
 
 /** The proxy routes (mounted at `/api/v1/authorizers/:appid/wechat`). */
