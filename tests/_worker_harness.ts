@@ -334,13 +334,18 @@ async function redated(push: Request, body: string): Promise<Request> {
 
 /**
  * The headers to dispatch `req` with, its body `body` already read: with that body's
- * `Content-Length` unless the request names one. Miniflare's `dispatchFetch` sends a byte body
+
+ * `Content-Length` (admin API only) unless the request names one. Miniflare's `dispatchFetch` sends a byte body
  * chunked, without a length, unless told; an HTTP client (curl, a browser) sends the length of a
  * body it has whole, and the proxy's upload path depends on it.
  */
 function dispatchHeaders(req: Request, body: ArrayBuffer | undefined): [string, string][] {
   const headers = new Headers(req.headers);
-  if (body !== undefined && !headers.has("content-length")) {
+  // Only for the admin API (the proxy decides on streaming by it). A push refused by its length
+  // (413 without reading the body) leaves Miniflare's client waiting for ever, so pushes go
+  // without one, as before.
+  const admin = new URL(req.url).pathname.startsWith("/api/");
+  if (admin && body !== undefined && !headers.has("content-length")) {
     headers.set("content-length", String(body.byteLength));
   }
   return [...headers];
