@@ -334,10 +334,9 @@ async function redated(push: Request, body: string): Promise<Request> {
 
 /**
  * The headers to dispatch `req` with, its body `body` already read: with that body's
-
- * `Content-Length` (admin API only) unless the request names one. Miniflare's `dispatchFetch` sends a byte body
- * chunked, without a length, unless told; an HTTP client (curl, a browser) sends the length of a
- * body it has whole, and the proxy's upload path depends on it.
+ * `Content-Length` (admin API only) unless the request names one. Miniflare's `dispatchFetch`
+ * sends a byte body chunked, without a length, unless told; an HTTP client (curl, a browser)
+ * sends the length of a body it has whole, and the proxy's upload path depends on it.
  */
 function dispatchHeaders(req: Request, body: ArrayBuffer | undefined): [string, string][] {
   const headers = new Headers(req.headers);
