@@ -62,6 +62,7 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
   return class AuthorizerCredential extends DurableObject<Env> {
     #client: WorkerClient | undefined;
     #store: DurableStore | undefined;
+    #known: string | undefined;
 
     #setup(): { client: WorkerClient; store: DurableStore } {
       if (!this.#client || !this.#store) {
@@ -72,9 +73,14 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
       return { client: this.#client, store: this.#store };
     }
 
-    /** This object's authorizer appid (set by the first call: the name is not visible here). */
+    /** The appid stored by the first call, read once per instance (it never changes). */
+    async #stored(): Promise<string | undefined> {
+      return this.#known ??= await this.ctx.storage.get<string>("appid");
+    }
+
+    /** Checks `appid` against this object's, storing it at the first call (its name is not visible here). */
     async #appid(appid?: string): Promise<string> {
-      const known = await this.ctx.storage.get<string>("appid");
+      const known = await this.#stored();
       if (known) {
         if (appid !== undefined && appid !== known) {
           throw new HttpError(400, "wrong_instance", "This call belongs to another authorizer");
@@ -83,7 +89,7 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
       }
       if (appid === undefined) throw new HttpError(404, "not_found", "No such authorizer");
       await this.ctx.storage.put("appid", appid);
-      return appid;
+      return this.#known = appid;
     }
 
     /** The access token (`{}`), or a refresh of a reported (`invalid`) or any (`force`) one. */
@@ -228,7 +234,7 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
 
     /** The refresh schedule: refresh when due, else move the alarm to the token's expiry. */
     override async alarm(): Promise<void> {
-      const appid = await this.ctx.storage.get<string>("appid");
+      const appid = await this.#stored();
       if (!appid) return;
       const { client, store } = this.#setup();
       await store.resync();
