@@ -50,3 +50,24 @@ export type { AuthorizationUrlOptions, OAuthUrlOptions } from "./src/client/_lin
 export type { ComponentClientOptions } from "./src/client/_options.ts";
 export * from "./src/client/authorizer_client.ts";
 export * from "./src/client/component_client.ts";
+// typed API areas (descriptors, request and answer types), one module each:
+
+// JS-SDK
+
+// code management
+
+// templates
+
+// domains
+
+// testers
+
+// basic info and categories
+
+// privacy
+
+// fast registration
+
+// open account
+
+// diagnostics

@@ -30,8 +30,11 @@ export interface RequestSpec<T> {
   /** Path starting with `/`, without query string. */
   path: string;
   query?: Record<string, string | number | undefined>;
+  /** A JSON value, or a `FormData` sent as `multipart/form-data`. */
   body?: unknown;
   schema: v.GenericSchema<unknown, T>;
+  /** A non-JSON answer is the result, as bytes (see `Endpoint.binary`). */
+  binary?: true;
 }
 
 const SENSITIVE_KEY = /token|secret|ticket|code|session_key/i;
@@ -151,14 +154,21 @@ export async function requestJson<T>(ctx: HttpContext, spec: RequestSpec<T>): Pr
   const secrets = sensitiveValues(ctx, spec.query, spec.body);
   const url = buildUrl(ctx.apiBase, spec.path, spec.query);
   const init: RequestInit = { method: spec.method };
-  if (spec.body !== undefined) {
+  if (spec.body instanceof FormData) {
+    init.body = spec.body;
+  } else if (spec.body !== undefined) {
     init.body = JSON.stringify(spec.body);
     init.headers = { "content-type": "application/json; charset=utf-8" };
   }
-  const { status, text } = await withDeadline(ctx, spec.path, secrets, async (signal) => {
+  const { status, text, bytes } = await withDeadline(ctx, spec.path, secrets, async (signal) => {
     const res = await ctx.fetch(url, { ...init, signal });
-    return { status: res.status, text: await res.text() };
+    const type = res.headers.get("content-type") ?? "";
+    if (spec.binary && res.ok && !/json|text/i.test(type)) {
+      return { status: res.status, text: "", bytes: new Uint8Array(await res.arrayBuffer()) };
+    }
+    return { status: res.status, text: await res.text(), bytes: undefined };
   });
+  if (bytes) return bytes as T;
   if (status < 200 || status > 299) {
     throw new HttpStatusError(spec.path, status, redact(text.slice(0, EXCERPT_LENGTH), secrets));
   }

@@ -45,6 +45,13 @@ export interface Endpoint<I, O> {
   readonly query?: (input: I, ctx: EndpointContext) => Query;
   /** Builds the JSON body. */
   readonly body?: (input: I, ctx: EndpointContext) => unknown;
+  /** Builds a `multipart/form-data` body instead (media uploads); POST only. */
+  readonly form?: (input: I, ctx: EndpointContext) => FormData;
+  /**
+   * WeChat answers the bytes of a file on success (`wxa/get_qrcode`) and its JSON only on
+   * failure: the answer is a `Uint8Array` and `schema` is not applied.
+   */
+  readonly binary?: true;
   /** The answer's schema (loose objects: unknown fields pass). */
   readonly schema: v.GenericSchema<unknown, O>;
 }

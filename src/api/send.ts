@@ -75,7 +75,7 @@ export function send<I, O>(
   if (endpoint.auth === "authorizer") checkAppId(authorizerAppId!);
   const ctx = contextOf(api, authorizerAppId);
   const query: Query = endpoint.query?.(input, ctx) ?? {};
-  const body = endpoint.body?.(input, ctx);
+  const body = endpoint.form ? endpoint.form(input, ctx) : endpoint.body?.(input, ctx);
   const param = endpoint.auth === "component" || endpoint.auth === "authorizer"
     ? TOKEN_PARAM[endpoint.auth]
     : undefined;
@@ -86,6 +86,7 @@ export function send<I, O>(
       query: param ? { ...query, [param]: token } : query,
       body,
       schema: endpoint.schema,
+      binary: endpoint.binary,
     }));
 }
 

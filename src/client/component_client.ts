@@ -312,4 +312,12 @@ export class ComponentClient {
       js_code: options.jsCode,
     });
   }
+
+  // ---- templates (component token) --------------------------------------------------------
+
+  // ---- platform domains (component token) -------------------------------------------------
+
+  // ---- privacy and fast registration (component token) ------------------------------------
+
+  // ---- open account and diagnostics (component token) -------------------------------------
 }

@@ -10,7 +10,6 @@
 import { encodeBase64, randomBytes } from "../_bytes.ts";
 import { authorizerApis } from "../api/authorizer.ts";
 import { componentApis } from "../api/component.ts";
-import type { AnyEndpoint, EndpointAuth } from "../api/endpoint.ts";
 import { menuApis } from "../api/menu.ts";
 import { messageApis } from "../api/message.ts";
 import { openApis } from "../api/openapi.ts";
@@ -23,116 +22,31 @@ import {
   OPTION_VALUES,
   type TokenRecord,
 } from "./_state.ts";
+import {
+  type ApiHooks,
+  type ApiRoute,
+  type Ctx,
+  type Json,
+  quota,
+  requireComponentAppId,
+  requireSecret,
+  type Route,
+  serve,
+  str,
+  table,
+} from "./_route.ts";
+import { accountRoutes } from "./_account.ts";
+import { codeRoutes } from "./_code.ts";
+import { diagnosticsRoutes } from "./_diagnostics.ts";
+import { domainRoutes } from "./_domains.ts";
+import { jssdkRoutes } from "./_jssdk.ts";
+import { openAccountRoutes } from "./_open_account.ts";
+import { privacyRoutes } from "./_privacy.ts";
+import { registerRoutes } from "./_register.ts";
+import { templateRoutes } from "./_templates.ts";
+import { testerRoutes } from "./_testers.ts";
 
-/** A customer-service message an authorizer sent through `cgi-bin/message/custom/send`. */
-export interface RecordedMessage {
-  appId: string;
-  touser: string;
-  msgtype: string;
-  /** The request body as sent. */
-  body: Record<string, unknown>;
-  /** Milliseconds on the simulator's clock. */
-  at: number;
-}
-
-/** Side effects the API reports to the simulator. */
-export interface ApiHooks {
-  startPushTicket(): void;
-  customMessage(message: RecordedMessage): void;
-}
-
-type Json = Record<string, unknown>;
-
-interface Ctx {
-  model: Model;
-  hooks: ApiHooks;
-  query: URLSearchParams;
-  body: Json;
-  token: TokenRecord | null;
-}
-
-/**
- * Which token the simulator takes from the query: `none` for the APIs authenticated by their
- * body (descriptors with `auth: "secret"` or `"none"`), `any` for the authorizer APIs that
- * WeChat also opens to the component's own token (see {@linkcode ServeOptions}).
- */
-export type RouteToken = "none" | "component" | "authorizer" | "any";
-
-/** What the route table tells about one simulated API (see {@linkcode apiRoutes}). */
-export interface ApiRoute {
-  /** The client's descriptor the route serves. */
-  readonly endpoint: AnyEndpoint;
-  /** `endpoint.path`. */
-  readonly path: string;
-  /** `endpoint.method`: POST APIs read a JSON body; GET APIs read the query. */
-  readonly method: "GET" | "POST";
-  /** `endpoint.auth`. */
-  readonly auth: EndpointAuth;
-  /** The token the simulator checks, derived from `auth` and {@linkcode ServeOptions}. */
-  readonly token: RouteToken;
-}
-
-interface Route extends ApiRoute {
-  handler: (ctx: Ctx) => unknown;
-}
-
-/** Simulator-side properties of a route that a descriptor does not express. */
-interface ServeOptions {
-  /**
-   * The API takes an authorizer's `access_token`, and WeChat also accepts the component's own
-   * token there (the platform asking about, or resetting, its own quota). The descriptor's
-   * `auth` names the one credential the client sends, so this stays on the route.
-   */
-  alsoComponentToken?: true;
-}
-
-/** The route serving `endpoint` with `handler`. */
-function serve(
-  endpoint: AnyEndpoint,
-  handler: (ctx: Ctx) => unknown,
-  options: ServeOptions = {},
-): Route {
-  const { path, method, auth } = endpoint;
-  if (options.alsoComponentToken && auth !== "authorizer") {
-    throw new TypeError(`Route ${path}: alsoComponentToken is for authorizer APIs`);
-  }
-  const token: RouteToken = auth === "secret" || auth === "none"
-    ? "none"
-    : options.alsoComponentToken
-    ? "any"
-    : auth;
-  return { endpoint, path, method, auth, token, handler };
-}
-
-/** The route table keyed by path; a path served twice is a mistake. */
-function table(routes: Route[]): Record<string, Route> {
-  const out: Record<string, Route> = {};
-  for (const route of routes) {
-    if (Object.hasOwn(out, route.path)) throw new TypeError(`Route ${route.path} served twice`);
-    out[route.path] = route;
-  }
-  return out;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
-}
-
-function requireComponentAppId(ctx: Ctx, value: unknown): void {
-  const appid = str(value);
-  if (appid === undefined) throw new ApiFailure(41002);
-  if (appid !== ctx.model.config.componentAppId) throw new ApiFailure(40013);
-}
-
-function requireSecret(ctx: Ctx, value: unknown): void {
-  const secret = str(value);
-  if (secret === undefined) throw new ApiFailure(41004);
-  if (secret !== ctx.model.config.componentAppSecret) throw new ApiFailure(40125);
-}
-
-function quota(ctx: Ctx, account: string, path: string): void {
-  ctx.model.consumeQuota(account, path);
-}
+export type { ApiHooks, ApiRoute, RecordedMessage, RouteToken } from "./_route.ts";
 
 function funcInfo(account: Account): Json[] {
   return account.funcIds.map((id) =>
@@ -464,6 +378,25 @@ const ROUTES: Record<string, Route> = table([
       },
     };
   }),
+  ...jssdkRoutes,
+
+  ...codeRoutes,
+
+  ...templateRoutes,
+
+  ...domainRoutes,
+
+  ...testerRoutes,
+
+  ...accountRoutes,
+
+  ...privacyRoutes,
+
+  ...registerRoutes,
+
+  ...openAccountRoutes,
+
+  ...diagnosticsRoutes,
 ]);
 
 /** Paths the simulated API server answers. */
@@ -513,7 +446,14 @@ export async function handleApi(
       );
     }
     let body: Json = {};
-    if (route.method === "POST") {
+    let form: FormData | undefined;
+    if (route.form) {
+      try {
+        form = await request.formData();
+      } catch {
+        throw new ApiFailure(41005);
+      }
+    } else if (route.method === "POST") {
       const text = request.method === "GET" || request.method === "HEAD"
         ? ""
         : await request.text();
@@ -529,8 +469,8 @@ export async function handleApi(
       }
       body = parsed as Json;
     }
-    const result = route.handler({ model, hooks, query, body, token });
-    return jsonResponse(result);
+    const result = route.handler({ model, hooks, query, body, form, token });
+    return result instanceof Response ? result : jsonResponse(result);
   } catch (e) {
     if (e instanceof ApiFailure) return jsonResponse(errorBody(e.errcode, model.now(), e.errmsg));
     throw e;

@@ -24,6 +24,7 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   41001: "access_token missing",
   41002: "appid missing",
   41004: "appsecret missing",
+  41005: "media data missing",
   41008: "missing code",
   42001: "access_token expired",
   42002: "refresh_token expired",

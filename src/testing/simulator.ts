@@ -35,6 +35,12 @@ export type { AccountKind } from "./_state.ts";
 export interface SimulatorEventTarget {
   /** The platform's 授权事件接收URL. */
   url: string;
+  /**
+   * Every authorizer's 消息与事件接收URL, with `$APPID$` standing for its appid (e.g.
+   * `https://platform.example/wechat/authorizers/$APPID$/callback`): where the simulator sends
+   * the events it raises on its own (audit results…). Without it those events are not sent.
+   */
+  messageUrl?: string;
   /** How to send a push; default: the global `fetch`. */
   fetch?: (request: Request) => Promise<Response>;
 }
@@ -202,8 +208,10 @@ export interface SentMessage {
 
 /** A push the simulator delivered on its own to {@linkcode WeChatSimulatorOptions.events}. */
 export interface Delivery {
-  /** InfoType of the push. */
+  /** InfoType of a component push; `Event` of an authorizer's event push. */
   infoType: string;
+  /** The authorizer whose message URL got the push (authorizer pushes only). */
+  appId?: string;
   /** HTTP status answered, when there was an answer. */
   status?: number;
   /** Response body (the platform must answer `success`). */
@@ -421,6 +429,27 @@ export class WeChatSimulator {
             () => this.ticketPush(this.#options.events!.url),
           ),
         customMessage: (m: RecordedMessage) => this.#sent.push(m),
+        componentPush: (fields) => {
+          const target = this.#options.events;
+          if (!target) return;
+          void this.#autoDeliver(
+            String(fields.InfoType ?? ""),
+            () =>
+              this.#componentPush(target.url, {
+                CreateTime: Math.floor(this.now() / 1000),
+                ...fields,
+              }),
+          );
+        },
+        authorizerPush: (appId, fields) => {
+          const url = this.#options.events?.messageUrl;
+          if (url === undefined) return;
+          void this.#autoDeliver(
+            String(fields.Event ?? fields.MsgType ?? ""),
+            () => this.messagePush(url, { appId }, { MsgType: "event", ...fields }),
+            appId,
+          );
+        },
       },
       request,
       path,
@@ -737,11 +766,15 @@ export class WeChatSimulator {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  async #autoDeliver(infoType: string, build: () => Promise<Request>): Promise<void> {
+  async #autoDeliver(
+    infoType: string,
+    build: () => Promise<Request>,
+    appId?: string,
+  ): Promise<void> {
     const target = this.#options.events;
     if (!target) return;
     const task = (async () => {
-      const record: Delivery = { infoType };
+      const record: Delivery = appId === undefined ? { infoType } : { infoType, appId };
       try {
         const request = await build();
         const send = target.fetch ?? ((r: Request) => fetch(r));
