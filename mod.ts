@@ -55,6 +55,8 @@ export * from "./src/client/component_client.ts";
 // JS-SDK
 
 // code management
+export { codeApis } from "./src/api/code.ts";
+export type * from "./src/api/code_types.ts";
 
 // templates
 

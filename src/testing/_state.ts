@@ -8,6 +8,7 @@
 
 import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
+import { CodeStore } from "./_code_state.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -135,6 +136,9 @@ export class Model {
   /** account → clears used this month. */
   readonly clears = new Map<string, { month: number; used: number }>();
   readonly sessionKeys = new Map<string, string>();
+
+  // ---- code management (versions, audits, releases; see _code_state.ts) ----
+  readonly code: CodeStore = new CodeStore();
 
   #issued = 0;
 
