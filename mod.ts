@@ -53,6 +53,16 @@ export * from "./src/client/component_client.ts";
 // typed API areas (descriptors, request and answer types), one module each:
 
 // JS-SDK
+export type {
+  JssdkConfig,
+  JssdkConfigOptions,
+  JsTicketInfo,
+  JsTicketRequest,
+  JsTicketType,
+  TicketResponse,
+} from "./src/api/jssdk.ts";
+export { jssdkSignature, type JssdkSignatureInput } from "./src/client/_jssdk.ts";
+export type { SnsUserInfoInput, SnsUserInfoResponse } from "./src/api/sns.ts";
 
 // code management
 

@@ -11,9 +11,11 @@ import * as v from "valibot";
 import { authorizerApis } from "../src/api/authorizer.ts";
 import { componentApis } from "../src/api/component.ts";
 import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/endpoint.ts";
+import { jssdkApis } from "../src/api/jssdk.ts";
 import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
+import { snsApis } from "../src/api/sns.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -23,6 +25,8 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   menuApis,
   messageApis,
   openApis,
+  jssdkApis,
+  snsApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -247,6 +251,18 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     input: { touser: "oUser", msgtype: "text", text: { content: "hello" } },
   }),
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
+  "jssdkApis.getTicket": () => ({ input: { type: "jsapi" } }),
+  "snsApis.userInfo": async (e) => {
+    const code = e.sim.oauthCode({ appId: e.oa.appId, scope: "snsapi_userinfo" });
+    const json = await request(
+      e.sim,
+      componentApis.oauthAccessToken,
+      { appid: e.oa.appId, code },
+      undefined,
+      { token: e.ct },
+    );
+    return { input: { access_token: json.access_token, openid: json.openid } };
+  },
 };
 
 /** Errcodes WeChat refuses a credential with: missing, invalid, expired, of the wrong kind. */

@@ -126,7 +126,10 @@ export class Model {
   readonly oauthCodes = new Map<string, UserCodeRecord>();
   readonly jsCodes = new Map<string, UserCodeRecord>();
   readonly oauthRefresh = new Map<string, OAuthRefreshRecord>();
-  readonly oauthTokens = new Map<string, { appId: string; openid: string; expiresAt: number }>();
+  readonly oauthTokens = new Map<
+    string,
+    { appId: string; openid: string; expiresAt: number; scope?: string }
+  >();
   /** Current token per holder: `"component"` or an authorizer appid. */
   readonly currentToken = new Map<string, string>();
   readonly dailyLimits = new Map<string, number>();
@@ -135,6 +138,15 @@ export class Model {
   /** account → clears used this month. */
   readonly clears = new Map<string, { month: number; used: number }>();
   readonly sessionKeys = new Map<string, string>();
+
+  // ---- JS-SDK tickets (src/testing/_jssdk.ts) -------------------------------------------
+  /** `appid|type` → the account's current `getticket` ticket. */
+  readonly jsTickets = new Map<string, { ticket: string; expiresAt: number }>();
+  /** `ticket` → whose it is, for `wx.config` checks (superseded tickets stay until expiry). */
+  readonly issuedJsTickets = new Map<
+    string,
+    { appId: string; type: string; expiresAt: number; invalidated?: boolean }
+  >();
 
   #issued = 0;
 
