@@ -63,6 +63,11 @@ export type {
 } from "./src/api/jssdk.ts";
 export { jssdkSignature, type JssdkSignatureInput } from "./src/client/_jssdk.ts";
 export type { SnsUserInfoInput, SnsUserInfoResponse } from "./src/api/sns.ts";
+export {
+  type OAuthResult,
+  verifyOAuthResult,
+  type VerifyOAuthResultOptions,
+} from "./src/client/oauth_result.ts";
 
 // code management
 
