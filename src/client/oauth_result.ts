@@ -50,13 +50,15 @@ export interface VerifyOAuthResultOptions {
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
-function resultKey(adminToken: string): Promise<CryptoKey> {
-  let key = keys.get(adminToken);
+/** An HMAC-SHA-256 key derived from `secret` for one purpose (`info`), cached. */
+function derivedKey(secret: string, info: string): Promise<CryptoKey> {
+  const name = `${info}\n${secret}`;
+  let key = keys.get(name);
   if (!key) {
     key = (async () => {
       const base = await crypto.subtle.importKey(
         "raw",
-        utf8Encode(adminToken) as BufferSource,
+        utf8Encode(secret) as BufferSource,
         "HKDF",
         false,
         ["deriveKey"],
@@ -66,7 +68,7 @@ function resultKey(adminToken: string): Promise<CryptoKey> {
           name: "HKDF",
           hash: "SHA-256",
           salt: new Uint8Array(0),
-          info: utf8Encode("wxopen oauth result v1") as BufferSource,
+          info: utf8Encode(info) as BufferSource,
         },
         base,
         { name: "HMAC", hash: "SHA-256", length: 256 },
@@ -74,36 +76,66 @@ function resultKey(adminToken: string): Promise<CryptoKey> {
         ["sign"],
       );
     })();
-    // One admin token per deployment: the map stays at one or two entries.
-    if (keys.size > 8) keys.clear();
-    keys.set(adminToken, key);
+    // A deployment has one or two secrets: the map stays tiny.
+    if (keys.size > 16) keys.clear();
+    keys.set(name, key);
   }
   return key;
 }
 
-function base64url(bytes: Uint8Array): string {
+/** base64url without padding. */
+export function base64url(bytes: Uint8Array): string {
   return encodeBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-function fromBase64url(text: string): Uint8Array {
+/** Decodes base64url (padding optional); throws TypeError on anything else. */
+export function fromBase64url(text: string): Uint8Array {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new TypeError("Invalid base64url");
-  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
+  const b64 = text.replaceAll("-", "+").replaceAll("/", "_".replace("_", "/"));
   return decodeBase64(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
 }
 
-async function mac(adminToken: string, payload: string): Promise<string> {
+/**
+ * `<base64url(JSON value)>.<base64url(HMAC)>` under the key derived from `secret` for `info`:
+ * the signed tokens of the OAuth flow (its result, and the worker's state cookie).
+ */
+export async function signToken(value: unknown, secret: string, info: string): Promise<string> {
+  const payload = base64url(utf8Encode(JSON.stringify(value)));
+  return `${payload}.${await mac(secret, info, payload)}`;
+}
+
+/** The value of a {@linkcode signToken} token, or `null` when it is malformed or not ours. */
+export async function openToken(
+  token: string,
+  secret: string,
+  info: string,
+): Promise<unknown | null> {
+  if (typeof token !== "string" || token.length > 8192) return null;
+  const dot = token.indexOf(".");
+  if (dot <= 0 || dot !== token.lastIndexOf(".")) return null;
+  const payload = token.slice(0, dot);
+  if (!timingSafeEqual(token.slice(dot + 1), await mac(secret, info, payload))) return null;
+  try {
+    return JSON.parse(utf8Decode(fromBase64url(payload)));
+  } catch {
+    return null;
+  }
+}
+
+async function mac(secret: string, info: string, payload: string): Promise<string> {
   const sig = await crypto.subtle.sign(
     "HMAC",
-    await resultKey(adminToken),
+    await derivedKey(secret, info),
     utf8Encode(payload) as BufferSource,
   );
   return base64url(new Uint8Array(sig));
 }
 
+const RESULT_INFO = "wxopen oauth result v1";
+
 /** Signs `result` with the key derived from `adminToken` (what the worker's callback does). */
-export async function signOAuthResult(result: OAuthResult, adminToken: string): Promise<string> {
-  const payload = base64url(utf8Encode(JSON.stringify(result)));
-  return `${payload}.${await mac(adminToken, payload)}`;
+export function signOAuthResult(result: OAuthResult, adminToken: string): Promise<string> {
+  return signToken(result, adminToken, RESULT_INFO);
 }
 
 function refused(message: string): WxOpenError {
@@ -136,21 +168,10 @@ export async function verifyOAuthResult(
   if (typeof adminToken !== "string" || adminToken === "") {
     throw new TypeError("Invalid adminToken: expected the worker's ADMIN_TOKEN");
   }
-  if (typeof result !== "string" || result.length > 8192) throw refused("malformed");
-  const dot = result.indexOf(".");
-  if (dot <= 0 || dot !== result.lastIndexOf(".")) throw refused("malformed");
-  const payload = result.slice(0, dot);
-  if (!timingSafeEqual(result.slice(dot + 1), await mac(adminToken, payload))) {
-    throw refused("bad signature");
-  }
-  let parsed: OAuthResult;
-  try {
-    parsed = JSON.parse(utf8Decode(fromBase64url(payload)));
-  } catch {
-    throw refused("malformed");
-  }
+  const parsed = await openToken(result, adminToken, RESULT_INFO) as OAuthResult | null;
+  if (parsed === null) throw refused("bad signature or malformed");
   if (
-    typeof parsed !== "object" || parsed === null || parsed.v !== 1 ||
+    typeof parsed !== "object" || parsed.v !== 1 ||
     typeof parsed.openid !== "string" || typeof parsed.appid !== "string" ||
     typeof parsed.iat !== "number" || typeof parsed.exp !== "number"
   ) {
