@@ -5,7 +5,7 @@
  * @module
  */
 
-import { randomBytes } from "../_bytes.ts";
+import { randomBytes, toHex } from "../_bytes.ts";
 import type {
   JssdkConfig,
   JssdkConfigOptions,
@@ -66,18 +66,9 @@ function text(name: string, value: unknown): string {
   return value;
 }
 
-const NONCE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/** 16 random letters and digits (WeChat's examples use 16). */
+/** 16 random hex digits (WeChat's examples use 16 letters and digits). */
 function nonce(): string {
-  // 248 = 4 × 62: bytes at or above it are skipped so every character is equally likely.
-  let out = "";
-  while (out.length < 16) {
-    for (const b of randomBytes(24)) {
-      if (b < 248 && out.length < 16) out += NONCE_ALPHABET[b % 62];
-    }
-  }
-  return out;
+  return toHex(randomBytes(8));
 }
 
 /**

@@ -29,12 +29,12 @@ import {
   signOAuthResult,
   signToken,
 } from "../../src/client/oauth_result.ts";
-import { isAppId, STORAGE_PREFIX } from "../../src/tokens/keys.ts";
+import { STORAGE_PREFIX } from "../../src/tokens/keys.ts";
 import type { AppEnv, AppOptions } from "../context.ts";
 import { HttpError, toHttpError } from "../errors.ts";
 import { errorPage, pickLang } from "../pages.ts";
 import type { Settings } from "../settings.ts";
-import { readCookie } from "../validate.ts";
+import { appidParam, readCookie } from "../validate.ts";
 
 /** How long the user has on WeChat's page, seconds. */
 const STATE_MAX_AGE = 600;
@@ -81,13 +81,6 @@ function allowedRedirect(settings: Settings, raw: string | undefined): URL {
   return url;
 }
 
-function checkAppidParam(appid: string | undefined): string {
-  if (!isAppId(appid)) {
-    throw new HttpError(400, "invalid_request", "The appid must look like wx + 16 characters");
-  }
-  return appid;
-}
-
 /** The web authorization routes (mounted at `/oauth`). */
 export function oauthRoutes(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -98,9 +91,9 @@ export function oauthRoutes(options: AppOptions): Hono<AppEnv> {
     return c.html(errorPage(pickLang(c.req.header("accept-language")), http.message), http.status);
   });
 
-  app.get("/:appid", async (c) => {
+  app.get("/:appid", appidParam(), async (c) => {
     const rt = c.get("service");
-    const appid = checkAppidParam(c.req.param("appid"));
+    const appid = c.get("appid");
     const q = c.req.query();
     const redirect = allowedRedirect(rt.settings, q.redirect_uri);
     const scope = q.scope ?? "snsapi_base";
@@ -136,9 +129,9 @@ export function oauthRoutes(options: AppOptions): Hono<AppEnv> {
     return c.redirect(link, 302);
   });
 
-  app.get("/:appid/callback", async (c) => {
+  app.get("/:appid/callback", appidParam(), async (c) => {
     const rt = c.get("service");
-    const appid = checkAppidParam(c.req.param("appid"));
+    const appid = c.get("appid");
     const state = c.req.query("state") ?? "";
     const name = `${COOKIE_PREFIX}${state}`;
     const raw = /^[0-9a-f]{32}$/.test(state) ? readCookie(c.req.header("cookie"), name) : undefined;
