@@ -5,7 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { ComponentClient, jssdkSignature, MemoryStore, storageKeys, WeChatError } from "../mod.ts";
+import {
+  ComponentClient,
+  jssdkSignature,
+  MemoryStore,
+  ReauthorizationRequiredError,
+  storageKeys,
+  WeChatError,
+} from "../mod.ts";
 import { MessageCrypto } from "../src/crypto/mod.ts";
 import { parseComponentEvent } from "../src/events/mod.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
@@ -207,7 +214,51 @@ Deno.test("unauthorized purges the authorizer's tickets", async () => {
   assert.equal((await client.handleComponentEvent(event)).action, "revoked");
   assert.equal(await store.get(storageKeys.authorizerTicket(appid, "jsapi")), null);
   assert.equal(await store.get(storageKeys.authorizerTicket(appid, "wx_card")), null);
-  await assert.rejects(merchant.jsapiTicket());
+  await assert.rejects(
+    merchant.jsapiTicket(),
+    (e: unknown) => e instanceof ReauthorizationRequiredError,
+  );
+});
+
+Deno.test("a ticket WeChat answered while the revocation was applied is not kept", async () => {
+  const env = await withAuthorizer();
+  const { sim, store, appid } = env;
+  const crypto = await MessageCrypto.create({
+    token: TOKEN,
+    encodingAesKey: AES_KEY,
+    appId: APPID,
+  });
+  let client: ComponentClient;
+  // WeChat answers getticket; before the answer reaches the client, the unauthorized push is
+  // applied (by this same client, as another request of the platform would).
+  const racing: typeof fetch = async (input, init) => {
+    const res = await sim.fetch(input, init);
+    if (new URL(String(input instanceof Request ? input.url : input)).pathname === TICKET_PATH) {
+      await sim.revoke(appid);
+      const push = await sim.unauthorizedPush("https://platform.example/events", appid);
+      const q = Object.fromEntries(new URL(push.url).searchParams);
+      const event = parseComponentEvent(
+        await crypto.open(
+          await push.text(),
+          q as { msg_signature: string; timestamp: string; nonce: string },
+        ),
+      );
+      assert.equal((await client.handleComponentEvent(event)).action, "revoked");
+    }
+    return res;
+  };
+  client = new ComponentClient({
+    appId: APPID,
+    appSecret: SECRET,
+    store,
+    fetch: racing,
+    now: () => sim.now(),
+  });
+  await assert.rejects(
+    client.authorizer(appid).jsapiTicket(),
+    (e: unknown) => e instanceof ReauthorizationRequiredError && e.reason === "revoked",
+  );
+  assert.equal(await store.get(storageKeys.authorizerTicket(appid, "jsapi")), null);
 });
 
 Deno.test("simulator: getticket refuses a bad type with 40097 and a bad token with 40001", async () => {
