@@ -53,6 +53,21 @@ export * from "./src/client/component_client.ts";
 // typed API areas (descriptors, request and answer types), one module each:
 
 // JS-SDK
+export type {
+  JssdkConfig,
+  JssdkConfigOptions,
+  JsTicketInfo,
+  JsTicketRequest,
+  JsTicketType,
+  TicketResponse,
+} from "./src/api/jssdk.ts";
+export { jssdkSignature, type JssdkSignatureInput } from "./src/client/_jssdk.ts";
+export type { SnsUserInfoInput, SnsUserInfoResponse } from "./src/api/sns.ts";
+export {
+  type OAuthResult,
+  verifyOAuthResult,
+  type VerifyOAuthResultOptions,
+} from "./src/client/oauth_result.ts";
 
 // code management
 export { codeApis } from "./src/api/code.ts";

@@ -12,9 +12,11 @@ import { authorizerApis } from "../src/api/authorizer.ts";
 import { codeApis } from "../src/api/code.ts";
 import { componentApis } from "../src/api/component.ts";
 import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/endpoint.ts";
+import { jssdkApis } from "../src/api/jssdk.ts";
 import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
+import { snsApis } from "../src/api/sns.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -25,6 +27,8 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   menuApis,
   messageApis,
   openApis,
+  jssdkApis,
+  snsApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -327,6 +331,18 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   "codeApis.getVersionInfo": () => ({ as: "mp" }),
   "codeApis.getWeappSupportVersion": () => ({ as: "mp" }),
   "codeApis.setWeappSupportVersion": () => ({ as: "mp", input: { version: "2.21.0" } }),
+  "jssdkApis.getTicket": () => ({ input: { type: "jsapi" } }),
+  "snsApis.userInfo": async (e) => {
+    const code = e.sim.oauthCode({ appId: e.oa.appId, scope: "snsapi_userinfo" });
+    const json = await request(
+      e.sim,
+      componentApis.oauthAccessToken,
+      { appid: e.oa.appId, code },
+      undefined,
+      { token: e.ct },
+    );
+    return { input: { access_token: json.access_token, openid: json.openid } };
+  },
 };
 
 /** Errcodes WeChat refuses a credential with: missing, invalid, expired, of the wrong kind. */

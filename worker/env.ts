@@ -29,5 +29,7 @@ export interface Env {
   FORWARD_URL?: string;
   FORWARD_SECRET?: string;
   RESULT_REDIRECT_URL?: string;
+  /** Hosts `/oauth/:appid` may redirect users back to (comma-separated; needed by `/oauth`). */
+  OAUTH_REDIRECT_HOSTS?: string;
   [key: string]: unknown;
 }

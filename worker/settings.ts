@@ -27,6 +27,8 @@ export interface Settings {
   forwardUrl?: string;
   forwardSecret?: string;
   resultRedirectUrl?: string;
+  /** `OAUTH_REDIRECT_HOSTS`, lowercased: the hosts `/oauth/:appid` may send a user back to. */
+  oauthRedirectHosts?: string[];
 }
 
 const AES_KEY = /^[A-Za-z0-9]{43}$/;
@@ -84,6 +86,12 @@ const RULES: [name: string, required: boolean, test: (s: string) => boolean, mes
   ["FORWARD_URL", false, isHttpUrl, "must be an http(s) URL"],
   ["FORWARD_SECRET", false, secret16, "must be at least 16 characters"],
   ["RESULT_REDIRECT_URL", false, isHttpUrl, "must be an http(s) URL"],
+  [
+    "OAUTH_REDIRECT_HOSTS",
+    false,
+    (s) => s.split(",").every((h) => /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/i.test(h)),
+    "must be host names (optionally with :port), separated by commas",
+  ],
 ];
 
 const TEXT = v.string();
@@ -134,6 +142,7 @@ export function loadSettings(env: Env): Settings {
     forwardUrl: values.FORWARD_URL,
     forwardSecret: values.FORWARD_SECRET,
     resultRedirectUrl: values.RESULT_REDIRECT_URL,
+    oauthRedirectHosts: values.OAUTH_REDIRECT_HOSTS?.toLowerCase().split(","),
   };
   cache.set(env, settings);
   return settings;

@@ -26,6 +26,7 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   41004: "appsecret missing",
   41005: "media data missing",
   41008: "missing code",
+  41009: "missing openid",
   42001: "access_token expired",
   42002: "refresh_token expired",
   44002: "empty post data",

@@ -127,7 +127,10 @@ export class Model {
   readonly oauthCodes = new Map<string, UserCodeRecord>();
   readonly jsCodes = new Map<string, UserCodeRecord>();
   readonly oauthRefresh = new Map<string, OAuthRefreshRecord>();
-  readonly oauthTokens = new Map<string, { appId: string; openid: string; expiresAt: number }>();
+  readonly oauthTokens = new Map<
+    string,
+    { appId: string; openid: string; expiresAt: number; scope?: string }
+  >();
   /** Current token per holder: `"component"` or an authorizer appid. */
   readonly currentToken = new Map<string, string>();
   readonly dailyLimits = new Map<string, number>();
@@ -139,6 +142,14 @@ export class Model {
 
   // ---- code management (versions, audits, releases; see _code_state.ts) ----
   readonly code: CodeStore = new CodeStore();
+  // ---- JS-SDK tickets (src/testing/_jssdk.ts) -------------------------------------------
+  /** `appid|type` → the account's current `getticket` ticket. */
+  readonly jsTickets = new Map<string, { ticket: string; expiresAt: number }>();
+  /** `ticket` → whose it is, for `wx.config` checks (superseded tickets stay until expiry). */
+  readonly issuedJsTickets = new Map<
+    string,
+    { appId: string; type: string; expiresAt: number; invalidated?: boolean }
+  >();
 
   #issued = 0;
 

@@ -14,6 +14,7 @@
  */
 
 import { MessageCrypto } from "../crypto/message_crypto.ts";
+import { jssdkSignature } from "../client/_jssdk.ts";
 import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
 import { progressAudits } from "./_code.ts";
 import type { AuditOutcome } from "./_code_state.ts";
@@ -800,6 +801,53 @@ export class WeChatSimulator {
     const a = this.#authorized(options.appId);
     if (a.kind !== "mini_program") throw new TypeError("Login codes are for Mini Programs");
     return this.#model.issueUserCode("js", a.appId, options.openid ?? a.defaultOpenId, "");
+  }
+
+  // ---- JS-SDK ------------------------------------------------------------------------------
+
+  /**
+   * Ends the current `type` ticket of `appId` (as WeChat does when the account's tickets are
+   * reset): `wx.config` refuses signatures made with it and the next `getticket` answers a new
+   * one. Nothing happens when no ticket was issued.
+   */
+  invalidateTicket(appId: string, type: "jsapi" | "wx_card"): void {
+    if (type !== "jsapi" && type !== "wx_card") {
+      throw new TypeError('Invalid type: expected "jsapi" or "wx_card"');
+    }
+    const key = `${appId}|${type}`;
+    const current = this.#model.jsTickets.get(key);
+    if (!current) return;
+    this.#model.jsTickets.delete(key);
+    const issued = this.#model.issuedJsTickets.get(current.ticket);
+    if (issued) issued.invalidated = true;
+  }
+
+  /**
+   * What `wx.config` in WeChat's browser says of `config` on the page at `url`: `"ok"`, or
+   * `"invalid signature"` when the signature matches no valid `jsapi` ticket of `config.appId`
+   * for that URL (without its fragment). JS interface safe domains are not checked.
+   */
+  checkJssdkConfig(
+    config: { appId: string; timestamp: number | string; nonceStr: string; signature: string },
+    url: string,
+  ): "ok" | "invalid signature" {
+    const now = this.now();
+    for (const [ticket, rec] of this.#model.issuedJsTickets) {
+      if (rec.appId !== config.appId || rec.type !== "jsapi") continue;
+      if (rec.invalidated || now >= rec.expiresAt) continue;
+      try {
+        const expected = jssdkSignature({
+          jsapi_ticket: ticket,
+          noncestr: config.nonceStr,
+          timestamp: config.timestamp,
+          url,
+        });
+        if (expected === config.signature) return "ok";
+      } catch {
+        return "invalid signature";
+      }
+    }
+    return "invalid signature";
   }
 
   /** Customer-service messages sent through the API, optionally of one authorizer. */
