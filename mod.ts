@@ -57,6 +57,16 @@ export * from "./src/client/component_client.ts";
 // code management
 
 // templates
+export type {
+  AddToTemplateInput,
+  CodeTemplate,
+  DeleteTemplateInput,
+  GetTemplateListInput,
+  TemplateDraft,
+  TemplateDraftListResponse,
+  TemplateListResponse,
+  TemplateType,
+} from "./src/api/templates.ts";
 
 // domains
 

@@ -45,6 +45,9 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   61014: "must use component token for component api",
   61015: "must use biz account token for not component api",
   61023: "refresh_token is invalid",
+  // code templates
+  85064: "template not found",
+  85065: "template list is full",
 };
 
 /** Content type WeChat's API servers send with JSON answers (sic: `encoding`, not `charset`). */

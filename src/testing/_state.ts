@@ -8,6 +8,7 @@
 
 import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
+import { TemplateStore } from "./_template_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -135,6 +136,21 @@ export class Model {
   /** account → clears used this month. */
   readonly clears = new Map<string, { month: number; used: number }>();
   readonly sessionKeys = new Map<string, string>();
+
+  // ---- code templates (the platform's draft box and template libraries) ----------------
+  // Own block: `wxa/commit` asks `templateExists` before storing a version.
+
+  /** The platform's drafts and templates (`wxa/gettemplatedraftlist` …). */
+  readonly templates = new TemplateStore();
+
+  /**
+   * Whether `wxa/commit` may use `templateId`. Until a draft or template was ever added (by
+   * `WeChatSimulator.addTemplateDraft`), every id is accepted, as before templates were
+   * simulated; from then on only the ids of the template libraries.
+   */
+  templateExists(templateId: number | string): boolean {
+    return this.templates.exists(templateId);
+  }
 
   #issued = 0;
 
