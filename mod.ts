@@ -74,6 +74,16 @@ export { codeApis } from "./src/api/code.ts";
 export type * from "./src/api/code_types.ts";
 
 // templates
+export type {
+  AddToTemplateInput,
+  CodeTemplate,
+  DeleteTemplateInput,
+  GetTemplateListInput,
+  TemplateDraft,
+  TemplateDraftListResponse,
+  TemplateListResponse,
+  TemplateType,
+} from "./src/api/templates.ts";
 
 // domains
 

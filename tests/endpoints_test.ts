@@ -17,6 +17,7 @@ import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
 import { snsApis } from "../src/api/sns.ts";
+import { templateApis } from "../src/api/templates.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -29,6 +30,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   openApis,
   jssdkApis,
   snsApis,
+  templateApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -281,6 +283,17 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   "messageApis.sendCustomMessage": () => ({
     input: { touser: "oUser", msgtype: "text", text: { content: "hello" } },
   }),
+  "templateApis.addToTemplate": (e) => ({
+    input: { draft_id: e.sim.addTemplateDraft({ user_version: "1.0.0" }) },
+  }),
+  "templateApis.deleteTemplate": async (e) => {
+    const draft_id = e.sim.addTemplateDraft({ user_version: "1.0.0" });
+    await request(e.sim, templateApis.addToTemplate, { draft_id }, undefined, { token: e.ct });
+    const list = await request(e.sim, templateApis.getTemplateList, {}, undefined, {
+      token: e.ct,
+    });
+    return { input: { template_id: (list.template_list as Json[])[0].template_id } };
+  },
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
   "codeApis.commit": () => ({
     as: "mp",

@@ -66,6 +66,9 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   87011: "current version is in gray release, can not revert",
   87012: "this version can not revert",
   87013: "undo audit reach limit",
+  // code templates
+  85064: "template not found",
+  85065: "template list is full",
 };
 
 /** Content type WeChat's API servers send with JSON answers (sic: `encoding`, not `charset`). */

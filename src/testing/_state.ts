@@ -9,6 +9,7 @@
 import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
 import { CodeStore } from "./_code_state.ts";
+import { TemplateStore } from "./_template_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -150,6 +151,20 @@ export class Model {
     string,
     { appId: string; type: string; expiresAt: number; invalidated?: boolean }
   >();
+  // ---- code templates (the platform's draft box and template libraries) ----------------
+  // Own block: `wxa/commit` asks `templateExists` before storing a version.
+
+  /** The platform's drafts and templates (`wxa/gettemplatedraftlist` …). */
+  readonly templates = new TemplateStore();
+
+  /**
+   * Whether `wxa/commit` may use `templateId`. Until a draft or template was ever added (by
+   * `WeChatSimulator.addTemplateDraft`), every id is accepted, as before templates were
+   * simulated; from then on only the ids of the template libraries.
+   */
+  templateExists(templateId: number | string): boolean {
+    return this.templates.exists(templateId);
+  }
 
   #issued = 0;
 
