@@ -71,3 +71,5 @@ export * from "./src/client/component_client.ts";
 // open account
 
 // diagnostics
+export type { RidInfoResponse } from "./src/api/diagnostics.ts";
+export type { ApiQuotaResponse } from "./src/api/openapi.ts";

@@ -14,6 +14,7 @@ import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/
 import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
+import { diagnosticsApis } from "../src/api/diagnostics.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -23,6 +24,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   menuApis,
   messageApis,
   openApis,
+  diagnosticsApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -46,6 +48,7 @@ const ROUTES = new Map(apiRoutes().map((r) => [r.path, r]));
 const ALSO_COMPONENT_TOKEN: readonly AnyEndpoint[] = [
   authorizerApis.clearQuota,
   openApis.getApiQuota,
+  diagnosticsApis.getRidInfo,
 ];
 
 // ---- the route table ----------------------------------------------------------------------------
@@ -198,6 +201,10 @@ async function env(): Promise<Env> {
 /** A valid input for a descriptor (authorizer APIs act for the Official Account). */
 interface Sample {
   input?: unknown;
+  /** Act for the Mini Program instead (APIs only Mini Programs have). */
+  account?: "mp";
+  /** The input when the component asks about itself, if not `input`. */
+  componentInput?: unknown;
 }
 
 /** Inputs for the descriptors that take one (the others get `undefined`). */
@@ -247,6 +254,29 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     input: { touser: "oUser", msgtype: "text", text: { content: "hello" } },
   }),
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
+  "diagnosticsApis.getRidInfo": async (e) => {
+    // A failed call's rid, of the account asking.
+    const rid = (json: Json) => ({ rid: /rid: (\S+)$/.exec(String(json.errmsg))![1] });
+    const mine = await request(
+      e.sim,
+      authorizerApis.getAuthorizerOption,
+      {
+        option_name: "nope",
+      },
+      e.oa.appId,
+      { token: e.oa.at },
+    );
+    const component = await request(
+      e.sim,
+      componentApis.getAuthorizerInfo,
+      {
+        authorizer_appid: "wx0000000000000000",
+      },
+      undefined,
+      { token: e.ct },
+    );
+    return { input: rid(mine), componentInput: rid(component) };
+  },
 };
 
 /** Errcodes WeChat refuses a credential with: missing, invalid, expired, of the wrong kind. */
@@ -268,9 +298,9 @@ for (const [name, endpoint] of DESCRIPTORS) {
   Deno.test(`${name} (${endpoint.method} ${endpoint.path}, ${endpoint.auth}): refused without its credential, served with it`, async () => {
     const e = await env();
     const sample = await (SAMPLES[name] ?? (() => ({})))(e);
-    const held = e.oa;
-    const send = (credential: Credential, appId = held.appId) =>
-      request(e.sim, endpoint, sample.input, appId, credential);
+    const held = sample.account === "mp" ? e.mp : e.oa;
+    const send = (credential: Credential, appId = held.appId, input = sample.input) =>
+      request(e.sim, endpoint, input, appId, credential);
     switch (endpoint.auth) {
       case "component":
         assertErrcode(await send({}), 41001, "no token");
@@ -288,7 +318,11 @@ for (const [name, endpoint] of DESCRIPTORS) {
         assertErrcode(await send({ token: "not-a-token" }), 40014, "a token WeChat never issued");
         if (ALSO_COMPONENT_TOKEN.includes(endpoint)) {
           // The component asking about itself: its own token, its own appid.
-          assertServed(endpoint, await send({ token: e.ct }, APPID), "the component token");
+          assertServed(
+            endpoint,
+            await send({ token: e.ct }, APPID, sample.componentInput ?? sample.input),
+            "the component token",
+          );
         } else {
           assertErrcode(await send({ token: e.ct }), 61015, "the component token");
         }

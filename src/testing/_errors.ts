@@ -45,6 +45,11 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   61014: "must use component token for component api",
   61015: "must use biz account token for not component api",
   61023: "refresh_token is invalid",
+  // diagnostics
+  76001: "rid not found",
+  76002: "rid is error",
+  76003: "could not query this rid,no permission",
+  76022: "could not query this rid,sns api",
 };
 
 /** Content type WeChat's API servers send with JSON answers (sic: `encoding`, not `charset`). */
@@ -62,9 +67,9 @@ export class ApiFailure {
 }
 
 /** The JSON body of an error answer, with ` rid: ...` appended as WeChat does. */
-export function errorBody(errcode: number, nowMs: number, errmsg?: string): string {
+export function errorBody(errcode: number, nowMs: number, errmsg?: string, rid?: string): string {
   const msg = errmsg ?? ERRMSG[errcode] ?? "unknown error";
-  return JSON.stringify({ errcode, errmsg: `${msg} rid: ${newRid(nowMs)}` });
+  return JSON.stringify({ errcode, errmsg: `${msg} rid: ${rid ?? newRid(nowMs)}` });
 }
 
 /** A JSON response with WeChat's headers. */

@@ -88,6 +88,21 @@ interface OAuthRefreshRecord {
   expiresAt: number;
 }
 
+/** The request behind a failed answer's rid (see `cgi-bin/openapi/rid/get`). */
+export interface RidRecord {
+  /** The account whose token made the request (`undefined`: no valid token). */
+  owner: string | undefined;
+  /** Milliseconds on the simulator's clock. */
+  at: number;
+  path: string;
+  /** The query string, tokens shortened. */
+  requestUrl: string;
+  /** The body as sent, secrets masked. */
+  requestBody: string;
+  /** The answer, rid included. */
+  responseBody: string;
+}
+
 /** Settings the model needs. */
 export interface ModelConfig {
   componentAppId: string;
@@ -135,6 +150,10 @@ export class Model {
   /** account → clears used this month. */
   readonly clears = new Map<string, { month: number; used: number }>();
   readonly sessionKeys = new Map<string, string>();
+
+  // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
+  /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
+  readonly rids = new Map<string, RidRecord>();
 
   #issued = 0;
 
