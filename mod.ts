@@ -98,3 +98,5 @@ export type {
 // open account
 
 // diagnostics
+export type { RidInfoResponse } from "./src/api/diagnostics.ts";
+export type { ApiQuotaResponse } from "./src/api/openapi.ts";

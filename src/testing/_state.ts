@@ -90,6 +90,21 @@ interface OAuthRefreshRecord {
   expiresAt: number;
 }
 
+/** The request behind a failed answer's rid (see `cgi-bin/openapi/rid/get`). */
+export interface RidRecord {
+  /** The account whose token made the request (`undefined`: no valid token). */
+  owner: string | undefined;
+  /** Milliseconds on the simulator's clock. */
+  at: number;
+  path: string;
+  /** The query string, tokens shortened. */
+  requestUrl: string;
+  /** The body as sent, secrets masked. */
+  requestBody: string;
+  /** The answer, rid included. */
+  responseBody: string;
+}
+
 /** Settings the model needs. */
 export interface ModelConfig {
   componentAppId: string;
@@ -165,6 +180,9 @@ export class Model {
   templateExists(templateId: number | string): boolean {
     return this.templates.exists(templateId);
   }
+  // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
+  /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
+  readonly rids = new Map<string, RidRecord>();
 
   #issued = 0;
 
