@@ -585,7 +585,13 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         durableObjects: Object.fromEntries(
           [["COMPONENT", "ComponentCredential"], ["AUTHORIZERS", "AuthorizerCredential"]].map((
             [binding, className],
-          ) => [binding, i === 0 ? className : { className, scriptName: names[0] }]),
+          ) => [
+            binding,
+            // SQLite-backed, as wrangler.toml's migrations declare them (new_sqlite_classes).
+            i === 0
+              ? { className, useSQLite: true }
+              : { className, scriptName: names[0], useSQLite: true },
+          ]),
         ),
         bindings,
         ...queueBindings(i),
