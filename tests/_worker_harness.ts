@@ -134,8 +134,10 @@ export interface Harness {
   mf: Miniflare;
   sim: WeChatSimulator;
   forwarded: Forwarded[];
-  /** Every forward that reached the forward URL, whatever it was answered. */
+  /** Every message forward that reached the forward URL, whatever it was answered. */
   forwardLog: Forwarded[];
+  /** Platform events forwarded (answered `ok`, not counted in the others). */
+  forwardedEvents: Forwarded[];
   /** The next this many forward attempts are answered 503 (then the recorder accepts). */
   forwardFailures: { remaining: number; attempts: number };
   /** Sends a request to instance `i` (0 is the first; see {@linkcode StartOptions.instances}). */
@@ -402,6 +404,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) bindings[k] = v;
   const forwarded: Forwarded[] = [];
   const forwardLog: Forwarded[] = [];
+  const forwardedEvents: Forwarded[] = [];
   const forwardFailures = { remaining: 0, attempts: 0 };
   // deno-lint-ignore prefer-const
   let harness: Harness;
@@ -456,6 +459,11 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         headers: new Headers([...request.headers]),
         body: new TextDecoder().decode(body),
       };
+      // Platform events have their own record: `forwarded` and the failures are messages'.
+      if (/^\{[^{]*"event":/.test(seen.body)) {
+        forwardedEvents.push(seen);
+        return new MfResponse("ok") as MfResponse;
+      }
       forwardLog.push(seen);
       const custom = options.forward
         ? await options.forward(
@@ -671,6 +679,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     sim,
     forwarded,
     forwardLog,
+    forwardedEvents,
     forwardFailures,
     fetch: fetchWorker,
     fetchOn,

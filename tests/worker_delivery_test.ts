@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { Authorization } from "../src/testing/mod.ts";
 import { parseXml } from "../src/xml/mod.ts";
 import {
   eventually,
@@ -17,13 +18,13 @@ import {
 
 const EVENTS = `${ORIGIN}/wechat/component/events`;
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const ENTRY = "tests/_message_worker.ts";
+const ENTRY = "worker/_test_entry.ts";
 const NO_FORWARD = { FORWARD_URL: undefined, FORWARD_SECRET: undefined };
 
 /** A worker with a ticket and one authorized official account. */
 async function platform(
   options: StartOptions,
-): Promise<{ h: Harness; appid: string; url: string }> {
+): Promise<{ h: Harness; appid: string; url: string; auth: Authorization }> {
   const h = await startWorker(options);
   assert.equal(await (await h.send(await h.sim.ticketPush(EVENTS))).text(), "success");
   const auth = await h.sim.authorizeAccount({ kind: "official_account" });
@@ -31,7 +32,12 @@ async function platform(
   await eventually(async () =>
     (await h.snapshot()).has(`wxopen:v1:authorizer_token:${auth.appId}`)
   );
-  return { h, appid: auth.appId, url: `${ORIGIN}/wechat/authorizers/${auth.appId}/callback` };
+  return {
+    h,
+    appid: auth.appId,
+    url: `${ORIGIN}/wechat/authorizers/${auth.appId}/callback`,
+    auth,
+  };
 }
 
 /** The same push again (WeChat's retry: same body, same query). */
@@ -343,6 +349,41 @@ Deno.test({
       await eventually(() => h.forwarded.length === 1);
       await sleep(1500);
       assert.deepEqual(contents(h.forwarded), ["keep"]);
+    } finally {
+      await h.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "delivery: platform events reach the handler and the forward URL once, without the code",
+  ...opts,
+  async fn() {
+    const { h, appid, auth } = await platform({ entry: ENTRY, queue: {}, settings: QUEUED });
+    try {
+      const events = () => h.forwardedEvents.map((f) => JSON.parse(f.body));
+      await eventually(() => events().length >= 1);
+      const [authorized] = events();
+      assert.equal(authorized.authorizer_appid, appid);
+      assert.equal(authorized.event.InfoType, "authorized");
+      assert.equal(authorized.event.AuthorizerAppid, appid);
+      assert.equal(authorized.event.AuthorizationCode, undefined, "the exchanged code stays");
+      assert.match(authorized.received_at, /Z$/);
+      const count = async (type: string) =>
+        JSON.parse((await h.snapshot()).get(`test:component_event:${type}:${appid}`) ?? "null")
+          ?.value;
+      assert.equal(await eventually(() => count("authorized")), "1");
+      // WeChat pushes the same authorization again, twice (its retries): no second delivery.
+      const again = await copyOf(await h.sim.authorizationPush(EVENTS, auth));
+      for (let i = 0; i < 2; i++) assert.equal(await (await h.send(again())).text(), "success");
+      // A revocation: delivered too.
+      await h.sim.revoke(appid);
+      await h.sim.settled();
+      await eventually(() => events().some((e) => e.event.InfoType === "unauthorized"));
+      assert.equal(await eventually(() => count("unauthorized")), "1");
+      await sleep(1500);
+      assert.equal(events().length, 2);
+      assert.equal(await count("authorized"), "1");
     } finally {
       await h.dispose();
     }

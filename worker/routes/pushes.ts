@@ -32,6 +32,7 @@ import type { HandlerOptions } from "../handlers.ts";
 import { answerMessage, deliveryId, messageKey } from "../messages.ts";
 import { messageCounters } from "../counters.ts";
 import { forwardTarget } from "../delivery.ts";
+import { deliverPlatformEvent, PLATFORM_EVENTS } from "../platform_events.ts";
 import { unwrap } from "../objects/result.ts";
 import type { Runtime } from "../runtime.ts";
 import { appidParam, limitBody, valid } from "../validate.ts";
@@ -167,6 +168,7 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post("/component/events", limitBody(PUSH_LIMIT), async (c) => {
+    const receivedAt = Date.now();
     const rt = c.get("service");
     const { plaintext } = await openPush(await rt.crypto, c.req.query(), c.req.raw);
     const event: ComponentEvent = parseOrReject(() => parseComponentEvent(plaintext));
@@ -221,6 +223,16 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
             console.error(`[wxopen] event ${event.InfoType} failed: ${(err as Error).name}`)
           ),
         );
+    }
+    if (PLATFORM_EVENTS.has(event.InfoType)) {
+      await deliverPlatformEvent({
+        env: c.env,
+        ctx: c.executionCtx as ExecutionContext,
+        rt,
+        handlers,
+        event,
+        receivedAt,
+      });
     }
     return c.text("success");
   });
