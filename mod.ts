@@ -74,6 +74,16 @@ export { codeApis } from "./src/api/code.ts";
 export type * from "./src/api/code_types.ts";
 
 // templates
+export type {
+  AddToTemplateInput,
+  CodeTemplate,
+  DeleteTemplateInput,
+  GetTemplateListInput,
+  TemplateDraft,
+  TemplateDraftListResponse,
+  TemplateListResponse,
+  TemplateType,
+} from "./src/api/templates.ts";
 
 // domains
 
@@ -88,3 +98,5 @@ export type * from "./src/api/code_types.ts";
 // open account
 
 // diagnostics
+export type { RidInfoResponse } from "./src/api/diagnostics.ts";
+export type { ApiQuotaResponse } from "./src/api/openapi.ts";

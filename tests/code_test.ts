@@ -295,3 +295,15 @@ Deno.test("code: bad input is refused before any request", async () => {
   assert.throws(() => mp.getAuditStatus({ auditid: 0 }), RangeError);
   assert.equal(env.sim.calls(/\/wxa\//), 0);
 });
+
+Deno.test("code: once the platform keeps templates, commit takes only a library template's id", async () => {
+  const { sim, client, authorize } = await setup();
+  const mp = await authorize();
+  // Before any template exists every id is accepted (the simulator's compatibility rule).
+  await mp.commit(commitInput);
+  const draft_id = sim.addTemplateDraft({ user_version: "2.0.0", user_desc: "second" });
+  await client.addToTemplate({ draft_id });
+  const [template] = (await client.getTemplateList()).template_list;
+  await rejects(mp.commit({ ...commitInput, template_id: template.template_id + 1000 }), 85014);
+  await mp.commit({ ...commitInput, template_id: template.template_id, user_version: "2.0.0" });
+});

@@ -33,7 +33,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   });
 
   app.route("/healthz", healthRoutes());
-  app.route("/wechat", pushRoutes());
+  app.route("/wechat", pushRoutes(options));
   app.route("/authorize", authorizeRoutes(options));
   app.route("/oauth", oauthRoutes(options));
   app.route("/api/v1", adminRoutes());

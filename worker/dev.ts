@@ -18,7 +18,7 @@ import { WeChatSimulator } from "../src/testing/mod.ts";
 /// <reference types="cloudflare-types" />
 
 import type { Env } from "./env.ts";
-import { createWorker } from "./worker.ts";
+import { buildWorker } from "./worker.ts";
 
 /** Fixed development settings (not secrets: they only ever talk to the simulator). */
 const DEV_SETTINGS: Readonly<Record<string, string>> = {
@@ -76,7 +76,7 @@ const sim = new WeChatSimulator({
   },
 });
 
-const worker = createWorker({
+const worker = buildWorker({
   upstreamFetch: (input, init) => sim.fetch(input, init),
   envTransform: devEnv,
   authorizationLink: (link, requestUrl) => {

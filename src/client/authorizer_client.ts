@@ -33,6 +33,8 @@ import type {
 } from "../api/code_types.ts";
 import type { JssdkConfig, JssdkConfigOptions, JsTicketRequest } from "../api/jssdk.ts";
 import { jssdkConfig, jsTicket } from "./_jssdk.ts";
+import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
+import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -267,4 +269,14 @@ export class AuthorizerClient extends AuthorizerCalls {
   // ---- open account -------------------------------------------------------------------------
 
   // ---- diagnostics --------------------------------------------------------------------------
+
+  /** `cgi-bin/openapi/quota/get`: today's quota of one API of the account (`cgi_path` from `/`). */
+  getApiQuota(input: { cgi_path: string }): Promise<ApiQuotaResponse> {
+    return this.#send(openApis.getApiQuota, input);
+  }
+
+  /** `cgi-bin/openapi/rid/get`: the request behind a failed call's rid (this account's, 7 days). */
+  getRidInfo(input: { rid: string }): Promise<RidInfoResponse> {
+    return this.#send(diagnosticsApis.getRidInfo, input);
+  }
 }

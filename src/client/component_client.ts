@@ -28,6 +28,7 @@ import {
 } from "./_links.ts";
 import { checkOptions, type ComponentClientOptions } from "./_options.ts";
 import { wire } from "./_wiring.ts";
+import * as templates from "../api/templates.ts";
 import { AuthorizerClient } from "./authorizer_client.ts";
 
 const orNull = (error: unknown) => {
@@ -326,6 +327,28 @@ export class ComponentClient {
   }
 
   // ---- templates (component token) --------------------------------------------------------
+
+  /** `wxa/gettemplatedraftlist`: the drafts of the platform's draft box. */
+  getTemplateDraftList(): Promise<templates.TemplateDraftListResponse> {
+    return this.#send(templates.getTemplateDraftList, undefined);
+  }
+
+  /** `wxa/gettemplatelist`: the templates of the library (of one kind with `template_type`). */
+  getTemplateList(
+    input?: templates.GetTemplateListInput,
+  ): Promise<templates.TemplateListResponse> {
+    return this.#send(templates.getTemplateList, input);
+  }
+
+  /** `wxa/addtotemplate`: copies a draft into the template library. */
+  addToTemplate(input: templates.AddToTemplateInput): Promise<api.OkResponse> {
+    return this.#send(templates.addToTemplate, input);
+  }
+
+  /** `wxa/deletetemplate`: deletes a template from the library. */
+  deleteTemplate(input: templates.DeleteTemplateInput): Promise<api.OkResponse> {
+    return this.#send(templates.deleteTemplate, input);
+  }
 
   // ---- platform domains (component token) -------------------------------------------------
 

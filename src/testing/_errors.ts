@@ -66,6 +66,14 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   87011: "current version is in gray release, can not revert",
   87012: "this version can not revert",
   87013: "undo audit reach limit",
+  // code templates
+  85064: "template not found",
+  85065: "template list is full",
+  // diagnostics
+  76001: "rid not found",
+  76002: "rid is error",
+  76003: "could not query this rid,no permission",
+  76022: "could not query this rid,sns api",
 };
 
 /** Content type WeChat's API servers send with JSON answers (sic: `encoding`, not `charset`). */
@@ -83,9 +91,9 @@ export class ApiFailure {
 }
 
 /** The JSON body of an error answer, with ` rid: ...` appended as WeChat does. */
-export function errorBody(errcode: number, nowMs: number, errmsg?: string): string {
+export function errorBody(errcode: number, nowMs: number, errmsg?: string, rid?: string): string {
   const msg = errmsg ?? ERRMSG[errcode] ?? "unknown error";
-  return JSON.stringify({ errcode, errmsg: `${msg} rid: ${newRid(nowMs)}` });
+  return JSON.stringify({ errcode, errmsg: `${msg} rid: ${rid ?? newRid(nowMs)}` });
 }
 
 /** A JSON response with WeChat's headers. */

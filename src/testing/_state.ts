@@ -9,6 +9,7 @@
 import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
 import { CodeStore } from "./_code_state.ts";
+import { TemplateStore } from "./_template_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -89,6 +90,21 @@ interface OAuthRefreshRecord {
   expiresAt: number;
 }
 
+/** The request behind a failed answer's rid (see `cgi-bin/openapi/rid/get`). */
+export interface RidRecord {
+  /** The account whose token made the request (`undefined`: no valid token). */
+  owner: string | undefined;
+  /** Milliseconds on the simulator's clock. */
+  at: number;
+  path: string;
+  /** The query string, tokens shortened. */
+  requestUrl: string;
+  /** The body as sent, secrets masked. */
+  requestBody: string;
+  /** The answer, rid included. */
+  responseBody: string;
+}
+
 /** Settings the model needs. */
 export interface ModelConfig {
   componentAppId: string;
@@ -150,6 +166,23 @@ export class Model {
     string,
     { appId: string; type: string; expiresAt: number; invalidated?: boolean }
   >();
+  // ---- code templates (the platform's draft box and template libraries) ----------------
+  // Own block: `wxa/commit` asks `templateExists` before storing a version.
+
+  /** The platform's drafts and templates (`wxa/gettemplatedraftlist` …). */
+  readonly templates = new TemplateStore();
+
+  /**
+   * Whether `wxa/commit` may use `templateId`. Until a draft or template was ever added (by
+   * `WeChatSimulator.addTemplateDraft`), every id is accepted, as before templates were
+   * simulated; from then on only the ids of the template libraries.
+   */
+  templateExists(templateId: number | string): boolean {
+    return this.templates.exists(templateId);
+  }
+  // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
+  /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
+  readonly rids = new Map<string, RidRecord>();
 
   #issued = 0;
 

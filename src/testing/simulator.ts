@@ -31,9 +31,11 @@ import {
 } from "./_state.ts";
 import { randomBytes, toHex } from "../_bytes.ts";
 import type { XmlInputObject } from "../xml/build.ts";
+import type { TemplateDraftOptions } from "./_template_store.ts";
 
 export type { AccountKind } from "./_state.ts";
 export type { AuditOutcome } from "./_code_state.ts";
+export type { TemplateDraftOptions } from "./_template_store.ts";
 
 /** Where the simulator delivers pushes on its own (authorization events, requested tickets). */
 export interface SimulatorEventTarget {
@@ -1096,6 +1098,36 @@ export class WeChatSimulator {
   async openReply(reply: string | Response): Promise<string> {
     const body = typeof reply === "string" ? reply : await reply.text();
     return await openReply(await this.#crypto, body);
+  }
+
+  // ---- code templates ----------------------------------------------------------------------
+
+  /**
+   * Simulates a developer uploading code from WeChat DevTools into the platform's draft box
+   * (草稿箱) and returns the new `draft_id`, for `wxa/addtotemplate`. From the first draft on,
+   * `wxa/commit` accepts only the template ids of the libraries.
+   */
+  addTemplateDraft(options: TemplateDraftOptions): number {
+    const o = options as Partial<TemplateDraftOptions> | undefined;
+    if (typeof o?.user_version !== "string" || o.user_version.trim() === "") {
+      throw new TypeError("Invalid user_version: expected a non-empty string");
+    }
+    for (
+      const name of ["user_desc", "source_miniprogram_appid", "source_miniprogram", "developer"]
+    ) {
+      const value = (o as Record<string, unknown>)[name];
+      if (value !== undefined && typeof value !== "string") {
+        throw new TypeError(`Invalid ${name}: expected a string`);
+      }
+    }
+    return this.#model.templates.addDraft({
+      create_time: Math.floor(this.now() / 1000),
+      user_version: o.user_version,
+      user_desc: o.user_desc ?? "",
+      source_miniprogram_appid: o.source_miniprogram_appid ?? "wx" + "d".repeat(16),
+      source_miniprogram: o.source_miniprogram ?? "模拟开发小程序",
+      developer: o.developer ?? "模拟开发者",
+    }).draft_id;
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
