@@ -55,7 +55,6 @@ export * from "./src/client/component_client.ts";
 // JS-SDK
 
 // code management
-export { codeApis } from "./src/api/code.ts";
 export type * from "./src/api/code_types.ts";
 
 // templates
