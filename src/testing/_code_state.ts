@@ -75,8 +75,8 @@ export interface AccountCode {
   visitStatus: "open" | "close";
   supportVersion: string;
   media: Map<string, { type: string; size: number }>;
-  /** Undos this month: `month` and count. */
-  undos: { month: number; used: number };
+  /** Withdrawals: this month's (`used`) and today's (`today`), China time. */
+  undos: { month: number; used: number; day: number; today: number };
 }
 
 /** Settings of the code lifecycle (see `WeChatSimulatorOptions`). */
@@ -89,8 +89,10 @@ export interface CodeConfig {
   auditQuota: number;
   /** Speed-ups per month (default 1). */
   speedupQuota: number;
-  /** Withdrawals per mini program per month (default 10). */
+  /** Withdrawals per mini program per month (WeChat: 10). */
   undoMonthlyLimit: number;
+  /** Withdrawals per mini program per day (WeChat: 5). */
+  undoDailyLimit: number;
 }
 
 /** The default reason of a failed audit (status 1). */
@@ -108,6 +110,7 @@ export class CodeStore {
     auditQuota: 20,
     speedupQuota: 1,
     undoMonthlyLimit: 10,
+    undoDailyLimit: 5,
   };
   #quota = { month: -1, audits: 0, speedups: 0 };
   #nextAuditId = 420_000_000 + Math.floor(Math.random() * 10_000_000);
@@ -124,7 +127,7 @@ export class CodeStore {
         visitStatus: "open",
         supportVersion: "2.20.0",
         media: new Map(),
-        undos: { month: -1, used: 0 },
+        undos: { month: -1, used: 0, day: -1, today: 0 },
       };
       this.accounts.set(appId, code);
     }

@@ -46,7 +46,8 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   61015: "must use biz account token for not component api",
   61023: "refresh_token is invalid",
   // ---- code management (wxa/commit … wxa/release) ----
-  40004: "invalid media type",
+  40005: "invalid file type",
+  40006: "invalid meida size",
   61007: "api is unauthorized to component",
   85009: "already submit a version under auditing",
   85012: "invalid audit id",
@@ -63,8 +64,12 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   86000: "should be called only from third party",
   86001: "no code committed by the component",
   87011: "current version is in gray release, can not revert",
-  87012: "this version can not revert",
-  87013: "undo audit reach limit",
+  87012: "forbid revert this version release",
+  87013: "no quota to undo code",
+  89402: "the audit is not in the review queue",
+  89403: "this kind of audit can not be sped up",
+  89404: "the audit has already been sped up",
+  89405: "no quota to speed up audits this month",
 };
 
 /** Content type WeChat's API servers send with JSON answers (sic: `encoding`, not `charset`). */
