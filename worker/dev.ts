@@ -70,6 +70,10 @@ const sim = new WeChatSimulator({
     get url() {
       return `${origin}/wechat/component/events`;
     },
+    // Audit verdicts and other events the simulator raises reach the authorizer's callback.
+    get messageUrl() {
+      return `${origin}/wechat/authorizers/$APPID$/callback`;
+    },
     fetch: (request) => deliver(request),
   },
 });
