@@ -491,3 +491,15 @@ Deno.test("code: an answer lost after submit_audit leaves the audit in flight (8
   await mp.release();
   assert.equal((await mp.getVersionInfo()).release_info?.release_version, "1.0.0");
 });
+
+Deno.test("code: once the platform keeps templates, commit takes only a library template's id", async () => {
+  const { sim, client, authorize } = await setup();
+  const mp = await authorize();
+  // Before any template exists every id is accepted (the simulator's compatibility rule).
+  await mp.commit(commitInput);
+  const draft_id = sim.addTemplateDraft({ user_version: "2.0.0", user_desc: "second" });
+  await client.addToTemplate({ draft_id });
+  const [template] = (await client.getTemplateList()).template_list;
+  await rejects(mp.commit({ ...commitInput, template_id: template.template_id + 1000 }), 85014);
+  await mp.commit({ ...commitInput, template_id: template.template_id, user_version: "2.0.0" });
+});

@@ -12,9 +12,13 @@ import { authorizerApis } from "../src/api/authorizer.ts";
 import { codeApis } from "../src/api/code.ts";
 import { componentApis } from "../src/api/component.ts";
 import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/endpoint.ts";
+import { jssdkApis } from "../src/api/jssdk.ts";
 import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
+import { snsApis } from "../src/api/sns.ts";
+import { templateApis } from "../src/api/templates.ts";
+import { diagnosticsApis } from "../src/api/diagnostics.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -25,6 +29,10 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   menuApis,
   messageApis,
   openApis,
+  jssdkApis,
+  snsApis,
+  templateApis,
+  diagnosticsApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -48,6 +56,7 @@ const ROUTES = new Map(apiRoutes().map((r) => [r.path, r]));
 const ALSO_COMPONENT_TOKEN: readonly AnyEndpoint[] = [
   authorizerApis.clearQuota,
   openApis.getApiQuota,
+  diagnosticsApis.getRidInfo,
 ];
 
 // ---- the route table ----------------------------------------------------------------------------
@@ -208,6 +217,8 @@ interface Sample {
   input?: unknown;
   /** The authorizer the API acts for: the Mini Program for the mini-program-only APIs. */
   as?: "mp";
+  /** The input when the component asks about itself, if not `input`. */
+  componentInput?: unknown;
 }
 
 /** A Mini Program API called with the held Mini Program's token (state for the next sample). */
@@ -278,6 +289,17 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   "messageApis.sendCustomMessage": () => ({
     input: { touser: "oUser", msgtype: "text", text: { content: "hello" } },
   }),
+  "templateApis.addToTemplate": (e) => ({
+    input: { draft_id: e.sim.addTemplateDraft({ user_version: "1.0.0" }) },
+  }),
+  "templateApis.deleteTemplate": async (e) => {
+    const draft_id = e.sim.addTemplateDraft({ user_version: "1.0.0" });
+    await request(e.sim, templateApis.addToTemplate, { draft_id }, undefined, { token: e.ct });
+    const list = await request(e.sim, templateApis.getTemplateList, {}, undefined, {
+      token: e.ct,
+    });
+    return { input: { template_id: (list.template_list as Json[])[0].template_id } };
+  },
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
   "codeApis.commit": () => ({
     as: "mp",
@@ -332,6 +354,41 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   "codeApis.getVersionInfo": () => ({ as: "mp" }),
   "codeApis.getWeappSupportVersion": () => ({ as: "mp" }),
   "codeApis.setWeappSupportVersion": () => ({ as: "mp", input: { version: "2.21.0" } }),
+  "jssdkApis.getTicket": () => ({ input: { type: "jsapi" } }),
+  "snsApis.userInfo": async (e) => {
+    const code = e.sim.oauthCode({ appId: e.oa.appId, scope: "snsapi_userinfo" });
+    const json = await request(
+      e.sim,
+      componentApis.oauthAccessToken,
+      { appid: e.oa.appId, code },
+      undefined,
+      { token: e.ct },
+    );
+    return { input: { access_token: json.access_token, openid: json.openid } };
+  },
+  "diagnosticsApis.getRidInfo": async (e) => {
+    // A failed call's rid, of the account asking.
+    const rid = (json: Json) => ({ rid: /rid: (\S+)$/.exec(String(json.errmsg))![1] });
+    const mine = await request(
+      e.sim,
+      authorizerApis.getAuthorizerOption,
+      {
+        option_name: "nope",
+      },
+      e.oa.appId,
+      { token: e.oa.at },
+    );
+    const component = await request(
+      e.sim,
+      componentApis.getAuthorizerInfo,
+      {
+        authorizer_appid: "wx0000000000000000",
+      },
+      undefined,
+      { token: e.ct },
+    );
+    return { input: rid(mine), componentInput: rid(component) };
+  },
 };
 
 /** Errcodes WeChat refuses a credential with: missing, invalid, expired, of the wrong kind. */
@@ -358,8 +415,8 @@ for (const [name, endpoint] of DESCRIPTORS) {
     const e = await env();
     const sample = await (SAMPLES[name] ?? (() => ({})))(e);
     const held = sample.as === "mp" ? e.mp : e.oa;
-    const send = (credential: Credential, appId = held.appId) =>
-      request(e.sim, endpoint, sample.input, appId, credential);
+    const send = (credential: Credential, appId = held.appId, input = sample.input) =>
+      request(e.sim, endpoint, input, appId, credential);
     switch (endpoint.auth) {
       case "component":
         assertErrcode(await send({}), 41001, "no token");
@@ -377,7 +434,11 @@ for (const [name, endpoint] of DESCRIPTORS) {
         assertErrcode(await send({ token: "not-a-token" }), 40014, "a token WeChat never issued");
         if (ALSO_COMPONENT_TOKEN.includes(endpoint)) {
           // The component asking about itself: its own token, its own appid.
-          assertServed(endpoint, await send({ token: e.ct }, APPID), "the component token");
+          assertServed(
+            endpoint,
+            await send({ token: e.ct }, APPID, sample.componentInput ?? sample.input),
+            "the component token",
+          );
         } else {
           assertErrcode(await send({ token: e.ct }), 61015, "the component token");
         }

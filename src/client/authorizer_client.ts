@@ -31,6 +31,10 @@ import type {
   VersionInfoResponse,
   WeappSupportVersionResponse,
 } from "../api/code_types.ts";
+import type { JssdkConfig, JssdkConfigOptions, JsTicketRequest } from "../api/jssdk.ts";
+import { jssdkConfig, jsTicket } from "./_jssdk.ts";
+import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
+import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -118,6 +122,37 @@ export class AuthorizerClient extends AuthorizerCalls {
   }
 
   // ---- JS-SDK -------------------------------------------------------------------------------
+
+  /**
+   * `cgi-bin/ticket/getticket?type=jsapi`: the account's JS-SDK ticket, managed like a token
+   * (stored, reused until shortly before its 7200 s end, one call for concurrent callers,
+   * purged on `unauthorized`). `{ invalid }` reports a ticket `wx.config` refused.
+   */
+  async jsapiTicket(request?: JsTicketRequest): Promise<string> {
+    return (await jsTicket(contexts.get(this)!, this.appId, "jsapi", request)).ticket;
+  }
+
+  /** `cgi-bin/ticket/getticket?type=wx_card`: the card (卡券) ticket, managed like {@linkcode jsapiTicket}. */
+  async wxCardTicket(request?: JsTicketRequest): Promise<string> {
+    return (await jsTicket(contexts.get(this)!, this.appId, "wx_card", request)).ticket;
+  }
+
+  /**
+   * What the page's `wx.config` needs: `appId` (this account's), `timestamp`, `nonceStr` and
+   * the `signature` of `url` (without its fragment) with the managed `jsapi` ticket.
+   *
+   * @example Sign the page an H5 backend serves
+   * ```ts ignore
+   * const config = await client.authorizer("wxf8b4f85f3a794e77").jssdkConfig({
+   *   url: "https://h5.example.com/shop?id=7",
+   *   jsApiList: ["chooseImage"],
+   * });
+   * // hand { debug: false, ...config } to wx.config in the page
+   * ```
+   */
+  jssdkConfig(options: JssdkConfigOptions): Promise<JssdkConfig> {
+    return jssdkConfig(contexts.get(this)!, this.appId, options);
+  }
 
   // ---- code management ----------------------------------------------------------------------
 
@@ -234,4 +269,14 @@ export class AuthorizerClient extends AuthorizerCalls {
   // ---- open account -------------------------------------------------------------------------
 
   // ---- diagnostics --------------------------------------------------------------------------
+
+  /** `cgi-bin/openapi/quota/get`: today's quota of one API of the account (`cgi_path` from `/`). */
+  getApiQuota(input: { cgi_path: string }): Promise<ApiQuotaResponse> {
+    return this.#send(openApis.getApiQuota, input);
+  }
+
+  /** `cgi-bin/openapi/rid/get`: the request behind a failed call's rid (this account's, 7 days). */
+  getRidInfo(input: { rid: string }): Promise<RidInfoResponse> {
+    return this.#send(diagnosticsApis.getRidInfo, input);
+  }
 }

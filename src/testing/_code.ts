@@ -158,6 +158,7 @@ export const codeRoutes: Route[] = [
     if (!(typeof id === "string" ? /^\d+$/.test(id) : Number.isInteger(id) && Number(id) >= 0)) {
       throw new ApiFailure(85014);
     }
+    if (!ctx.model.templateExists(id as number | string)) throw new ApiFailure(85014);
     const ext = b.ext_json;
     let parsed: unknown;
     try {

@@ -26,6 +26,7 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   41004: "appsecret missing",
   41005: "media data missing",
   41008: "missing code",
+  41009: "missing openid",
   42001: "access_token expired",
   42002: "refresh_token expired",
   44002: "empty post data",
@@ -70,6 +71,14 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   89403: "this kind of audit can not be sped up",
   89404: "the audit has already been sped up",
   89405: "no quota to speed up audits this month",
+  // code templates
+  85064: "template not found",
+  85065: "template list is full",
+  // diagnostics
+  76001: "rid not found",
+  76002: "rid is error",
+  76003: "could not query this rid,no permission",
+  76022: "could not query this rid,sns api",
 };
 
 /** Content type WeChat's API servers send with JSON answers (sic: `encoding`, not `charset`). */
@@ -87,9 +96,9 @@ export class ApiFailure {
 }
 
 /** The JSON body of an error answer, with ` rid: ...` appended as WeChat does. */
-export function errorBody(errcode: number, nowMs: number, errmsg?: string): string {
+export function errorBody(errcode: number, nowMs: number, errmsg?: string, rid?: string): string {
   const msg = errmsg ?? ERRMSG[errcode] ?? "unknown error";
-  return JSON.stringify({ errcode, errmsg: `${msg} rid: ${newRid(nowMs)}` });
+  return JSON.stringify({ errcode, errmsg: `${msg} rid: ${rid ?? newRid(nowMs)}` });
 }
 
 /** A JSON response with WeChat's headers. */

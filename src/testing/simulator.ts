@@ -14,6 +14,7 @@
  */
 
 import { MessageCrypto } from "../crypto/message_crypto.ts";
+import { jssdkSignature } from "../client/_jssdk.ts";
 import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
 import { progressAudits } from "./_code.ts";
 import type { AuditOutcome } from "./_code_state.ts";
@@ -30,9 +31,11 @@ import {
 } from "./_state.ts";
 import { randomBytes, toHex } from "../_bytes.ts";
 import type { XmlInputObject } from "../xml/build.ts";
+import type { TemplateDraftOptions } from "./_template_store.ts";
 
 export type { AccountKind } from "./_state.ts";
 export type { AuditOutcome } from "./_code_state.ts";
+export type { TemplateDraftOptions } from "./_template_store.ts";
 
 /** Where the simulator delivers pushes on its own (authorization events, requested tickets). */
 export interface SimulatorEventTarget {
@@ -802,6 +805,53 @@ export class WeChatSimulator {
     return this.#model.issueUserCode("js", a.appId, options.openid ?? a.defaultOpenId, "");
   }
 
+  // ---- JS-SDK ------------------------------------------------------------------------------
+
+  /**
+   * Ends the current `type` ticket of `appId` (as WeChat does when the account's tickets are
+   * reset): `wx.config` refuses signatures made with it and the next `getticket` answers a new
+   * one. Nothing happens when no ticket was issued.
+   */
+  invalidateTicket(appId: string, type: "jsapi" | "wx_card"): void {
+    if (type !== "jsapi" && type !== "wx_card") {
+      throw new TypeError('Invalid type: expected "jsapi" or "wx_card"');
+    }
+    const key = `${appId}|${type}`;
+    const current = this.#model.jsTickets.get(key);
+    if (!current) return;
+    this.#model.jsTickets.delete(key);
+    const issued = this.#model.issuedJsTickets.get(current.ticket);
+    if (issued) issued.invalidated = true;
+  }
+
+  /**
+   * What `wx.config` in WeChat's browser says of `config` on the page at `url`: `"ok"`, or
+   * `"invalid signature"` when the signature matches no valid `jsapi` ticket of `config.appId`
+   * for that URL (without its fragment). JS interface safe domains are not checked.
+   */
+  checkJssdkConfig(
+    config: { appId: string; timestamp: number | string; nonceStr: string; signature: string },
+    url: string,
+  ): "ok" | "invalid signature" {
+    const now = this.now();
+    for (const [ticket, rec] of this.#model.issuedJsTickets) {
+      if (rec.appId !== config.appId || rec.type !== "jsapi") continue;
+      if (rec.invalidated || now >= rec.expiresAt) continue;
+      try {
+        const expected = jssdkSignature({
+          jsapi_ticket: ticket,
+          noncestr: config.nonceStr,
+          timestamp: config.timestamp,
+          url,
+        });
+        if (expected === config.signature) return "ok";
+      } catch {
+        return "invalid signature";
+      }
+    }
+    return "invalid signature";
+  }
+
   /** Customer-service messages sent through the API, optionally of one authorizer. */
   sentMessages(appId?: string): SentMessage[] {
     return this.#sent.filter((m) => appId === undefined || m.appId === appId).map((m) => ({
@@ -1048,6 +1098,36 @@ export class WeChatSimulator {
   async openReply(reply: string | Response): Promise<string> {
     const body = typeof reply === "string" ? reply : await reply.text();
     return await openReply(await this.#crypto, body);
+  }
+
+  // ---- code templates ----------------------------------------------------------------------
+
+  /**
+   * Simulates a developer uploading code from WeChat DevTools into the platform's draft box
+   * (草稿箱) and returns the new `draft_id`, for `wxa/addtotemplate`. From the first draft on,
+   * `wxa/commit` accepts only the template ids of the libraries.
+   */
+  addTemplateDraft(options: TemplateDraftOptions): number {
+    const o = options as Partial<TemplateDraftOptions> | undefined;
+    if (typeof o?.user_version !== "string" || o.user_version.trim() === "") {
+      throw new TypeError("Invalid user_version: expected a non-empty string");
+    }
+    for (
+      const name of ["user_desc", "source_miniprogram_appid", "source_miniprogram", "developer"]
+    ) {
+      const value = (o as Record<string, unknown>)[name];
+      if (value !== undefined && typeof value !== "string") {
+        throw new TypeError(`Invalid ${name}: expected a string`);
+      }
+    }
+    return this.#model.templates.addDraft({
+      create_time: Math.floor(this.now() / 1000),
+      user_version: o.user_version,
+      user_desc: o.user_desc ?? "",
+      source_miniprogram_appid: o.source_miniprogram_appid ?? "wx" + "d".repeat(16),
+      source_miniprogram: o.source_miniprogram ?? "模拟开发小程序",
+      developer: o.developer ?? "模拟开发者",
+    }).draft_id;
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
