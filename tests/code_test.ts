@@ -503,3 +503,28 @@ Deno.test("code: once the platform keeps templates, commit takes only a library 
   await rejects(mp.commit({ ...commitInput, template_id: template.template_id + 1000 }), 85014);
   await mp.commit({ ...commitInput, template_id: template.template_id, user_version: "2.0.0" });
 });
+
+Deno.test("code: audits submitted at different times are each decided once, when their time comes", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mps = [await env.authorize(), await env.authorize(), await env.authorize()];
+  for (const mp of mps) {
+    await mp.commit(commitInput);
+    await mp.submitAudit();
+    env.sim.advance(10 * 60_000);
+  }
+  // 30 minutes after the first submission: none decided; at 65 minutes only the first.
+  assert.deepEqual(await env.events(), []);
+  env.sim.advance(35 * 60_000);
+  let pushed = await env.events();
+  assert.deepEqual(pushed.map((p) => p.path), [`/wechat/authorizers/${mps[0].appId}/callback`]);
+  env.sim.advance(20 * 60_000);
+  pushed = await env.events();
+  assert.deepEqual(pushed.map((p) => p.path), [
+    `/wechat/authorizers/${mps[1].appId}/callback`,
+    `/wechat/authorizers/${mps[2].appId}/callback`,
+  ]);
+  env.sim.advance(24 * HOUR);
+  await env.client.acceptTicket(env.sim.issueTicket());
+  assert.deepEqual(await env.events(), []);
+  for (const mp of mps) assert.equal((await mp.getLatestAuditStatus()).status, 0);
+});

@@ -140,6 +140,7 @@ export function progressAudits(model: Model, hooks: ApiHooks): void {
       audit.status = 4;
       audit.reason = (outcome as { reason?: string }).reason ?? DEFAULT_DELAY_REASON;
       audit.endsAt += store.config.auditDelayMs;
+      store.schedule(audit.endsAt);
       hooks.authorizerPush(appId, {
         Event: "weapp_audit_delay",
         Reason: audit.reason,
@@ -234,6 +235,7 @@ export const codeRoutes: Route[] = [
     };
     store.outcomes.delete(account.appId);
     code.audits.push(audit);
+    store.schedule(audit.endsAt);
     return { ...OK, auditid: audit.auditid };
   }),
 
@@ -301,6 +303,7 @@ export const codeRoutes: Route[] = [
     const faster = ctx.model.now() +
       (store.config.speedupDelayMs ?? Math.floor(store.config.auditDelayMs / 10));
     audit.endsAt = Math.min(audit.endsAt, faster);
+    store.schedule(audit.endsAt);
     return OK;
   }),
 

@@ -113,6 +113,7 @@ export class CodeStore {
     undoDailyLimit: 5,
   };
   #quota = { month: -1, audits: 0, speedups: 0 };
+  #earliest = Infinity;
   #nextAuditId = 420_000_000 + Math.floor(Math.random() * 10_000_000);
 
   /** The code state of `appId`, created empty. */
@@ -150,15 +151,26 @@ export class CodeStore {
     return last && (last.status === 2 || last.status === 4) ? last : undefined;
   }
 
-  /** Every audit whose review decides at or before `now`, oldest first, with its appid. */
+  /** Notes that an audit decides at `endsAt` (so {@linkcode CodeStore.due} looks again then). */
+  schedule(endsAt: number): void {
+    this.#earliest = Math.min(this.#earliest, endsAt);
+  }
+
+  /**
+   * Every audit whose review decides at or before `now`, oldest first, with its appid. Runs
+   * before every simulated request, so it returns at once until the earliest audit is due.
+   */
   due(now: number): { appId: string; audit: AuditRecord }[] {
+    if (now < this.#earliest) return [];
     const out: { appId: string; audit: AuditRecord }[] = [];
+    let earliest = Infinity;
     for (const [appId, code] of this.accounts) {
       const last = code.audits.at(-1);
-      if (last && (last.status === 2 || last.status === 4) && last.endsAt <= now) {
-        out.push({ appId, audit: last });
-      }
+      if (!last || (last.status !== 2 && last.status !== 4)) continue;
+      if (last.endsAt <= now) out.push({ appId, audit: last });
+      else earliest = Math.min(earliest, last.endsAt);
     }
+    this.#earliest = earliest;
     return out.sort((a, b) => a.audit.endsAt - b.audit.endsAt);
   }
 }

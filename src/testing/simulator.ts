@@ -398,7 +398,10 @@ export class WeChatSimulator {
     return this.#model.now();
   }
 
-  /** Moves the simulator's clock forward by `ms` milliseconds (tokens and codes age). */
+  /**
+   * Moves the simulator's clock forward by `ms` milliseconds: tokens and codes age, and code
+   * audits whose time has come are decided and pushed (see {@linkcode WeChatSimulator.setAuditOutcome}).
+   */
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError("Advance needs a non-negative number");
     this.#offset += ms;
