@@ -528,3 +528,22 @@ Deno.test("code: audits submitted at different times are each decided once, when
   assert.deepEqual(await env.events(), []);
   for (const mp of mps) assert.equal((await mp.getLatestAuditStatus()).status, 0);
 });
+
+Deno.test("code: a verdict without its push (WeChat's missed push) is only seen by asking", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await mp.commit(commitInput);
+  env.sim.setAuditOutcome(mp.appId, { status: "fail", reason: "类目不符", push: false });
+  const { auditid } = await mp.submitAudit();
+  env.sim.advance(HOUR);
+  assert.deepEqual(await env.events(), []);
+  const status = await mp.getAuditStatus({ auditid });
+  assert.equal(status.status, 1);
+  assert.equal(status.reason, "类目不符");
+  const [audit] = env.sim.audits(mp.appId);
+  assert.equal(audit.auditid, auditid);
+  assert.equal(audit.status, 1);
+  assert.equal(audit.userVersion, "1.0.0");
+  assert.equal(audit.released, false);
+  assert.throws(() => env.sim.setAuditOutcome(mp.appId, "maybe" as "success"), TypeError);
+});

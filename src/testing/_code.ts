@@ -121,15 +121,18 @@ export function progressAudits(model: Model, hooks: ApiHooks): void {
     audit.outcome = undefined;
     const at = String(seconds(audit.endsAt));
     const kind = typeof outcome === "string" ? outcome : outcome.status;
+    const push = typeof outcome === "string" || outcome.push !== false
+      ? hooks.authorizerPush
+      : () => {};
     if (kind === "success") {
       audit.status = 0;
-      hooks.authorizerPush(appId, { Event: "weapp_audit_success", SuccTime: at });
+      push(appId, { Event: "weapp_audit_success", SuccTime: at });
     } else if (kind === "fail") {
       const o = outcome as { reason?: string; screenshot?: string };
       audit.status = 1;
       audit.reason = o.reason ?? DEFAULT_FAIL_REASON;
       audit.screenshot = o.screenshot ?? "";
-      hooks.authorizerPush(appId, {
+      push(appId, {
         Event: "weapp_audit_fail",
         Reason: audit.reason,
         FailTime: at,
@@ -141,7 +144,7 @@ export function progressAudits(model: Model, hooks: ApiHooks): void {
       audit.reason = (outcome as { reason?: string }).reason ?? DEFAULT_DELAY_REASON;
       audit.endsAt += store.config.auditDelayMs;
       store.schedule(audit.endsAt);
-      hooks.authorizerPush(appId, {
+      push(appId, {
         Event: "weapp_audit_delay",
         Reason: audit.reason,
         DelayTime: at,

@@ -19,13 +19,17 @@ export interface CodeVersion {
   committedAt: number;
 }
 
-/** How an audit ends: passes, fails with a reason, or is delayed (then decided again). */
+/**
+ * How an audit ends: passes, fails with a reason, or is delayed (then decided again). The object
+ * forms take `push: false` for a verdict WeChat never delivers (a missed push: only
+ * `get_auditstatus` tells).
+ */
 export type AuditOutcome =
   | "success"
   | "delay"
-  | { status: "success" }
-  | { status: "fail"; reason?: string; screenshot?: string }
-  | { status: "delay"; reason?: string };
+  | { status: "success"; push?: boolean }
+  | { status: "fail"; reason?: string; screenshot?: string; push?: boolean }
+  | { status: "delay"; reason?: string; push?: boolean };
 
 /** One audit. */
 export interface AuditRecord {
