@@ -70,7 +70,6 @@ export {
 } from "./src/client/oauth_result.ts";
 
 // code management
-export { codeApis } from "./src/api/code.ts";
 export type * from "./src/api/code_types.ts";
 
 // templates

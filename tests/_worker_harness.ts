@@ -218,7 +218,12 @@ export interface StartOptions {
    */
   queue?: { failSends?: () => boolean; maxRetries?: number };
   /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
-  simulator?: { tokenLifetimeSeconds?: number; defaultDailyQuota?: number };
+  simulator?: {
+    tokenLifetimeSeconds?: number;
+    defaultDailyQuota?: number;
+    auditDelayMs?: number;
+    auditQuota?: number;
+  };
   /**
    * Outbound hook: asked first for every request the worker sends to WeChat (not to
    * `FORWARD_URL`). `undefined`: the simulator answers. A `Response`: answered with it, its body
@@ -416,6 +421,8 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     ...options.simulator,
     events: {
       url: `${ORIGIN}/wechat/component/events`,
+      // Events the simulator raises itself (audit verdicts…) reach the worker's callback.
+      messageUrl: `${ORIGIN}/wechat/authorizers/$APPID$/callback`,
       fetch: (request) => harness.send(request),
     },
   });

@@ -194,6 +194,7 @@ async function env(): Promise<Env> {
     componentToken: "token",
     encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
     now: () => t++,
+    auditDelayMs: 60_000,
   });
   const token = await request(
     sim,
@@ -238,7 +239,7 @@ async function audited(e: Env, passed = false): Promise<number> {
     user_desc: "sample",
   });
   const { auditid } = await mpCall(e, "/wxa/submit_audit", {});
-  if (passed) e.sim.advance(3600_000); // the simulator's default audit delay
+  if (passed) e.sim.advance(60_000); // the audit delay env() sets
   return auditid as number;
 }
 
@@ -331,11 +332,15 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   }),
   "codeApis.release": async (e) => (await audited(e, true), { as: "mp" }),
   "codeApis.revertCodeRelease": () => ({ as: "mp", input: { action: "get_history_version" } }),
-  "codeApis.grayRelease": async (e) => (await audited(e, true), {
-    as: "mp",
-    input: { gray_percentage: 10 },
-  }),
+  "codeApis.grayRelease": async (e) => {
+    await audited(e, true);
+    await mpCall(e, "/wxa/release", {}); // gray releases follow a first full release
+    await audited(e, true);
+    return { as: "mp", input: { gray_percentage: 10 } };
+  },
   "codeApis.revertGrayRelease": async (e) => {
+    await audited(e, true);
+    await mpCall(e, "/wxa/release", {});
     await audited(e, true);
     await mpCall(e, "/wxa/grayrelease", { gray_percentage: 5 });
     return { as: "mp" };

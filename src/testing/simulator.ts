@@ -112,6 +112,24 @@ export interface WeChatSimulatorOptions {
   speedupQuota?: number;
 }
 
+/** One code audit as {@linkcode WeChatSimulator.audits} reports it. */
+export interface SimulatedAudit {
+  /** `submit_audit`'s answer. */
+  auditid: number;
+  /** 0 passed, 1 rejected, 2 under review, 3 withdrawn, 4 delayed. */
+  status: number;
+  /** The audited version's `user_version`. */
+  userVersion: string;
+  /** The template it was committed from. */
+  templateId: number | string;
+  /** Milliseconds on the simulator's clock. */
+  submittedAt: number;
+  /** Why it was rejected or delayed. */
+  reason?: string;
+  /** Whether it went online. */
+  released: boolean;
+}
+
 /** A fault {@linkcode WeChatSimulator.inject} applies to matching requests. */
 export interface FaultSpec {
   /**
@@ -398,7 +416,10 @@ export class WeChatSimulator {
     return this.#model.now();
   }
 
-  /** Moves the simulator's clock forward by `ms` milliseconds (tokens and codes age). */
+  /**
+   * Moves the simulator's clock forward by `ms` milliseconds: tokens and codes age, and code
+   * audits whose time has come are decided and pushed (see {@linkcode WeChatSimulator.setAuditOutcome}).
+   */
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError("Advance needs a non-negative number");
     this.#offset += ms;
@@ -646,8 +667,9 @@ export class WeChatSimulator {
    * Decides how the audit of mini program `appId` ends: the one under review, or else its next
    * one. `"success"` passes (the default), `{ status: "fail", reason, screenshot? }` rejects,
    * `"delay"` / `{ status: "delay", reason? }` delays it by another audit delay (then it is
-   * decided again, passing unless told otherwise). The verdict comes when the audit's time has
-   * come ({@linkcode WeChatSimulatorOptions.auditDelayMs}, {@linkcode WeChatSimulator.advance}).
+   * decided again, passing unless told otherwise); `push: false` in the object forms decides it
+   * without a push (WeChat's missed push). The verdict comes when the audit's time has come
+   * ({@linkcode WeChatSimulatorOptions.auditDelayMs}, {@linkcode WeChatSimulator.advance}).
    */
   setAuditOutcome(appId: string, outcome: AuditOutcome): void {
     const kind = typeof outcome === "string" ? outcome : outcome?.status;
@@ -661,6 +683,23 @@ export class WeChatSimulator {
     const current = this.#model.code.inFlight(appId);
     if (current) current.outcome = outcome;
     else this.#model.code.outcomes.set(appId, outcome);
+  }
+
+  /**
+   * The code audits of mini program `appId`, oldest first, as WeChat holds them (for checking,
+   * e.g., that a version was submitted only once).
+   */
+  audits(appId: string): SimulatedAudit[] {
+    const code = this.#model.code.accounts.get(appId);
+    return (code?.audits ?? []).map((a) => ({
+      auditid: a.auditid,
+      status: a.status,
+      userVersion: a.version.userVersion,
+      templateId: a.version.templateId,
+      submittedAt: a.submittedAt,
+      ...(a.reason === undefined ? {} : { reason: a.reason }),
+      released: a.released,
+    }));
   }
 
   // ---- accounts ----------------------------------------------------------------------------
