@@ -69,6 +69,18 @@ export type {
 } from "./src/api/templates.ts";
 
 // domains
+export type {
+  ConfirmFileResponse,
+  DomainAction,
+  ModifyDomainInput,
+  ModifyDomainResponse,
+  ModifyWxaJumpDomainInput,
+  ModifyWxaServerDomainInput,
+  PlatformDomainResponse,
+  ServerDomains,
+  SetWebViewDomainInput,
+  WebViewDomainResponse,
+} from "./src/api/domains.ts";
 
 // testers
 

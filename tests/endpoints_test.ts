@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as v from "valibot";
 import { authorizerApis } from "../src/api/authorizer.ts";
 import { componentApis } from "../src/api/component.ts";
+import { domainApis } from "../src/api/domains.ts";
 import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/endpoint.ts";
 import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
@@ -21,6 +22,7 @@ import { WeChatSimulator } from "../src/testing/mod.ts";
 const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   authorizerApis,
   componentApis,
+  domainApis,
   menuApis,
   messageApis,
   openApis,
@@ -197,9 +199,11 @@ async function env(): Promise<Env> {
   };
 }
 
-/** A valid input for a descriptor (authorizer APIs act for the Official Account). */
+/** A valid input for a descriptor (authorizer APIs act for the Official Account unless `as`). */
 interface Sample {
   input?: unknown;
+  /** The authorizer the API acts for: the Mini Program for the mini-program-only APIs. */
+  as?: "mp";
 }
 
 /** Inputs for the descriptors that take one (the others get `undefined`). */
@@ -259,6 +263,21 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     });
     return { input: { template_id: (list.template_list as Json[])[0].template_id } };
   },
+  "domainApis.modifyDomain": () => ({ as: "mp", input: { action: "get" } }),
+  "domainApis.modifyDomainDirectly": () => ({
+    as: "mp",
+    input: { action: "add", requestdomain: ["https://api.example.com"] },
+  }),
+  "domainApis.setWebViewDomain": () => ({ as: "mp", input: { action: "get" } }),
+  "domainApis.setWebViewDomainDirectly": () => ({
+    as: "mp",
+    input: { action: "add", webviewdomain: ["https://h5.example.com"] },
+  }),
+  "domainApis.getWebViewDomainConfirmFile": () => ({ as: "mp" }),
+  "domainApis.modifyWxaServerDomain": () => ({
+    input: { action: "add", wxa_server_domain: "api.example.com" },
+  }),
+  "domainApis.modifyWxaJumpDomain": () => ({ input: { action: "get" } }),
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
 };
 
@@ -281,7 +300,7 @@ for (const [name, endpoint] of DESCRIPTORS) {
   Deno.test(`${name} (${endpoint.method} ${endpoint.path}, ${endpoint.auth}): refused without its credential, served with it`, async () => {
     const e = await env();
     const sample = await (SAMPLES[name] ?? (() => ({})))(e);
-    const held = e.oa;
+    const held = sample.as === "mp" ? e.mp : e.oa;
     const send = (credential: Credential, appId = held.appId) =>
       request(e.sim, endpoint, sample.input, appId, credential);
     switch (endpoint.auth) {

@@ -12,6 +12,7 @@ import { checkAppId } from "../tokens/keys.ts";
 import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
+import * as domains from "../api/domains.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -103,6 +104,36 @@ export class AuthorizerClient extends AuthorizerCalls {
   // ---- code management ----------------------------------------------------------------------
 
   // ---- domains ------------------------------------------------------------------------------
+
+  /** `wxa/modify_domain`: the mini program's server domains, within the platform's own. */
+  modifyDomain(input: domains.ModifyDomainInput): Promise<domains.ModifyDomainResponse> {
+    return this.#send(domains.modifyDomain, input);
+  }
+
+  /** `wxa/modify_domain_directly`: the mini program's server domains, any valid ones. */
+  modifyDomainDirectly(input: domains.ModifyDomainInput): Promise<domains.ModifyDomainResponse> {
+    return this.#send(domains.modifyDomainDirectly, input);
+  }
+
+  /**
+   * `wxa/setwebviewdomain`: the mini program's web-view domains, within the platform's own;
+   * without `action`, all of the platform's.
+   */
+  setWebViewDomain(input?: domains.SetWebViewDomainInput): Promise<domains.WebViewDomainResponse> {
+    return this.#send(domains.setWebViewDomain, input);
+  }
+
+  /** `wxa/setwebviewdomain_directly`: the mini program's web-view domains, any valid ones. */
+  setWebViewDomainDirectly(
+    input: domains.SetWebViewDomainInput,
+  ): Promise<domains.WebViewDomainResponse> {
+    return this.#send(domains.setWebViewDomainDirectly, input);
+  }
+
+  /** `wxa/get_webviewdomain_confirmfile`: the confirm file a web-view domain must serve. */
+  getWebViewDomainConfirmFile(): Promise<domains.ConfirmFileResponse> {
+    return this.#send(domains.getWebViewDomainConfirmFile, undefined);
+  }
 
   // ---- testers ------------------------------------------------------------------------------
 

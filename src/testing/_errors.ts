@@ -45,6 +45,17 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   61014: "must use component token for component api",
   61015: "must use biz account token for not component api",
   61023: "refresh_token is invalid",
+  // domains
+  85015: "this account is not a mini program",
+  85016: "exceed the limit of domains",
+  85017:
+    "no domain to modify after filtered, please confirm the domain has been set in miniprogram or open",
+  85301:
+    "no domain to modify after filtered, please confirm the domain has been set in miniprogram or open, and follows the rule of domains",
+  89019: "webview domain not modified",
+  89020: "open's webview domain is empty! please set first",
+  89021: "request domain is not open's webview domain!",
+  89029: "exceed the limit of webview domains",
   // code templates
   85064: "template not found",
   85065: "template list is full",

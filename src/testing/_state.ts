@@ -9,6 +9,7 @@
 import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
 import { TemplateStore } from "./_template_store.ts";
+import { DomainStore } from "./_domain_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -151,6 +152,11 @@ export class Model {
   templateExists(templateId: number | string): boolean {
     return this.templates.exists(templateId);
   }
+
+  // ---- domains (mini programs' and the platform's) -------------------------------------
+
+  /** Server and web-view domains (`wxa/modify_domain` …, `modify_wxa_server_domain` …). */
+  readonly domains = new DomainStore();
 
   #issued = 0;
 
