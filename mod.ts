@@ -83,6 +83,13 @@ export type {
 } from "./src/api/domains.ts";
 
 // testers
+export type {
+  BindTesterInput,
+  BindTesterResponse,
+  MemberAuthInput,
+  MemberAuthResponse,
+  UnbindTesterInput,
+} from "./src/api/testers.ts";
 
 // basic info and categories
 

@@ -16,6 +16,7 @@ import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
 import { templateApis } from "../src/api/templates.ts";
+import { testerApis } from "../src/api/testers.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -27,6 +28,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   messageApis,
   openApis,
   templateApis,
+  testerApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -278,6 +280,13 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     input: { action: "add", wxa_server_domain: "api.example.com" },
   }),
   "domainApis.modifyWxaJumpDomain": () => ({ input: { action: "get" } }),
+  "testerApis.bindTester": () => ({ as: "mp", input: { wechatid: "tester_one" } }),
+  "testerApis.unbindTester": async (e) => {
+    const url = `${API}/wxa/bind_tester?access_token=${encodeURIComponent(e.mp.at)}`;
+    await e.sim.fetch(url, { method: "POST", body: JSON.stringify({ wechatid: "tester_two" }) });
+    return { as: "mp", input: { wechatid: "tester_two" } };
+  },
+  "testerApis.memberAuth": () => ({ as: "mp", input: { action: "get_experiencer" } }),
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
 };
 

@@ -13,6 +13,7 @@ import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
 import * as domains from "../api/domains.ts";
+import * as testers from "../api/testers.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -136,6 +137,21 @@ export class AuthorizerClient extends AuthorizerCalls {
   }
 
   // ---- testers ------------------------------------------------------------------------------
+
+  /** `wxa/bind_tester`: makes a WeChat user (by WeChat id) a tester of the mini program. */
+  bindTester(input: testers.BindTesterInput): Promise<testers.BindTesterResponse> {
+    return this.#send(testers.bindTester, input);
+  }
+
+  /** `wxa/unbind_tester`: removes a tester, by WeChat id or `userstr`. */
+  unbindTester(input: testers.UnbindTesterInput): Promise<OkResponse> {
+    return this.#send(testers.unbindTester, input);
+  }
+
+  /** `wxa/memberauth`: the testers (`action` defaults to `get_experiencer`). */
+  memberAuth(input?: testers.MemberAuthInput): Promise<testers.MemberAuthResponse> {
+    return this.#send(testers.memberAuth, input);
+  }
 
   // ---- basic info and categories ------------------------------------------------------------
 

@@ -45,6 +45,11 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   61014: "must use component token for component api",
   61015: "must use biz account token for not component api",
   61023: "refresh_token is invalid",
+  // testers
+  85001: "user not exist or user cannot be searched",
+  85002: "number of testers reach the limit",
+  85003: "number of mini programs tested by this user reach the limit",
+  85004: "user already bound",
   // domains
   85015: "this account is not a mini program",
   85016: "exceed the limit of domains",

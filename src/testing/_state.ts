@@ -10,6 +10,7 @@ import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
 import { TemplateStore } from "./_template_store.ts";
 import { DomainStore } from "./_domain_store.ts";
+import { TesterStore } from "./_tester_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -157,6 +158,11 @@ export class Model {
 
   /** Server and web-view domains (`wxa/modify_domain` …, `modify_wxa_server_domain` …). */
   readonly domains = new DomainStore();
+
+  // ---- testers -------------------------------------------------------------------------
+
+  /** Each mini program's testers (`wxa/bind_tester` …). */
+  readonly testers = new TesterStore();
 
   #issued = 0;
 
