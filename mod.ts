@@ -92,6 +92,23 @@ export type {
 } from "./src/api/testers.ts";
 
 // basic info and categories
+export type {
+  AccountBasicInfoResponse,
+  AddCategoryInput,
+  AllCategoriesResponse,
+  CategoryInput,
+  CategoryNode,
+  CategoryResponse,
+  Certificate,
+  CheckNicknameResponse,
+  DeleteCategoryInput,
+  ModifyHeadImageInput,
+  ModifyQuota,
+  QueryNicknameResponse,
+  SearchStatusResponse,
+  SetNicknameInput,
+  SetNicknameResponse,
+} from "./src/api/account.ts";
 
 // privacy
 

@@ -96,3 +96,208 @@ Deno.test("testers: bad input is refused before any request", async () => {
   assert.throws(() => loose.memberAuth({ action: "get_all" }), TypeError);
   assert.equal(sim.calls(), 0);
 });
+
+// ---- basic info ---------------------------------------------------------------------------------
+
+Deno.test("basic info: name, introduction and head image are set and read back", async () => {
+  const { sim, mp } = await setup();
+  const before = await mp.getAccountBasicInfo();
+  assert.equal(before.appid, mp.appId);
+  assert.equal(before.account_type, 2);
+  assert.equal(before.nickname_info?.modify_used_count, 0);
+
+  assert.equal((await mp.checkWxVerifyNickname({ nick_name: "好味道小店" })).hit_condition, false);
+  await mp.setNickname({ nick_name: "好味道小店" });
+  await mp.modifySignature({ signature: "提供新鲜好吃的家常菜" });
+  await mp.modifyHeadImage({ head_img_media_id: "media-1", x1: 0, y1: 0, x2: 0.5, y2: 0.5 });
+
+  const info = await mp.getAccountBasicInfo();
+  assert.equal(info.nickname_info?.nickname, "好味道小店");
+  assert.equal(info.nickname_info?.modify_used_count, 1);
+  assert.equal(info.signature_info?.signature, "提供新鲜好吃的家常菜");
+  assert.equal(info.signature_info?.modify_used_count, 1);
+  assert.equal(info.head_image_info?.modify_used_count, 1);
+  assert.notEqual(info.head_image_info?.head_image_url, before.head_image_info?.head_image_url);
+  assert.equal(sim.account(mp.appId)?.nickName, "好味道小店");
+});
+
+Deno.test("basic info: a name with a protected word needs proof, then an audit that ends on the clock", async () => {
+  let now = Date.parse("2026-03-01T08:00:00Z");
+  const sim = new WeChatSimulator({
+    componentAppId: APPID,
+    componentAppSecret: SECRET,
+    componentToken: "token",
+    encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+    now: () => now,
+  });
+  const client = new ComponentClient({
+    appId: APPID,
+    appSecret: SECRET,
+    store: new MemoryStore({ now: () => sim.now() }),
+    fetch: sim.fetch,
+    now: () => sim.now(),
+  });
+  await client.acceptTicket(sim.issueTicket());
+  const pre = await client.createPreAuthCode();
+  const auth = await sim.authorizeAccount({ kind: "mini_program", preAuthCode: pre.pre_auth_code });
+  await client.queryAuth(auth.authCode);
+  const mp = client.authorizer(auth.appId);
+  const original = sim.account(mp.appId)!.nickName;
+
+  assert.equal((await mp.checkWxVerifyNickname({ nick_name: "官方好店" })).hit_condition, true);
+  await rejects(mp.setNickname({ nick_name: "官方好店" }), 91009);
+  const { audit_id } = await mp.setNickname({ nick_name: "官方好店", license: "media-licence" });
+  assert.equal(typeof audit_id, "number");
+  assert.equal((await mp.apiWxaQueryNickname({ audit_id: audit_id! })).audit_stat, 1);
+  await rejects(mp.setNickname({ nick_name: "另一个名字" }), 91003);
+  assert.equal((await mp.getAccountBasicInfo()).nickname_info?.nickname, original);
+
+  now += 3600_000;
+  const done = await mp.apiWxaQueryNickname({ audit_id: audit_id! });
+  assert.equal(done.audit_stat, 3);
+  assert.equal(done.nickname, "官方好店");
+  assert.equal((await mp.getAccountBasicInfo()).nickname_info?.nickname, "官方好店");
+  await rejects(mp.apiWxaQueryNickname({ audit_id: audit_id! + 1 }), 91011);
+});
+
+Deno.test("basic info: invalid and taken names, bad introductions, spent monthly budgets", async () => {
+  const { mp, authorize } = await setup();
+  const other = await authorize("mini_program");
+  await other.setNickname({ nick_name: "已被占用" });
+  await rejects(mp.setNickname({ nick_name: "已被占用" }), 91007);
+  assert.equal((await mp.checkWxVerifyNickname({ nick_name: "已被占用" })).hit_condition, true);
+  await rejects(mp.setNickname({ nick_name: "好用的小程序" }), 91004);
+  await rejects(mp.setNickname({ nick_name: "名" }), 91004);
+  await rejects(mp.setNickname({ nick_name: "a".repeat(31) }), 91004);
+
+  await rejects(mp.modifySignature({ signature: "短" }), 53204);
+  await rejects(mp.modifySignature({ signature: "字".repeat(121) }), 53204);
+  await rejects(mp.modifySignature({ signature: "线上赌博平台介绍" }), 53201);
+  for (let i = 0; i < 5; i++) await mp.modifySignature({ signature: `第${i}版功能介绍` });
+  await rejects(mp.modifySignature({ signature: "第六版功能介绍" }), 53200);
+  assert.equal((await mp.getAccountBasicInfo()).signature_info?.signature, "第4版功能介绍");
+
+  const box = { x1: 0, y1: 0, x2: 1, y2: 1 };
+  for (let i = 0; i < 5; i++) await mp.modifyHeadImage({ head_img_media_id: `m${i}`, ...box });
+  await rejects(mp.modifyHeadImage({ head_img_media_id: "m5", ...box }), 53202);
+});
+
+Deno.test("basic info: an Official Account reads its basic info, but has no mini-program name APIs", async () => {
+  const { authorize } = await setup();
+  const oa = await authorize("official_account");
+  assert.equal((await oa.getAccountBasicInfo()).account_type, 1);
+  await rejects(oa.setNickname({ nick_name: "公众号改名" }), 48001);
+  await rejects(oa.getCategory(), 48001);
+});
+
+// ---- categories and search status ---------------------------------------------------------------
+
+Deno.test("categories: added from the tree, read back, deleted; sensitive ones audited", async () => {
+  const { sim, mp } = await setup();
+  const tree = (await mp.getAllCategories()).categories_list.categories;
+  const online = tree.find((c) => c.name === "在线教育")!;
+  assert.equal(online.sensitive_type, 1);
+  const office = tree.find((c) => c.name === "办公")!;
+  assert.equal(office.level, 2);
+  assert.ok(tree.find((c) => c.id === office.father)?.children?.includes(office.id));
+
+  await mp.addCategory({ categories: [{ first: office.father!, second: office.id }] });
+  await rejects(
+    mp.addCategory({ categories: [{ first: online.father!, second: online.id }] }),
+    53311,
+  );
+  const certicates = [{ key: "办学许可证", value: "media-cert" }];
+  await mp.addCategory({ categories: [{ first: online.father!, second: online.id, certicates }] });
+  let mine = await mp.getCategory();
+  assert.deepEqual(
+    mine.categories.map((c) => [c.second_name, c.audit_status]),
+    [["办公", 3], ["在线教育", 1]],
+  );
+  assert.equal(mine.quota, (mine.limit ?? 0) - 2);
+  await rejects(mp.deleteCategory({ first: online.father!, second: online.id }), 53308);
+  await rejects(mp.modifyCategory({ first: online.father!, second: online.id, certicates }), 53307);
+
+  sim.auditCategory(mp.appId, {
+    first: online.father!,
+    second: online.id,
+    approved: false,
+    reason: "证书模糊",
+  });
+  mine = await mp.getCategory();
+  assert.equal(mine.categories[1].audit_status, 2);
+  assert.equal(mine.categories[1].audit_reason, "证书模糊");
+  await mp.modifyCategory({ first: online.father!, second: online.id, certicates });
+  assert.equal((await mp.getCategory()).categories[1].audit_status, 1);
+  sim.auditCategory(mp.appId, { first: online.father!, second: online.id, approved: true });
+  assert.equal((await mp.getCategory()).categories[1].audit_status, 3);
+
+  await mp.deleteCategory({ first: office.father!, second: office.id });
+  assert.deepEqual((await mp.getCategory()).categories.map((c) => c.second), [online.id]);
+  await rejects(mp.deleteCategory({ first: office.father!, second: office.id }), 53303);
+});
+
+Deno.test("categories: a wrong pair, a duplicate and more than five are refused, nothing added", async () => {
+  const { mp } = await setup();
+  await rejects(mp.addCategory({ categories: [{ first: 1, second: 11 }] }), 53303);
+  await rejects(mp.addCategory({ categories: [{ first: 1, second: 999 }] }), 53303);
+  await rejects(
+    mp.addCategory({ categories: [{ first: 1, second: 2 }, { first: 1, second: 2 }] }),
+    53304,
+  );
+  assert.deepEqual((await mp.getCategory()).categories, []);
+  await mp.addCategory({
+    categories: [
+      { first: 1, second: 2 },
+      { first: 1, second: 3 },
+      { first: 10, second: 11 },
+      { first: 10, second: 12 },
+    ],
+  });
+  await rejects(
+    mp.addCategory({ categories: [{ first: 20, second: 21 }, { first: 20, second: 22 }] }),
+    53301,
+  );
+  assert.equal((await mp.getCategory()).categories.length, 4);
+  await rejects(mp.addCategory({ categories: [{ first: 1, second: 2 }] }), 53304);
+});
+
+Deno.test("search status: hidden and shown again", async () => {
+  const { mp } = await setup();
+  assert.equal((await mp.getWxaSearchStatus()).status, 0);
+  await mp.changeWxaSearchStatus({ status: 1 });
+  assert.equal((await mp.getWxaSearchStatus()).status, 1);
+  await mp.changeWxaSearchStatus({ status: 0 });
+  assert.equal((await mp.getWxaSearchStatus()).status, 0);
+});
+
+Deno.test("basic info and categories: bad input is refused before any request", async () => {
+  const { sim, mp } = await setup();
+  sim.resetCalls();
+  // deno-lint-ignore no-explicit-any
+  const loose = mp as any;
+  assert.throws(() => loose.setNickname({}), TypeError);
+  assert.throws(() => loose.setNickname({ nick_name: "好名字", license: "" }), TypeError);
+  assert.throws(() => loose.apiWxaQueryNickname({ audit_id: "x" }), RangeError);
+  assert.throws(() => loose.modifySignature({}), TypeError);
+  assert.throws(
+    () => loose.modifyHeadImage({ head_img_media_id: "m", x1: 0, y1: 0, x2: 2, y2: 1 }),
+    RangeError,
+  );
+  assert.throws(
+    () => loose.modifyHeadImage({ head_img_media_id: "m", x1: 0.5, y1: 0, x2: 0.5, y2: 1 }),
+    RangeError,
+  );
+  assert.throws(() => loose.addCategory({ categories: [] }), TypeError);
+  assert.throws(() => loose.addCategory({ categories: [{ first: 1 }] }), RangeError);
+  assert.throws(
+    () => loose.addCategory({ categories: [{ first: 1, second: 2, certicates: [{}] }] }),
+    TypeError,
+  );
+  assert.throws(() => loose.deleteCategory({ first: 1 }), RangeError);
+  assert.throws(() => loose.changeWxaSearchStatus({ status: 2 }), RangeError);
+  assert.equal(sim.calls(), 0);
+  assert.throws(
+    () => sim.auditCategory(mp.appId, { first: 1, second: 2, approved: true }),
+    RangeError,
+  );
+});

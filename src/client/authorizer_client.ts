@@ -14,6 +14,7 @@ import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
 import * as domains from "../api/domains.ts";
 import * as testers from "../api/testers.ts";
+import * as account from "../api/account.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -154,6 +155,71 @@ export class AuthorizerClient extends AuthorizerCalls {
   }
 
   // ---- basic info and categories ------------------------------------------------------------
+
+  /** `cgi-bin/account/getaccountbasicinfo`: the account's profile and change budgets. */
+  getAccountBasicInfo(): Promise<account.AccountBasicInfoResponse> {
+    return this.#send(account.getAccountBasicInfo, undefined);
+  }
+
+  /** `wxa/setnickname`: sets the mini program's name, at once or after an audit (`audit_id`). */
+  setNickname(input: account.SetNicknameInput): Promise<account.SetNicknameResponse> {
+    return this.#send(account.setNickname, input);
+  }
+
+  /** `wxa/api_wxa_querynickname`: the state of a name audit. */
+  apiWxaQueryNickname(input: { audit_id: number }): Promise<account.QueryNicknameResponse> {
+    return this.#send(account.apiWxaQueryNickname, input);
+  }
+
+  /** `cgi-bin/wxverify/checkwxverifynickname`: whether a name would need proof or an audit. */
+  checkWxVerifyNickname(input: { nick_name: string }): Promise<account.CheckNicknameResponse> {
+    return this.#send(account.checkWxVerifyNickname, input);
+  }
+
+  /** `cgi-bin/account/modifyheadimage`: sets the head image from an uploaded image. */
+  modifyHeadImage(input: account.ModifyHeadImageInput): Promise<OkResponse> {
+    return this.#send(account.modifyHeadImage, input);
+  }
+
+  /** `cgi-bin/account/modifysignature`: sets the introduction (功能介绍). */
+  modifySignature(input: { signature: string }): Promise<OkResponse> {
+    return this.#send(account.modifySignature, input);
+  }
+
+  /** `cgi-bin/wxopen/getallcategories`: WeChat's category tree. */
+  getAllCategories(): Promise<account.AllCategoriesResponse> {
+    return this.#send(account.getAllCategories, undefined);
+  }
+
+  /** `cgi-bin/wxopen/addcategory`: adds categories to the mini program. */
+  addCategory(input: account.AddCategoryInput): Promise<OkResponse> {
+    return this.#send(account.addCategory, input);
+  }
+
+  /** `cgi-bin/wxopen/deletecategory`: removes one category. */
+  deleteCategory(input: account.DeleteCategoryInput): Promise<OkResponse> {
+    return this.#send(account.deleteCategory, input);
+  }
+
+  /** `cgi-bin/wxopen/getcategory`: the mini program's categories and their audit. */
+  getCategory(): Promise<account.CategoryResponse> {
+    return this.#send(account.getCategory, undefined);
+  }
+
+  /** `cgi-bin/wxopen/modifycategory`: new certificates for a rejected category. */
+  modifyCategory(input: account.CategoryInput): Promise<OkResponse> {
+    return this.#send(account.modifyCategory, input);
+  }
+
+  /** `wxa/changewxasearchstatus`: 0 lets WeChat search find the mini program, 1 hides it. */
+  changeWxaSearchStatus(input: { status: 0 | 1 }): Promise<OkResponse> {
+    return this.#send(account.changeWxaSearchStatus, input);
+  }
+
+  /** `wxa/getwxasearchstatus`: whether WeChat search finds the mini program. */
+  getWxaSearchStatus(): Promise<account.SearchStatusResponse> {
+    return this.#send(account.getWxaSearchStatus, undefined);
+  }
 
   // ---- privacy ------------------------------------------------------------------------------
 

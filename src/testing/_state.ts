@@ -11,6 +11,7 @@ import { ApiFailure } from "./_errors.ts";
 import { TemplateStore } from "./_template_store.ts";
 import { DomainStore } from "./_domain_store.ts";
 import { TesterStore } from "./_tester_store.ts";
+import { AccountProfileStore } from "./_account_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -163,6 +164,11 @@ export class Model {
 
   /** Each mini program's testers (`wxa/bind_tester` …). */
   readonly testers = new TesterStore();
+
+  // ---- basic info and categories -------------------------------------------------------
+
+  /** Head images, change budgets, name audits, categories, search status. */
+  readonly profiles = new AccountProfileStore();
 
   #issued = 0;
 

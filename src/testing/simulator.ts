@@ -1029,6 +1029,28 @@ export class WeChatSimulator {
     }).draft_id;
   }
 
+  // ---- categories --------------------------------------------------------------------------
+
+  /**
+   * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
+   * with certificates): approved, or rejected with `reason` (then `modifycategory` may send
+   * new certificates). Throws a `RangeError` when no such category is under review.
+   */
+  auditCategory(
+    appId: string,
+    options: { first: number; second: number; approved: boolean; reason?: string },
+  ): void {
+    this.#authorized(appId);
+    const category = this.#model.profiles.of(appId).categories.find((c) =>
+      c.first === options.first && c.second === options.second
+    );
+    if (!category || category.audit_status !== 1) {
+      throw new RangeError(`No category ${options.first}/${options.second} under review`);
+    }
+    category.audit_status = options.approved ? 3 : 2;
+    category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
+  }
+
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
   static errmsg(errcode: number): string | undefined {
     return ERRMSG[errcode];
