@@ -187,7 +187,7 @@ Deno.test("basic info: an Official Account reads its basic info, but has no mini
   const oa = await authorize("official_account");
   assert.equal((await oa.getAccountBasicInfo()).account_type, 1);
   await rejects(oa.setNickname({ nick_name: "公众号改名" }), 48001);
-  await rejects(oa.getCategory(), 48001);
+  await rejects(oa.getSettingCategories(), 48001);
 });
 
 // ---- categories and search status ---------------------------------------------------------------
@@ -208,7 +208,7 @@ Deno.test("categories: added from the tree, read back, deleted; sensitive ones a
   );
   const certicates = [{ key: "办学许可证", value: "media-cert" }];
   await mp.addCategory({ categories: [{ first: online.father!, second: online.id, certicates }] });
-  let mine = await mp.getCategory();
+  let mine = await mp.getSettingCategories();
   assert.deepEqual(
     mine.categories.map((c) => [c.second_name, c.audit_status]),
     [["办公", 3], ["在线教育", 1]],
@@ -223,42 +223,57 @@ Deno.test("categories: added from the tree, read back, deleted; sensitive ones a
     approved: false,
     reason: "证书模糊",
   });
-  mine = await mp.getCategory();
+  mine = await mp.getSettingCategories();
   assert.equal(mine.categories[1].audit_status, 2);
   assert.equal(mine.categories[1].audit_reason, "证书模糊");
   await mp.modifyCategory({ first: online.father!, second: online.id, certicates });
-  assert.equal((await mp.getCategory()).categories[1].audit_status, 1);
+  assert.equal((await mp.getSettingCategories()).categories[1].audit_status, 1);
   sim.auditCategory(mp.appId, { first: online.father!, second: online.id, approved: true });
-  assert.equal((await mp.getCategory()).categories[1].audit_status, 3);
+  assert.equal((await mp.getSettingCategories()).categories[1].audit_status, 3);
 
   await mp.deleteCategory({ first: office.father!, second: office.id });
-  assert.deepEqual((await mp.getCategory()).categories.map((c) => c.second), [online.id]);
+  assert.deepEqual((await mp.getSettingCategories()).categories.map((c) => c.second), [online.id]);
   await rejects(mp.deleteCategory({ first: office.father!, second: office.id }), 53303);
 });
 
-Deno.test("categories: a wrong pair, a duplicate and more than five are refused, nothing added", async () => {
-  const { mp } = await setup();
+Deno.test("categories: a wrong pair, a duplicate, over 5 added a month or 20 in all are refused", async () => {
+  const { sim, client, mp } = await setup();
   await rejects(mp.addCategory({ categories: [{ first: 1, second: 11 }] }), 53303);
   await rejects(mp.addCategory({ categories: [{ first: 1, second: 999 }] }), 53303);
   await rejects(
     mp.addCategory({ categories: [{ first: 1, second: 2 }, { first: 1, second: 2 }] }),
     53304,
   );
-  assert.deepEqual((await mp.getCategory()).categories, []);
-  await mp.addCategory({
-    categories: [
-      { first: 1, second: 2 },
-      { first: 1, second: 3 },
-      { first: 10, second: 11 },
-      { first: 10, second: 12 },
-    ],
-  });
-  await rejects(
-    mp.addCategory({ categories: [{ first: 20, second: 21 }, { first: 20, second: 22 }] }),
-    53301,
-  );
-  assert.equal((await mp.getCategory()).categories.length, 4);
-  await rejects(mp.addCategory({ categories: [{ first: 1, second: 2 }] }), 53304);
+  assert.deepEqual((await mp.getSettingCategories()).categories, []);
+  const tree = (await mp.getAllCategories()).categories_list.categories;
+  const plain = tree.filter((c) => c.level === 2 && c.sensitive_type === 0)
+    .map((c) => ({ first: c.father!, second: c.id }));
+  assert.ok(plain.length >= 21);
+  await mp.addCategory({ categories: plain.slice(0, 4) });
+  await rejects(mp.addCategory({ categories: plain.slice(4, 6) }), 53300);
+  let mine = await mp.getSettingCategories();
+  assert.equal(mine.categories.length, 4);
+  assert.equal(mine.quota, 1);
+  assert.equal(mine.category_limit, 20);
+  await rejects(mp.addCategory({ categories: [plain[0]] }), 53304);
+  // Deleting does not give the month's additions back.
+  await mp.deleteCategory(plain[0]);
+  await mp.addCategory({ categories: [plain[0]] });
+  await rejects(mp.addCategory({ categories: [plain[4]] }), 53300);
+
+  // Month after month, up to 20 categories.
+  for (let n = 5; n < 20; n += 5) {
+    sim.advance(31 * 86_400_000);
+    await client.acceptTicket(sim.issueTicket());
+    assert.equal((await mp.getSettingCategories()).quota, 5);
+    await mp.addCategory({ categories: plain.slice(n - 1, n + 4) });
+  }
+  assert.equal((await mp.getSettingCategories()).categories.length, 19);
+  sim.advance(31 * 86_400_000);
+  await client.acceptTicket(sim.issueTicket());
+  await rejects(mp.addCategory({ categories: plain.slice(19, 21) }), 53301);
+  await mp.addCategory({ categories: [plain[19]] });
+  assert.equal((await mp.getSettingCategories()).categories.length, 20);
 });
 
 Deno.test("search status: hidden and shown again", async () => {

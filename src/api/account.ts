@@ -195,9 +195,9 @@ export interface CategoryResponse {
     audit_reason?: string;
     [key: string]: unknown;
   }[];
-  /** Changes allowed a month. */
+  /** Categories that may be added in a change period (a month). */
   limit?: number;
-  /** Changes left this month. */
+  /** Categories that may still be added in this period. */
   quota?: number;
   /** Categories the account may have. */
   category_limit?: number;
@@ -368,8 +368,11 @@ export const deleteCategory = {
   schema: OkSchema,
 } satisfies Endpoint<DeleteCategoryInput, OkResponse>;
 
-/** `cgi-bin/wxopen/getcategory`: the mini program's categories and their audit. */
-export const getCategory = {
+/**
+ * `cgi-bin/wxopen/getcategory`: the mini program's categories and their audit. Named by
+ * WeChat's English name for it (getSettingCategories): `getCategory` is `wxa/get_category`.
+ */
+export const getSettingCategories = {
   path: "/cgi-bin/wxopen/getcategory",
   method: "GET",
   auth: "authorizer",
@@ -415,7 +418,7 @@ export const accountApis = {
   getAllCategories,
   addCategory,
   deleteCategory,
-  getCategory,
+  getSettingCategories,
   modifyCategory,
   changeWxaSearchStatus,
   getWxaSearchStatus,

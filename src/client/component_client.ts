@@ -8,6 +8,7 @@
  */
 
 import { componentApis } from "../api/component.ts";
+import { snsApis, type SnsUserInfoInput, type SnsUserInfoResponse } from "../api/sns.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { type ApiContext, send } from "../api/send.ts";
 import type * as api from "../api/types.ts";
@@ -313,6 +314,17 @@ export class ComponentClient {
       appid: options?.appId,
       js_code: options.jsCode,
     });
+  }
+
+  // ---- web authorization on behalf (the user's own token) ---------------------------------
+
+  /**
+   * `sns/userinfo`: the profile of a user who consented with `snsapi_userinfo`, read with the
+   * user's web access token from {@linkcode oauthAccessToken} (no platform token is sent).
+   * A `snsapi_base` token answers 48001.
+   */
+  userInfo(input: SnsUserInfoInput): Promise<SnsUserInfoResponse> {
+    return this.#send(snsApis.userInfo, input);
   }
 
   // ---- templates (component token) --------------------------------------------------------

@@ -13,7 +13,7 @@
  * - the introduction is 4–120 characters (53204), 5 changes a month (53200), no 赌博 (53201);
  *   the head image 5 changes a month (53202);
  * - categories come from the simulator's own tree; a second level under its first (53303),
- *   not twice (53304), at most 5 (53301), 50 changes a month (53300); a sensitive category
+ *   not twice (53304), at most 20 (53301), 5 added a month (53300); a sensitive category
  *   needs certificates (53311) and stays under review until `WeChatSimulator.auditCategory`;
  *   only a rejected one can be modified (53307), one under review not deleted (53308).
  * Not simulated: the name audit's push (`wxa_nickname_audit`), media ids (any is taken).
@@ -37,8 +37,10 @@ import {
 const SIGNATURE_MONTHLY = 5;
 const HEAD_IMAGE_MONTHLY = 5;
 const NICKNAME_QUOTA = 2;
-const CATEGORY_MONTHLY = 50;
-const CATEGORY_LIMIT = 5;
+/** Categories that may be added a month (`limit` of getcategory). */
+const CATEGORY_MONTHLY = 5;
+/** Categories an account may have (`category_limit`). */
+const CATEGORY_LIMIT = 20;
 /** How long a name audit takes on the simulator's clock. */
 export const NICKNAME_AUDIT_MS = 3600_000;
 const NEEDS_PROOF = ["官方", "旗舰", "中国"];
@@ -50,12 +52,12 @@ function month(nowMs: number): number {
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
 }
 
-/** Counts one change against a monthly budget, or throws `errcode` when it is spent. */
-function spend(ctx: Ctx, count: MonthlyCount, limit: number, errcode: number): void {
+/** Counts `n` changes against a monthly budget, or throws `errcode` when they do not fit. */
+function spend(ctx: Ctx, count: MonthlyCount, limit: number, errcode: number, n = 1): void {
   const m = month(ctx.model.now());
   if (count.month !== m) Object.assign(count, { month: m, used: 0 });
-  if (count.used >= limit) throw new ApiFailure(errcode);
-  count.used++;
+  if (count.used + n > limit) throw new ApiFailure(errcode);
+  count.used += n;
 }
 
 function usedThisMonth(ctx: Ctx, count: MonthlyCount): number {
@@ -298,7 +300,7 @@ export const accountRoutes: Route[] = [
       });
     }
     if (profile.categories.length + added.length > CATEGORY_LIMIT) throw new ApiFailure(53301);
-    spend(ctx, profile.categoryChanges, CATEGORY_MONTHLY, 53300);
+    spend(ctx, profile.categoryChanges, CATEGORY_MONTHLY, 53300, added.length);
     profile.categories.push(...added);
     return OK;
   }),
@@ -306,11 +308,10 @@ export const accountRoutes: Route[] = [
     const { profile } = miniProgram(ctx);
     const found = findCategory(profile, ctx.body.first, ctx.body.second);
     if (found.audit_status === 1) throw new ApiFailure(53308);
-    spend(ctx, profile.categoryChanges, CATEGORY_MONTHLY, 53300);
     profile.categories = profile.categories.filter((c) => c !== found);
     return OK;
   }),
-  serve(accountApis.getCategory, (ctx) => {
+  serve(accountApis.getSettingCategories, (ctx) => {
     const { profile } = miniProgram(ctx);
     const name = (id: number) => CATEGORY_TREE.find((c) => c.id === id)?.name ?? "";
     return {
@@ -334,7 +335,6 @@ export const accountRoutes: Route[] = [
     if (found.audit_status !== 2) throw new ApiFailure(53307);
     const certicates = certificates(ctx.body.certicates);
     if (certicates.length === 0) throw new ApiFailure(53311);
-    spend(ctx, profile.categoryChanges, CATEGORY_MONTHLY, 53300);
     Object.assign(found, { certicates, audit_status: 1, audit_reason: "" });
     return OK;
   }),
