@@ -251,7 +251,7 @@ Deno.test("categories: a wrong pair, a duplicate, over 5 added a month or 20 in 
   assert.ok(plain.length >= 21);
   await mp.addCategory({ categories: plain.slice(0, 4) });
   await rejects(mp.addCategory({ categories: plain.slice(4, 6) }), 53300);
-  let mine = await mp.getSettingCategories();
+  const mine = await mp.getSettingCategories();
   assert.equal(mine.categories.length, 4);
   assert.equal(mine.quota, 1);
   assert.equal(mine.category_limit, 20);
