@@ -171,13 +171,15 @@ function modifyDomainBody(input: ModifyDomainInput): Record<string, unknown> {
   return body;
 }
 
-function webViewBody(name: string, optionalAction: boolean) {
-  return (input: SetWebViewDomainInput | undefined): Record<string, unknown> => {
-    const i = input === undefined && optionalAction ? {} : object(name, input);
-    return {
-      action: action(i.action, optionalAction),
-      webviewdomain: list("webviewdomain", i.webviewdomain),
-    };
+function webViewBody(
+  name: string,
+  input: SetWebViewDomainInput | undefined,
+  optionalAction: boolean,
+): Record<string, unknown> {
+  const i = input === undefined && optionalAction ? {} : object(name, input);
+  return {
+    action: action(i.action, optionalAction),
+    webviewdomain: list("webviewdomain", i.webviewdomain),
   };
 }
 
@@ -204,7 +206,7 @@ export const setWebViewDomain = {
   path: "/wxa/setwebviewdomain",
   method: "POST",
   auth: "authorizer",
-  body: webViewBody("setWebViewDomain", true),
+  body: (input) => webViewBody("setWebViewDomain", input, true),
   schema: WebViewDomainSchema,
 } satisfies Endpoint<SetWebViewDomainInput | undefined, WebViewDomainResponse>;
 
@@ -213,7 +215,7 @@ export const setWebViewDomainDirectly = {
   path: "/wxa/setwebviewdomain_directly",
   method: "POST",
   auth: "authorizer",
-  body: webViewBody("setWebViewDomainDirectly", false),
+  body: (input) => webViewBody("setWebViewDomainDirectly", input, false),
   schema: WebViewDomainSchema,
 } satisfies Endpoint<SetWebViewDomainInput, WebViewDomainResponse>;
 
