@@ -6,10 +6,13 @@
 
 import assert from "node:assert/strict";
 import { ComponentClient, MemoryStore, WeChatError } from "../mod.ts";
+import { MessageCrypto } from "../src/crypto/mod.ts";
+import { parseMessage } from "../src/events/mod.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
 const APPID = "wx3cf0f39249000063";
 const SECRET = "sim-component-secret-account";
+const AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 
 async function setup(options: { verifyTypeId?: number } = {}) {
   const sim = new WeChatSimulator({
@@ -121,14 +124,24 @@ Deno.test("basic info: name, introduction and head image are set and read back",
   assert.equal(sim.account(mp.appId)?.nickName, "好味道小店");
 });
 
-Deno.test("basic info: a name with a protected word needs proof, then an audit that ends on the clock", async () => {
+/** A simulator that pushes authorizer events to a message URL, and the events it pushed. */
+async function withPushes() {
   let now = Date.parse("2026-03-01T08:00:00Z");
+  const pushes: Request[] = [];
   const sim = new WeChatSimulator({
     componentAppId: APPID,
     componentAppSecret: SECRET,
     componentToken: "token",
-    encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+    encodingAesKey: AES_KEY,
     now: () => now,
+    events: {
+      url: "https://platform.example/wechat/component/events",
+      messageUrl: "https://platform.example/wechat/authorizers/$APPID$/callback",
+      fetch: (request) => {
+        pushes.push(request);
+        return Promise.resolve(new Response("success"));
+      },
+    },
   });
   const client = new ComponentClient({
     appId: APPID,
@@ -138,10 +151,37 @@ Deno.test("basic info: a name with a protected word needs proof, then an audit t
     now: () => sim.now(),
   });
   await client.acceptTicket(sim.issueTicket());
-  const pre = await client.createPreAuthCode();
-  const auth = await sim.authorizeAccount({ kind: "mini_program", preAuthCode: pre.pre_auth_code });
+  const auth = await sim.authorizeAccount({ kind: "mini_program" });
   await client.queryAuth(auth.authCode);
-  const mp = client.authorizer(auth.appId);
+  const crypto = await MessageCrypto.create({
+    token: "token",
+    encodingAesKey: AES_KEY,
+    appId: APPID,
+  });
+  /** The authorizer events pushed since the last call, decrypted and parsed. */
+  async function events() {
+    await sim.settled();
+    const out = [];
+    for (const request of pushes.splice(0)) {
+      const url = new URL(request.url);
+      if (!url.pathname.startsWith("/wechat/authorizers/")) continue;
+      const xml = await crypto.open(await request.text(), {
+        msg_signature: url.searchParams.get("msg_signature")!,
+        timestamp: url.searchParams.get("timestamp")!,
+        nonce: url.searchParams.get("nonce")!,
+      });
+      out.push({
+        path: url.pathname,
+        message: parseMessage(xml) as unknown as Record<string, unknown>,
+      });
+    }
+    return out;
+  }
+  return { sim, mp: client.authorizer(auth.appId), events, tick: (ms: number) => now += ms };
+}
+
+Deno.test("basic info: a name with a protected word needs proof, then an audit approved an hour later and pushed", async () => {
+  const { sim, mp, events, tick } = await withPushes();
   const original = sim.account(mp.appId)!.nickName;
 
   assert.equal((await mp.checkWxVerifyNickname({ nick_name: "官方好店" })).hit_condition, true);
@@ -151,13 +191,37 @@ Deno.test("basic info: a name with a protected word needs proof, then an audit t
   assert.equal((await mp.apiWxaQueryNickname({ audit_id: audit_id! })).audit_stat, 1);
   await rejects(mp.setNickname({ nick_name: "另一个名字" }), 91003);
   assert.equal((await mp.getAccountBasicInfo()).nickname_info?.nickname, original);
+  assert.deepEqual((await events()).filter((e) => e.message.Event === "wxa_nickname_audit"), []);
 
-  now += 3600_000;
+  tick(3600_000);
   const done = await mp.apiWxaQueryNickname({ audit_id: audit_id! });
   assert.equal(done.audit_stat, 3);
   assert.equal(done.nickname, "官方好店");
+  assert.equal(done.audit_time, Math.floor(sim.now() / 1000));
   assert.equal((await mp.getAccountBasicInfo()).nickname_info?.nickname, "官方好店");
+  const pushed = (await events()).filter((e) => e.message.Event === "wxa_nickname_audit");
+  assert.equal(pushed.length, 1);
+  assert.equal(pushed[0].path, `/wechat/authorizers/${mp.appId}/callback`);
+  assert.equal(pushed[0].message.ret, "3");
+  assert.equal(pushed[0].message.nickname, "官方好店");
   await rejects(mp.apiWxaQueryNickname({ audit_id: audit_id! + 1 }), 91011);
+});
+
+Deno.test("basic info: a name audit rejected by the simulator keeps the old name and pushes the reason", async () => {
+  const { sim, mp, events } = await withPushes();
+  const original = sim.account(mp.appId)!.nickName;
+  const { audit_id } = await mp.setNickname({ nick_name: "中国好店", license: "media-licence" });
+  sim.endNicknameAudit(mp.appId, audit_id!, { approved: false, reason: "材料不清晰" });
+  const state = await mp.apiWxaQueryNickname({ audit_id: audit_id! });
+  assert.equal(state.audit_stat, 2);
+  assert.equal(state.fail_reason, "材料不清晰");
+  assert.equal((await mp.getAccountBasicInfo()).nickname_info?.nickname, original);
+  const pushed = (await events()).filter((e) => e.message.Event === "wxa_nickname_audit");
+  assert.deepEqual(pushed.map((e) => [e.message.ret, e.message.reason]), [["2", "材料不清晰"]]);
+  assert.throws(() => sim.endNicknameAudit(mp.appId, audit_id!, { approved: true }), RangeError);
+  // A new name may be asked for once the audit ended.
+  await mp.setNickname({ nick_name: "好味小馆" });
+  assert.equal((await mp.getAccountBasicInfo()).nickname_info?.nickname, "好味小馆");
 });
 
 Deno.test("basic info: invalid and taken names, bad introductions, spent monthly budgets", async () => {

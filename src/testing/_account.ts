@@ -8,23 +8,25 @@
  * - a name is 3–30 characters, a CJK character counting two, of CJK, letters, digits, spaces
  *   and `+-·`, without 小程序 (91004); another account's name is taken (91007); a name with
  *   官方, 旗舰 or 中国 needs proof (`license` or `id_card`, else 91009) and an audit that
- *   approves it after an hour of simulator time (`audit_id`; 91003 while one is running);
- *   other names are set at once;
+ *   approves it after an hour of simulator time unless `WeChatSimulator.endNicknameAudit`
+ *   decides it before (`audit_id`; 91003 while one is running); the verdict is pushed to the
+ *   message URL as `wxa_nickname_audit` (`ret` 3 approved, 2 rejected); other names are set
+ *   at once;
  * - the introduction is 4–120 characters (53204), 5 changes a month (53200), no 赌博 (53201);
  *   the head image 5 changes a month (53202);
  * - categories come from the simulator's own tree; a second level under its first (53303),
  *   not twice (53304), at most 20 (53301), 5 added a month (53300); a sensitive category
  *   needs certificates (53311) and stays under review until `WeChatSimulator.auditCategory`;
  *   only a rejected one can be modified (53307), one under review not deleted (53308).
- * Not simulated: the name audit's push (`wxa_nickname_audit`), media ids (any is taken).
+ * Not simulated: media ids (any is taken).
  *
  * @module
  */
 
 import { accountApis } from "../api/account.ts";
 import { ApiFailure, OK } from "./_errors.ts";
-import type { Account } from "./_state.ts";
-import type { Ctx, Json, Route } from "./_route.ts";
+import type { Account, Model } from "./_state.ts";
+import type { ApiHooks, Ctx, Json, Route } from "./_route.ts";
 import { serve, str } from "./_route.ts";
 import {
   type AccountCategory,
@@ -32,6 +34,7 @@ import {
   CATEGORY_TREE,
   type CategoryDef,
   type MonthlyCount,
+  type NicknameAudit,
 } from "./_account_store.ts";
 
 const SIGNATURE_MONTHLY = 5;
@@ -66,9 +69,7 @@ function usedThisMonth(ctx: Ctx, count: MonthlyCount): number {
 
 function accountOf(ctx: Ctx): { account: Account; profile: AccountProfile } {
   const account = ctx.model.authorizedAccount(ctx.token!.appId);
-  const profile = ctx.model.profiles.of(account.appId);
-  settleAudits(ctx, account, profile);
-  return { account, profile };
+  return { account, profile: ctx.model.profiles.of(account.appId) };
 }
 
 function miniProgram(ctx: Ctx): { account: Account; profile: AccountProfile } {
@@ -77,12 +78,36 @@ function miniProgram(ctx: Ctx): { account: Account; profile: AccountProfile } {
   return found;
 }
 
-/** Applies the name audits whose time has come (they are approved). */
-function settleAudits(ctx: Ctx, account: Account, profile: AccountProfile): void {
-  for (const audit of profile.audits.values()) {
-    if (audit.applied || ctx.model.now() < audit.endsAt) continue;
-    audit.applied = true;
-    account.nickName = audit.nickname;
+/**
+ * Decides a name audit: an approved name becomes the account's; the verdict is pushed to the
+ * authorizer's message URL (`wxa_nickname_audit`, `ret` 3 approved or 2 rejected).
+ */
+export function decideNicknameAudit(
+  model: Model,
+  hooks: ApiHooks,
+  appId: string,
+  audit: NicknameAudit,
+  verdict: { approved: boolean; reason?: string; at: number },
+): void {
+  const reason = verdict.approved ? "" : verdict.reason ?? "名称不符合命名规则";
+  audit.decision = { approved: verdict.approved, reason, at: verdict.at };
+  const account = model.accounts.get(appId);
+  if (verdict.approved && account) account.nickName = audit.nickname;
+  hooks.authorizerPush(appId, {
+    Event: "wxa_nickname_audit",
+    ret: verdict.approved ? "3" : "2",
+    nickname: audit.nickname,
+    reason,
+  });
+}
+
+/** Approves the name audits whose time has come. Called on every request and clock move. */
+export function progressNicknameAudits(model: Model, hooks: ApiHooks): void {
+  for (const [appId, profile] of model.profiles.entries()) {
+    for (const audit of profile.audits.values()) {
+      if (audit.decision || model.now() < audit.endsAt) continue;
+      decideNicknameAudit(model, hooks, appId, audit, { approved: true, at: audit.endsAt });
+    }
   }
 }
 
@@ -191,7 +216,7 @@ export const accountRoutes: Route[] = [
     const name = str(ctx.body.nick_name)?.trim();
     if (!validName(name)) throw new ApiFailure(91004);
     if (takenByOther(ctx, account.appId, name)) throw new ApiFailure(91007);
-    if ([...profile.audits.values()].some((a) => !a.applied)) throw new ApiFailure(91003);
+    if ([...profile.audits.values()].some((a) => !a.decision)) throw new ApiFailure(91003);
     if (needsProof(name)) {
       if (str(ctx.body.license) === undefined && str(ctx.body.id_card) === undefined) {
         throw new ApiFailure(91009);
@@ -218,15 +243,15 @@ export const accountRoutes: Route[] = [
       : ctx.body.audit_id;
     const audit = typeof id === "number" ? profile.audits.get(id) : undefined;
     if (!audit) throw new ApiFailure(91011);
-    const done = ctx.model.now() >= audit.endsAt;
+    const decision = audit.decision;
     const out: Json = {
       ...OK,
       nickname: audit.nickname,
-      audit_stat: done ? 3 : 1,
-      fail_reason: "",
+      audit_stat: decision === undefined ? 1 : decision.approved ? 3 : 2,
+      fail_reason: decision?.reason ?? "",
       create_time: Math.floor(audit.createdAt / 1000),
     };
-    if (done) out.audit_time = Math.floor(audit.endsAt / 1000);
+    if (decision) out.audit_time = Math.floor(decision.at / 1000);
     return out;
   }),
   serve(accountApis.checkWxVerifyNickname, (ctx) => {

@@ -76,9 +76,10 @@ export interface NicknameAudit {
   nickname: string;
   /** Milliseconds on the simulator's clock. */
   createdAt: number;
+  /** When it is approved unless decided before. */
   endsAt: number;
-  /** Whether its (approved) name was applied to the account. */
-  applied?: boolean;
+  /** Set once decided (approved names are then the account's). */
+  decision?: { approved: boolean; reason: string; at: number };
 }
 
 /** A budget that renews every month (China Standard Time). */
@@ -121,6 +122,11 @@ export class AccountProfileStore {
       this.#profiles.set(appId, p);
     }
     return p;
+  }
+
+  /** Every account's profile, by appid. */
+  entries(): IterableIterator<[string, AccountProfile]> {
+    return this.#profiles.entries();
   }
 
   nextAuditId(): number {

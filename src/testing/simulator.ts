@@ -17,6 +17,7 @@ import { MessageCrypto } from "../crypto/message_crypto.ts";
 import { jssdkSignature } from "../client/_jssdk.ts";
 import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
 import { progressAudits } from "./_code.ts";
+import { decideNicknameAudit, progressNicknameAudits } from "./_account.ts";
 import type { AuditOutcome } from "./_code_state.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
@@ -408,6 +409,7 @@ export class WeChatSimulator {
   /** Lets time-driven processes catch up with the clock (audits end and are pushed). */
   #progress(): void {
     progressAudits(this.#model, this.#hooks);
+    progressNicknameAudits(this.#model, this.#hooks);
   }
 
   // ---- serving -----------------------------------------------------------------------------
@@ -1130,7 +1132,24 @@ export class WeChatSimulator {
     }).draft_id;
   }
 
-  // ---- categories --------------------------------------------------------------------------
+  // ---- names and categories ----------------------------------------------------------------
+
+  /**
+   * Decides a running name audit (`wxa/setnickname` answered an `audit_id`) now, instead of
+   * the approval an hour after submission: approved (the name becomes the account's) or
+   * rejected with `reason`. The verdict is pushed as `wxa_nickname_audit` to the message URL
+   * ({@linkcode SimulatorEventTarget.messageUrl}). Throws a `RangeError` when no such audit runs.
+   */
+  endNicknameAudit(
+    appId: string,
+    auditId: number,
+    verdict: { approved: boolean; reason?: string },
+  ): void {
+    this.#authorized(appId);
+    const audit = this.#model.profiles.of(appId).audits.get(auditId);
+    if (!audit || audit.decision) throw new RangeError(`No name audit ${auditId} running`);
+    decideNicknameAudit(this.#model, this.#hooks, appId, audit, { ...verdict, at: this.now() });
+  }
 
   /**
    * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
