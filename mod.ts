@@ -65,6 +65,18 @@ export * from "./src/client/component_client.ts";
 // basic info and categories
 
 // privacy
+export type {
+  ApplyPrivacyInterfaceInput,
+  ApplyPrivacyInterfaceResponse,
+  PrivacyInterface,
+  PrivacyInterfaceResponse,
+  PrivacyOwnerSetting,
+  PrivacySettingItem,
+  PrivacySettingResponse,
+  SetPrivacySettingInput,
+  UploadPrivacyExtFileInput,
+  UploadPrivacyExtFileResponse,
+} from "./src/api/privacy.ts";
 
 // fast registration
 

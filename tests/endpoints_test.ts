@@ -15,6 +15,7 @@ import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
+import { privacyApis } from "../src/api/privacy.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -25,6 +26,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   messageApis,
   openApis,
   diagnosticsApis,
+  privacyApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -148,9 +150,14 @@ async function request(
     // Without the appsecret: leave out the field(s) the builder put it in.
     body = Object.fromEntries(Object.entries(body as Json).filter(([, x]) => x !== ""));
   }
+  const form = endpoint.form?.(input, ctx);
   const res = await sim.fetch(url, {
     method: endpoint.method,
-    ...(endpoint.method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
+    ...(form
+      ? { body: form }
+      : endpoint.method === "POST"
+      ? { body: JSON.stringify(body ?? {}) }
+      : {}),
   });
   assert.equal(res.status, 200);
   return await res.json();
@@ -254,6 +261,17 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     input: { touser: "oUser", msgtype: "text", text: { content: "hello" } },
   }),
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
+  "privacyApis.setPrivacySetting": () => ({
+    account: "mp",
+    input: { owner_setting: { contact_qq: "10000", notice_method: "弹窗" }, setting_list: [] },
+  }),
+  "privacyApis.getPrivacySetting": () => ({ account: "mp" }),
+  "privacyApis.uploadPrivacyExtFile": () => ({ account: "mp", input: { file: "guide" } }),
+  "privacyApis.applyPrivacyInterface": () => ({
+    account: "mp",
+    input: { api_name: "wx.getLocation", content: "门店", url_list: ["https://example.com"] },
+  }),
+  "privacyApis.getPrivacyInterface": () => ({ account: "mp" }),
   "diagnosticsApis.getRidInfo": async (e) => {
     // A failed call's rid, of the account asking.
     const rid = (json: Json) => ({ rid: /rid: (\S+)$/.exec(String(json.errmsg))![1] });

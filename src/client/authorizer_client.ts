@@ -13,6 +13,8 @@ import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
 import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
+import type * as privacy from "../api/privacy.ts";
+import { privacyApis } from "../api/privacy.ts";
 import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
@@ -111,6 +113,35 @@ export class AuthorizerClient extends AuthorizerCalls {
   // ---- basic info and categories ------------------------------------------------------------
 
   // ---- privacy ------------------------------------------------------------------------------
+
+  /** `cgi-bin/component/setprivacysetting`: sets the privacy guide (draft, or released owner). */
+  setPrivacySetting(input: privacy.SetPrivacySettingInput): Promise<OkResponse> {
+    return this.#send(privacyApis.setPrivacySetting, input);
+  }
+
+  /** `cgi-bin/component/getprivacysetting`: the privacy guide, draft (default) or released. */
+  getPrivacySetting(input?: { privacy_ver?: 1 | 2 }): Promise<privacy.PrivacySettingResponse> {
+    return this.#send(privacyApis.getPrivacySetting, input);
+  }
+
+  /** `cgi-bin/component/uploadprivacyextfile`: uploads a custom privacy guide (txt, ≤ 100 KB). */
+  uploadPrivacyExtFile(
+    input: privacy.UploadPrivacyExtFileInput,
+  ): Promise<privacy.UploadPrivacyExtFileResponse> {
+    return this.#send(privacyApis.uploadPrivacyExtFile, input);
+  }
+
+  /** `wxa/security/apply_privacy_interface`: applies for a front-end API (`wx.getLocation`…). */
+  applyPrivacyInterface(
+    input: privacy.ApplyPrivacyInterfaceInput,
+  ): Promise<privacy.ApplyPrivacyInterfaceResponse> {
+    return this.#send(privacyApis.applyPrivacyInterface, input);
+  }
+
+  /** `wxa/security/get_privacy_interface`: the APIs that need an application, and their state. */
+  getPrivacyInterface(): Promise<privacy.PrivacyInterfaceResponse> {
+    return this.#send(privacyApis.getPrivacyInterface, undefined);
+  }
 
   // ---- fast registration --------------------------------------------------------------------
 

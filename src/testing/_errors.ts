@@ -45,6 +45,17 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   61014: "must use component token for component api",
   61015: "must use biz account token for not component api",
   61023: "refresh_token is invalid",
+  // privacy
+  40006: "invalid meida size",
+  40007: "invalid media_id",
+  40126: "invalid text size",
+  61031: "our last submission is under review, please do not apply again",
+  61032: "invalid video type, need mp4-type",
+  61034: "invalid args, please check",
+  61035: "the api not need apply",
+  86069: "owner_setting必填字段字段缺失",
+  86071: "privacy_ver参数无效",
+  86074: "现网隐私协议不存在",
   // diagnostics
   76001: "rid not found",
   76002: "rid is error",

@@ -17,6 +17,7 @@ import { MessageCrypto } from "../crypto/message_crypto.ts";
 import { API_PATHS, handleApi, type RecordedMessage } from "./_api.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
+import { releasePrivacyGuide } from "./_privacy.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
 import {
   type Account,
@@ -88,6 +89,13 @@ export interface WeChatSimulatorOptions {
   dailyQuotas?: Record<string, number>;
   /** `clear_quota` uses per account per month (shared by all variants); default 10. */
   clearQuotaMonthlyLimit?: number;
+  /**
+   * How long WeChat takes to decide a privacy-interface application (`apply_privacy_interface`)
+   * or to finish a fast registration (the legal person's confirmation), on the simulator's
+   * clock; default 60 s. The result is pushed once the clock has passed it (at the next request
+   * or {@linkcode WeChatSimulator.advance}); 0 decides at once.
+   */
+  reviewDelaySeconds?: number;
   /**
    * The platform's 登录授权的发起页域名. When set, the authorization page must be opened with a
    * Referer on this domain (or a subdomain) and redirect_uri must be on it, as on WeChat.
@@ -336,6 +344,10 @@ export class WeChatSimulator {
     if (base !== "" && (!base.startsWith("/") || base.endsWith("/"))) {
       throw new TypeError('Option basePath must start with "/" and not end with "/"');
     }
+    const review = options.reviewDelaySeconds;
+    if (review !== undefined && !(Number.isFinite(review) && review >= 0)) {
+      throw new TypeError("Option reviewDelaySeconds must be a non-negative number");
+    }
     this.#basePath = base;
     this.#options = options;
     const clock = options.now ?? Date.now;
@@ -350,6 +362,7 @@ export class WeChatSimulator {
       singleUseAuthCodes: options.singleUseAuthCodes ?? true,
       defaultDailyQuota: options.defaultDailyQuota ?? 10_000,
       clearQuotaMonthlyLimit: options.clearQuotaMonthlyLimit ?? 10,
+      reviewDelayS: options.reviewDelaySeconds ?? 60,
     });
     for (const [path, limit] of Object.entries(options.dailyQuotas ?? {})) {
       this.setDailyQuota(path, limit);
@@ -374,6 +387,7 @@ export class WeChatSimulator {
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError("Advance needs a non-negative number");
     this.#offset += ms;
+    this.#model.runDue();
   }
 
   // ---- serving -----------------------------------------------------------------------------
@@ -420,6 +434,8 @@ export class WeChatSimulator {
   }
 
   async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
+    // What WeChat finished meanwhile (privacy applications, fast registrations) happens first.
+    this.#model.runDue();
     const api = await handleApi(
       this.#model,
       {
@@ -995,6 +1011,25 @@ export class WeChatSimulator {
   async openReply(reply: string | Response): Promise<string> {
     const body = typeof reply === "string" ? reply : await reply.text();
     return await openReply(await this.#crypto, body);
+  }
+
+  // ---- privacy ------------------------------------------------------------------------------
+
+  /**
+   * Makes a Mini Program's draft privacy guide (privacy_ver 2) its released one (privacy_ver 1),
+   * as releasing a version submitted with it does. Returns false when it has no draft.
+   */
+  releasePrivacySetting(appId: string): boolean {
+    this.#authorized(appId);
+    return releasePrivacyGuide(this.#model.privacy.get(appId));
+  }
+
+  /**
+   * The next privacy-interface application made is refused with `reason` when WeChat decides
+   * it (each call refuses one more); the others are granted.
+   */
+  refuseNextPrivacyApplication(reason = "小程序内未含有相应使用场景"): void {
+    this.#model.privacyRefusals.push(reason);
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
