@@ -79,6 +79,16 @@ export type {
 } from "./src/api/privacy.ts";
 
 // fast registration
+export type {
+  AccountFastRegisterResponse,
+  BetaVerifyInfo,
+  FastRegisterBetaWeappResponse,
+  FastRegisterPersonalWeappInput,
+  FastRegisterPersonalWeappResponse,
+  FastRegisterWeappCreate,
+  FastRegisterWeappInput,
+  FastRegisterWeappSearch,
+} from "./src/api/register.ts";
 
 // open account
 

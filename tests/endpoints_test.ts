@@ -16,6 +16,7 @@ import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
 import { privacyApis } from "../src/api/privacy.ts";
+import { registerApis } from "../src/api/register.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -27,6 +28,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   openApis,
   diagnosticsApis,
   privacyApis,
+  registerApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -205,11 +207,40 @@ async function env(): Promise<Env> {
   };
 }
 
+/** A trial Mini Program created by fast registration, with its token. */
+async function betaApp(e: Env): Promise<Held> {
+  await request(
+    e.sim,
+    registerApis.fastRegisterBetaWeapp,
+    {
+      name: "小麦烤鸡店",
+      openid: "oUser",
+    },
+    undefined,
+    { token: e.ct },
+  );
+  e.sim.advance(60_000);
+  const app = e.sim.accounts().find((a) => a.nickName.endsWith("的体验小程序"))!;
+  const json = await request(
+    e.sim,
+    componentApis.authorizerToken,
+    {
+      authorizer_appid: app.appId,
+      authorizer_refresh_token: app.refreshToken,
+    },
+    undefined,
+    { token: e.ct },
+  );
+  return { appId: app.appId, at: json.authorizer_access_token as string, rt: app.refreshToken! };
+}
+
 /** A valid input for a descriptor (authorizer APIs act for the Official Account). */
 interface Sample {
   input?: unknown;
   /** Act for the Mini Program instead (APIs only Mini Programs have). */
   account?: "mp";
+  /** Act for this account instead. */
+  holder?: Held;
   /** The input when the component asks about itself, if not `input`. */
   componentInput?: unknown;
 }
@@ -272,6 +303,37 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     input: { api_name: "wx.getLocation", content: "门店", url_list: ["https://example.com"] },
   }),
   "privacyApis.getPrivacyInterface": () => ({ account: "mp" }),
+  "registerApis.fastRegisterWeapp": () => ({
+    input: {
+      action: "create",
+      name: "模拟科技有限公司",
+      code: "91440300MA5XXXXXXX",
+      code_type: 1,
+      legal_persona_wechat: "legal_wx_01",
+      legal_persona_name: "张三",
+    },
+  }),
+  "registerApis.fastRegisterPersonalWeapp": () => ({
+    input: { action: "create", idname: "李四", wxuser: "lisi_wx_99" },
+  }),
+  "registerApis.fastRegisterBetaWeapp": () => ({ input: { name: "小麦烤鸡店", openid: "oUser" } }),
+  "registerApis.verifyBetaWeapp": async (e) => ({
+    holder: await betaApp(e),
+    input: {
+      verify_info: {
+        enterprise_name: "模拟科技有限公司",
+        code: "91440300MA5XXXXXXX",
+        code_type: 1,
+        legal_persona_wechat: "legal_wx_01",
+        legal_persona_name: "张三",
+      },
+    },
+  }),
+  "registerApis.setBetaWeappNickname": async (e) => ({
+    holder: await betaApp(e),
+    input: { name: "小麦烤鸡旗舰店" },
+  }),
+  "registerApis.fastRegister": (e) => ({ input: { ticket: e.sim.fastRegisterTicket(e.oa.appId) } }),
   "diagnosticsApis.getRidInfo": async (e) => {
     // A failed call's rid, of the account asking.
     const rid = (json: Json) => ({ rid: /rid: (\S+)$/.exec(String(json.errmsg))![1] });
@@ -316,7 +378,7 @@ for (const [name, endpoint] of DESCRIPTORS) {
   Deno.test(`${name} (${endpoint.method} ${endpoint.path}, ${endpoint.auth}): refused without its credential, served with it`, async () => {
     const e = await env();
     const sample = await (SAMPLES[name] ?? (() => ({})))(e);
-    const held = sample.account === "mp" ? e.mp : e.oa;
+    const held = sample.holder ?? (sample.account === "mp" ? e.mp : e.oa);
     const send = (credential: Credential, appId = held.appId, input = sample.input) =>
       request(e.sim, endpoint, input, appId, credential);
     switch (endpoint.auth) {

@@ -11,6 +11,11 @@
 import * as v from "valibot";
 import type { RidInfoResponse } from "./diagnostics.ts";
 import type {
+  AccountFastRegisterResponse,
+  FastRegisterBetaWeappResponse,
+  FastRegisterPersonalWeappResponse,
+} from "./register.ts";
+import type {
   ApplyPrivacyInterfaceResponse,
   PrivacyInterfaceResponse,
   PrivacySettingResponse,
@@ -69,6 +74,26 @@ export const PrivacyInterfaceSchema = /* @__PURE__ */ (() =>
     })),
   }))();
 
+// ---- fast registration ----------------------------------------------------------------------
+
+export const PersonalWeappSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    taskid: v.optional(v.string()),
+    authorize_url: v.optional(v.string()),
+    status: v.optional(Numberish),
+  }))();
+
+export const BetaWeappSchema =
+  /* @__PURE__ */ (() => v.looseObject({ unique_id: v.string(), authorize_url: v.string() }))();
+
+export const AccountFastRegisterSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    appid: v.pipe(v.string(), v.minLength(1)),
+    authorization_code: v.pipe(v.string(), v.minLength(1)),
+    is_wx_verify_succ: v.optional(v.union([v.boolean(), v.number()])),
+    is_link_succ: v.optional(v.union([v.boolean(), v.number()])),
+  }))();
+
 // ---- diagnostics ------------------------------------------------------------------------------
 
 export const RidInfoSchema = /* @__PURE__ */ (() =>
@@ -90,6 +115,9 @@ const _fits: [
   Fits<typeof UploadPrivacyExtFileSchema, UploadPrivacyExtFileResponse>,
   Fits<typeof ApplyPrivacyInterfaceSchema, ApplyPrivacyInterfaceResponse>,
   Fits<typeof PrivacyInterfaceSchema, PrivacyInterfaceResponse>,
+  Fits<typeof PersonalWeappSchema, FastRegisterPersonalWeappResponse>,
+  Fits<typeof BetaWeappSchema, FastRegisterBetaWeappResponse>,
+  Fits<typeof AccountFastRegisterSchema, AccountFastRegisterResponse>,
   Fits<typeof RidInfoSchema, RidInfoResponse>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];
 void _fits;

@@ -15,6 +15,8 @@ import { anyJsonApi } from "./_any_api.ts";
 import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
 import type * as privacy from "../api/privacy.ts";
 import { privacyApis } from "../api/privacy.ts";
+import type * as register from "../api/register.ts";
+import { registerApis } from "../api/register.ts";
 import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
@@ -144,6 +146,25 @@ export class AuthorizerClient extends AuthorizerCalls {
   }
 
   // ---- fast registration --------------------------------------------------------------------
+
+  /** `wxa/verifybetaweapp`: verifies this trial Mini Program as an enterprise's. */
+  verifyBetaWeapp(input: { verify_info: register.BetaVerifyInfo }): Promise<OkResponse> {
+    return this.#send(registerApis.verifyBetaWeapp, input);
+  }
+
+  /** `wxa/setbetaweappnickname`: renames this trial Mini Program. */
+  setBetaWeappNickname(input: { name: string }): Promise<OkResponse> {
+    return this.#send(registerApis.setBetaWeappNickname, input);
+  }
+
+  /**
+   * `cgi-bin/account/fastregister`: a Mini Program reusing this Official Account's subject,
+   * with the ticket its administrator's confirmation gave. Exchange the answer's
+   * `authorization_code` with `queryAuth` to manage the new Mini Program.
+   */
+  fastRegister(input: { ticket: string }): Promise<register.AccountFastRegisterResponse> {
+    return this.#send(registerApis.fastRegister, input);
+  }
 
   // ---- open account -------------------------------------------------------------------------
 

@@ -56,6 +56,17 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   86069: "owner_setting必填字段字段缺失",
   86071: "privacy_ver参数无效",
   86074: "现网隐私协议不存在",
+  // fast registration
+  86004: "invalid wechat",
+  89247: "inner error",
+  89248: "invalid code type",
+  89249: "task running",
+  89250: "task not found",
+  89251: "legal person checking",
+  89252: "front checking",
+  89253: "lack of some params",
+  89254: "lack of some component rights",
+  89255: "code is invalid",
   // diagnostics
   76001: "rid not found",
   76002: "rid is error",

@@ -134,6 +134,18 @@ export interface PrivacyState {
   applications: Map<string, PrivacyApplication>;
 }
 
+/** A fast registration of a Mini Program, from its start to WeChat's push. */
+export interface Registration {
+  kind: "enterprise" | "personal" | "beta";
+  state: "pending" | "done" | "failed";
+  /** The request's fields (what the push's `<info>` repeats). */
+  info: Record<string, string>;
+  /** The created Mini Program, once done. */
+  appId?: string;
+  /** The failure, once failed. */
+  failure?: { status: number; msg: string };
+}
+
 /** Settings the model needs. */
 export interface ModelConfig {
   componentAppId: string;
@@ -193,6 +205,19 @@ export class Model {
   readonly privacy = new Map<string, PrivacyState>();
   /** Reasons for refusing the next privacy applications made, in order (else granted). */
   readonly privacyRefusals: string[] = [];
+
+  // ---- fast registration (src/testing/_register.ts) --------------------------------------
+  /** Registrations started, by their key (enterprise details, taskid or unique_id). */
+  readonly registrations = new Map<string, Registration>();
+  /** Trial Mini Programs, by appid. */
+  readonly betaApps = new Map<string, { verified: boolean; verifying: boolean }>();
+  /** How the next registrations started fail (else they succeed), in order. */
+  readonly registrationFailures: { status: number; msg: string }[] = [];
+  /** Tickets of `cgi-bin/account/fastregister`, as an Official Account's administrator gave. */
+  readonly fastRegisterTickets = new Map<
+    string,
+    { appId: string; copyWxVerify: boolean; expiresAt: number; used: boolean }
+  >();
 
   // ---- what WeChat finishes later (privacy applications, fast registrations) --------------
   /** Work due at a time on the simulator's clock, run by {@linkcode Model.runDue}. */
