@@ -192,7 +192,11 @@ export interface StartOptions {
    */
   redatePushes?: boolean;
   /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
-  simulator?: { tokenLifetimeSeconds?: number; defaultDailyQuota?: number };
+  simulator?: {
+    tokenLifetimeSeconds?: number;
+    defaultDailyQuota?: number;
+    reviewDelaySeconds?: number;
+  };
   /**
    * Outbound hook: asked first for every request the worker sends to WeChat (not to
    * `FORWARD_URL`). `undefined`: the simulator answers. A `Response`: answered with it, its body
