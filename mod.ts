@@ -91,6 +91,7 @@ export type {
 } from "./src/api/register.ts";
 
 // open account
+export type { HaveOpenResponse, OpenAppIdResponse, OwnAppId } from "./src/api/open_account.ts";
 
 // diagnostics
 export type { RidInfoResponse } from "./src/api/diagnostics.ts";

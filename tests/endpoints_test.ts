@@ -15,6 +15,7 @@ import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
+import { openAccountApis } from "../src/api/open_account.ts";
 import { privacyApis } from "../src/api/privacy.ts";
 import { registerApis } from "../src/api/register.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
@@ -29,6 +30,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   diagnosticsApis,
   privacyApis,
   registerApis,
+  openAccountApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -207,6 +209,14 @@ async function env(): Promise<Env> {
   };
 }
 
+/** The Open Platform account `held` creates (and is bound to). */
+async function openOf(e: Env, held: Held): Promise<string> {
+  const json = await request(e.sim, openAccountApis.createOpenAccount, {}, held.appId, {
+    token: held.at,
+  });
+  return json.open_appid as string;
+}
+
 /** A trial Mini Program created by fast registration, with its token. */
 async function betaApp(e: Env): Promise<Held> {
   await request(
@@ -334,6 +344,14 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     input: { name: "小麦烤鸡旗舰店" },
   }),
   "registerApis.fastRegister": (e) => ({ input: { ticket: e.sim.fastRegisterTicket(e.oa.appId) } }),
+  "openAccountApis.bindOpenAccount": async (e) => ({
+    account: "mp",
+    input: { open_appid: await openOf(e, e.oa) },
+  }),
+  "openAccountApis.unbindOpenAccount": async (e) => ({
+    input: { open_appid: await openOf(e, e.oa) },
+  }),
+  "openAccountApis.getOpenAccount": async (e) => (await openOf(e, e.oa), {}),
   "diagnosticsApis.getRidInfo": async (e) => {
     // A failed call's rid, of the account asking.
     const rid = (json: Json) => ({ rid: /rid: (\S+)$/.exec(String(json.errmsg))![1] });

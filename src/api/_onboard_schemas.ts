@@ -10,6 +10,7 @@
 
 import * as v from "valibot";
 import type { RidInfoResponse } from "./diagnostics.ts";
+import type { HaveOpenResponse, OpenAppIdResponse } from "./open_account.ts";
 import type {
   AccountFastRegisterResponse,
   FastRegisterBetaWeappResponse,
@@ -94,6 +95,16 @@ export const AccountFastRegisterSchema = /* @__PURE__ */ (() =>
     is_link_succ: v.optional(v.union([v.boolean(), v.number()])),
   }))();
 
+// ---- open account -------------------------------------------------------------------------
+
+export const OpenAppIdSchema =
+  /* @__PURE__ */ (() => v.looseObject({ open_appid: v.pipe(v.string(), v.minLength(1)) }))();
+
+export const HaveOpenSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    have_open: v.pipe(v.union([v.boolean(), v.number()]), v.transform((x) => Boolean(x))),
+  }))();
+
 // ---- diagnostics ------------------------------------------------------------------------------
 
 export const RidInfoSchema = /* @__PURE__ */ (() =>
@@ -118,6 +129,8 @@ const _fits: [
   Fits<typeof PersonalWeappSchema, FastRegisterPersonalWeappResponse>,
   Fits<typeof BetaWeappSchema, FastRegisterBetaWeappResponse>,
   Fits<typeof AccountFastRegisterSchema, AccountFastRegisterResponse>,
+  Fits<typeof OpenAppIdSchema, OpenAppIdResponse>,
+  Fits<typeof HaveOpenSchema, HaveOpenResponse>,
   Fits<typeof RidInfoSchema, RidInfoResponse>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];
 void _fits;

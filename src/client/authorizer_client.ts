@@ -13,6 +13,8 @@ import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
 import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
+import type * as openAccount from "../api/open_account.ts";
+import { openAccountApis } from "../api/open_account.ts";
 import type * as privacy from "../api/privacy.ts";
 import { privacyApis } from "../api/privacy.ts";
 import type * as register from "../api/register.ts";
@@ -167,6 +169,31 @@ export class AuthorizerClient extends AuthorizerCalls {
   }
 
   // ---- open account -------------------------------------------------------------------------
+
+  /** `cgi-bin/open/create`: creates an Open Platform account and binds this account to it. */
+  createOpenAccount(input?: openAccount.OwnAppId): Promise<openAccount.OpenAppIdResponse> {
+    return this.#send(openAccountApis.createOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/bind`: binds this account to an Open Platform account of its subject. */
+  bindOpenAccount(input: openAccount.OwnAppId & { open_appid: string }): Promise<OkResponse> {
+    return this.#send(openAccountApis.bindOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/unbind`: unbinds this account from its Open Platform account. */
+  unbindOpenAccount(input: openAccount.OwnAppId & { open_appid: string }): Promise<OkResponse> {
+    return this.#send(openAccountApis.unbindOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/get`: the Open Platform account this account is bound to (89002: none). */
+  getOpenAccount(input?: openAccount.OwnAppId): Promise<openAccount.OpenAppIdResponse> {
+    return this.#send(openAccountApis.getOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/have`: whether this account is bound to an Open Platform account. */
+  haveOpenAccount(): Promise<openAccount.HaveOpenResponse> {
+    return this.#send(openAccountApis.haveOpenAccount, undefined);
+  }
 
   // ---- diagnostics --------------------------------------------------------------------------
 

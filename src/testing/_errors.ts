@@ -67,6 +67,13 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   89253: "lack of some params",
   89254: "lack of some component rights",
   89255: "code is invalid",
+  // open account
+  89000: "account has bound open",
+  89001: "not same contractor",
+  89002: "open not exists",
+  89003: "open is not created by api",
+  89004: "exceed open bind limit",
+  89036: "open is not created by api or not verified",
   // diagnostics
   76001: "rid not found",
   76002: "rid is error",

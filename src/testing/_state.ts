@@ -146,6 +146,18 @@ export interface Registration {
   failure?: { status: number; msg: string };
 }
 
+/** An Open Platform account. */
+export interface OpenAccount {
+  openAppId: string;
+  /** Its subject (主体): the creating account's principal. */
+  principalName: string;
+  /** Created through `cgi-bin/open/create` (only those can be managed by the API unverified). */
+  createdByApi: boolean;
+  verified: boolean;
+  /** The bound appids. */
+  apps: Set<string>;
+}
+
 /** Settings the model needs. */
 export interface ModelConfig {
   componentAppId: string;
@@ -218,6 +230,12 @@ export class Model {
     string,
     { appId: string; copyWxVerify: boolean; expiresAt: number; used: boolean }
   >();
+
+  // ---- open accounts (src/testing/_open_account.ts) ---------------------------------------
+  /** Open Platform accounts, by open_appid. */
+  readonly openAccounts = new Map<string, OpenAccount>();
+  /** appid → the open_appid it is bound to. */
+  readonly openBindings = new Map<string, string>();
 
   // ---- what WeChat finishes later (privacy applications, fast registrations) --------------
   /** Work due at a time on the simulator's clock, run by {@linkcode Model.runDue}. */
