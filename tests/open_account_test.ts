@@ -103,3 +103,22 @@ Deno.test("getApiQuota counts the account's calls of one API today", async () =>
   assert.equal(after.quota.remain, after.quota.daily_limit - after.quota.used);
   assert.throws(() => merchant.getApiQuota({ cgi_path: "cgi-bin/x" }), TypeError);
 });
+
+Deno.test("the platform's own quota and failed calls, with the component token", async () => {
+  const env = await platform();
+  const path = "/cgi-bin/component/api_get_authorizer_info";
+  const before = await env.client.getApiQuota({ cgi_path: path });
+  const failed = await env.client.getAuthorizerInfo("wx0000000000000000").then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(failed instanceof WeChatError && failed.errcode === 61003 && failed.rid);
+  const after = await env.client.getApiQuota({ cgi_path: path });
+  assert.equal(after.quota.used, before.quota.used + 1);
+  const info = await env.client.getRidInfo({ rid: failed.rid });
+  assert.match(info.request.request_body ?? "", /wx0000000000000000/);
+  assert.match(info.request.request_url ?? "", /^component_access_token=.{7}xxxx$/);
+  // An authorizer cannot read the platform's rid.
+  const oa = env.client.authorizer(await authorized(env, "official_account"));
+  assert.equal(await errcode(oa.getRidInfo({ rid: failed.rid })), 76003);
+});

@@ -8,6 +8,8 @@
  */
 
 import { componentApis } from "../api/component.ts";
+import { componentDiagnostics, type RidInfoResponse } from "../api/diagnostics.ts";
+import type { ApiQuotaResponse } from "../api/openapi.ts";
 import type * as register from "../api/register.ts";
 import { registerApis } from "../api/register.ts";
 import type { Endpoint } from "../api/endpoint.ts";
@@ -345,4 +347,14 @@ export class ComponentClient {
   }
 
   // ---- open account and diagnostics (component token) -------------------------------------
+
+  /** `cgi-bin/openapi/quota/get` with the component token: the platform's own quota of an API. */
+  getApiQuota(input: { cgi_path: string }): Promise<ApiQuotaResponse> {
+    return this.#send(componentDiagnostics.getApiQuota, input);
+  }
+
+  /** `cgi-bin/openapi/rid/get` with the component token: one of the platform's failed calls. */
+  getRidInfo(input: { rid: string }): Promise<RidInfoResponse> {
+    return this.#send(componentDiagnostics.getRidInfo, input);
+  }
 }
