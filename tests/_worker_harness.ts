@@ -223,6 +223,7 @@ export interface StartOptions {
     defaultDailyQuota?: number;
     auditDelayMs?: number;
     auditQuota?: number;
+    reviewDelaySeconds?: number;
   };
   /**
    * Outbound hook: asked first for every request the worker sends to WeChat (not to
