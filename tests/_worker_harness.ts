@@ -489,7 +489,12 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
           ? { kvNamespaces: { TOKENS_DIRECT: "tokens" }, wrappedBindings: { TOKENS: "kv-faults" } }
           : { kvNamespaces: { TOKENS: "tokens" } }),
         durableObjects: Object.fromEntries(
-          [["COMPONENT", "ComponentCredential"], ["AUTHORIZERS", "AuthorizerCredential"]].map((
+          [
+            ["COMPONENT", "ComponentCredential"],
+            ["AUTHORIZERS", "AuthorizerCredential"],
+            ["RELEASES", "ReleaseCoordinator"],
+            ["RELEASE_TARGETS", "ReleaseTarget"],
+          ].map((
             [binding, className],
           ) => [binding, i === 0 ? className : { className, scriptName: names[0] }]),
         ),

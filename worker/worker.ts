@@ -1,5 +1,5 @@
 /**
- * Assembles the worker: the Hono app's `fetch`, the cron `scheduled` handler and the two
+ * Assembles the worker: the Hono app's `fetch`, the cron `scheduled` handler and the
  * Durable Object classes, all closed over the same options.
  *
  * @module
@@ -13,6 +13,8 @@ import { runCron } from "./cron.ts";
 import type { Env } from "./env.ts";
 import { authorizerCredentialClass } from "./objects/authorizer.ts";
 import { componentCredentialClass } from "./objects/component.ts";
+import { releaseCoordinatorClass } from "./objects/release.ts";
+import { releaseTargetClass } from "./objects/release_target.ts";
 
 /** Options of {@linkcode createWorker}. */
 export type WorkerOptions = AppOptions;
@@ -32,5 +34,7 @@ export function createWorker(options: WorkerOptions = {}) {
     } satisfies ExportedHandler<Env>,
     ComponentCredential: componentCredentialClass(options),
     AuthorizerCredential: authorizerCredentialClass(options),
+    ReleaseCoordinator: releaseCoordinatorClass(options),
+    ReleaseTarget: releaseTargetClass(options),
   };
 }

@@ -299,6 +299,19 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
   }
 }
 
+/**
+ * The record to store before `action`'s call goes out (a write-ahead mark): a submit or a
+ * release interrupted by a crash or a deploy, its answer never seen, is then checked
+ * (`get_latest_auditstatus`, `getversioninfo`) rather than sent blindly again.
+ */
+export function markInFlight(record: TargetRecord, action: Action): TargetRecord {
+  if (action.kind === "submit_audit") return { ...record, submit_unknown: true };
+  if (action.kind === "release" || action.kind === "gray_release") {
+    return { ...record, release_check: true };
+  }
+  return record;
+}
+
 /** True when `record` has a call due at `now`. */
 export function isDue(plan: ReleasePlan, record: TargetRecord, now: number): boolean {
   return record.next_at !== null && Date.parse(record.next_at) <= now &&

@@ -28,6 +28,7 @@ import {
   isDue,
   isSettled,
   type MachineOptions,
+  markInFlight,
   newTarget,
   nextAction,
   type Outcome,
@@ -118,16 +119,22 @@ export function outcomeOf(error: unknown): Outcome {
   };
 }
 
-/** Runs `record`'s next call, when one is due, and answers the next record. */
+/**
+ * Runs `record`'s next call, when one is due, and answers the next record. `persist` stores
+ * the write-ahead mark of a submit or a release before its call (see `markInFlight`).
+ */
 export async function stepTarget(
   api: ReleaseApi,
   plan: ReleasePlan,
   record: TargetRecord,
   now: () => number,
   options: MachineOptions = DEFAULT_MACHINE_OPTIONS,
+  persist?: (marked: TargetRecord) => Promise<void>,
 ): Promise<TargetRecord> {
   const action = nextAction(plan, record);
   if (action === null) return record;
+  const marked = markInFlight(record, action);
+  if (marked !== record && persist) await persist(marked);
   const outcome = await perform(api, plan, record.appid, action);
   return applyOutcome(plan, record, action, outcome, now(), options);
 }
@@ -420,7 +427,14 @@ export class ReleaseRunner {
     }
     const due = [...byAppid.values()].filter((r) => isDue(plan, r, now));
     await pool(due, plan.concurrency, async (r) => {
-      const next = await stepTarget(this.#api, plan, r, this.#now, this.#machine);
+      const next = await stepTarget(
+        this.#api,
+        plan,
+        r,
+        this.#now,
+        this.#machine,
+        (marked) => this.#save(id, marked),
+      );
       calls += next.calls - r.calls;
       update(next);
     });

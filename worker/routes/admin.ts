@@ -20,6 +20,7 @@ import { readAuthorizerInfo, saveAuthorizerInfo } from "../records.ts";
 import { appidParam, limitBody, valid, validJson } from "../validate.ts";
 import { authorizerBody, iso, secondsUntil, tokenBody } from "../wire.ts";
 import { proxyRoutes } from "./proxy.ts";
+import { releaseRoutes } from "./releases.ts";
 
 const ADMIN_BODY_LIMIT = 16 * 1024;
 
@@ -130,6 +131,7 @@ export function adminRoutes(): Hono<AppEnv> {
   );
 
   api.route("/authorizers/:appid/wechat", proxyRoutes());
+  api.route("/releases", releaseRoutes());
 
   api.get("/component/access-token", async (c) => {
     const answer = await c.get("service").client.credentials.componentToken();

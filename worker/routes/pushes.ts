@@ -30,6 +30,7 @@ import type { Env } from "../env.ts";
 import { HttpError, toHttpError } from "../errors.ts";
 import { forwardMessage } from "../forward.ts";
 import { unwrap } from "../objects/result.ts";
+import { auditPush } from "../releases.ts";
 import type { Runtime } from "../runtime.ts";
 import { appidParam, limitBody, valid } from "../validate.ts";
 
@@ -267,6 +268,9 @@ export function pushRoutes(): Hono<AppEnv> {
       console.warn(`[wxopen] message for an appid that is not an authorizer, dropped`);
       return c.text("success");
     }
+    // An audit verdict goes to the mini program's release object too (fleet releases).
+    const audit = auditPush(c.env, appid, m);
+    if (audit) c.executionCtx.waitUntil(audit);
     const settings = rt.settings;
     if (settings.forwardUrl && settings.forwardSecret) {
       c.executionCtx.waitUntil(forwardMessage(

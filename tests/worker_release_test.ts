@@ -1,0 +1,131 @@
+/**
+ * Fleet releases in the worker under Miniflare: the routes (`/api/v1/releases…`), one
+ * `ReleaseCoordinator` per release and one `ReleaseTarget` per mini program driven by alarms,
+ * audit pushes routed from the message callback, polling when a push is missed, the audit
+ * quota, and faults (5xx, WeChat's -1, timeouts, answers lost after the call took effect,
+ * audit rejections, the worker restarted halfway). The mini programs are authorized through
+ * the simulator's real flow; code management is `tests/_code_fake.ts` in front of it.
+ */
+
+import assert from "node:assert/strict";
+import { eventually, expectError, ORIGIN, startWorker } from "./_worker_harness.ts";
+import { CodeFake } from "./_code_fake.ts";
+
+const EVENTS = `${ORIGIN}/wechat/component/events`;
+const CALLBACK = `${ORIGIN}/wechat/authorizers/$APPID$/callback`;
+
+interface Summary {
+  id: string;
+  total: number;
+  settled: boolean;
+  counts: Record<string, number>;
+  submits: number;
+  calls: number;
+  targets?: {
+    appid: string;
+    state: string;
+    reason?: string;
+    audit_reason?: string;
+    calls: number;
+    submits: number;
+  }[];
+}
+
+async function setup(n: number, settings: Record<string, string> = {}) {
+  const appids: string[] = [];
+  let fake!: CodeFake;
+  const h = await startWorker({
+    settings: { RELEASE_POLL_SECONDS: "1", ...settings },
+    upstream: (request) => fake.handle(request),
+  });
+  fake = new CodeFake(h.sim, () => appids);
+  assert.equal(await (await h.send(await h.sim.ticketPush(EVENTS))).text(), "success");
+  for (let i = 0; i < n; i++) {
+    appids.push((await h.sim.authorizeAccount({ kind: "mini_program" })).appId);
+  }
+  await h.sim.settled();
+  await eventually(async () => {
+    const res = await h.admin("/api/v1/authorizers?limit=1000");
+    const body = await res.json();
+    return body.authorizers?.length === n;
+  }, 60_000);
+  return { h, fake, appids };
+}
+
+type Env = Awaited<ReturnType<typeof setup>>;
+
+async function summary(env: Env, id: string): Promise<Summary> {
+  const res = await env.h.admin(`/api/v1/releases/${id}`);
+  assert.equal(res.status, 200);
+  return await res.json();
+}
+
+/**
+ * WeChat's side while the release runs: audits in flight are decided, and each verdict is pushed
+ * to the mini program's message URL unless `missPush` says the push is lost.
+ */
+async function auditors(env: Env, id: string, missPush: (appid: string) => boolean, ms = 120_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    for (const { appid, status } of env.fake.decide()) {
+      if (missPush(appid)) continue;
+      const push = await env.h.sim.eventMessagePush(CALLBACK, {
+        appId: appid,
+        event: status === 0 ? "weapp_audit_success" : "weapp_audit_fail",
+        fields: status === 0
+          ? { SuccTime: Math.floor(Date.now() / 1000) }
+          : { Reason: "the page content does not match the category", FailTime: 1 },
+      });
+      assert.equal(await (await env.h.send(push)).text(), "success");
+    }
+    const s = await summary(env, id);
+    if (s.settled) return s;
+    if (Date.now() > end) throw new Error(`not settled: ${JSON.stringify(s.counts)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const RELEASE = {
+  template_id: 12,
+  user_version: "3.1.0",
+  user_desc: "autumn menu",
+  ext_json: { extAppid: "{{authorizer_appid}}", ext: { shop: "{{authorizer_appid}}" } },
+  audit: { item_list: [{ address: "pages/index/index", tag: "shop", first_class: "x" }] },
+};
+
+Deno.test("worker release: a small release goes live, pushes settle audits, every route answers", async () => {
+  const env = await setup(4);
+  try {
+    const res = await env.h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({ ...RELEASE, targets: "all", concurrency: 2 }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const created = await res.json();
+    assert.match(created.id, /^r[0-9a-z]{19}$/);
+    assert.equal(created.total, 4);
+    const done = await auditors(env, created.id, () => false);
+    assert.equal(done.counts.released, 4, JSON.stringify(done.counts));
+    for (const appid of env.appids) {
+      assert.equal(env.fake.program(appid).released, "3.1.0");
+      assert.equal(env.fake.program(appid).dev, "3.1.0");
+    }
+    assert.equal(env.fake.maxSubmitsPerVersion(), 1);
+    const list = await (await env.h.admin("/api/v1/releases")).json();
+    assert.equal(list.releases.length, 1);
+    assert.equal(list.releases[0].id, created.id);
+    assert.equal(list.releases[0].counts.released, 4);
+    await expectError(await env.h.admin("/api/v1/releases/rnope"), 404, "not_found");
+    await expectError(
+      await env.h.admin("/api/v1/releases", {
+        method: "POST",
+        body: JSON.stringify({ ...RELEASE, targets: ["x"] }),
+      }),
+      400,
+      "invalid_request",
+    );
+    await expectError(await env.h.fetch("/api/v1/releases"), 401, "unauthorized");
+  } finally {
+    await env.h.dispose();
+  }
+});
