@@ -148,6 +148,11 @@ export interface Harness {
   adminRead(path: string, init?: RequestInit): Promise<ReadOutcome>;
   /** Every key, value and metadata in `TOKENS`. */
   snapshot(): Promise<Map<string, string>>;
+  /**
+   * Restarts workerd with the same options, as a deploy or a crash would: every isolate and
+   * object instance is gone; KV, Durable Object storage and alarms stay.
+   */
+  restart(): Promise<void>;
   /** Runs the cron handler. */
   cron(): Promise<void>;
   /** What workerd printed so far, when started with {@linkcode StartOptions.captureLogs}. */
@@ -467,7 +472,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk as Uint8Array),
       );
     });
-  const mf = new Miniflare({
+  const mfOptions = {
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.captureLogs
       ? {
@@ -519,7 +524,8 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         }]
         : []),
     ],
-  });
+  };
+  const mf = new Miniflare(mfOptions);
   const fetchOn = async (
     instance: number,
     input: string | Request,
@@ -620,6 +626,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       } while (cursor);
       return out;
     },
+    restart: () => mf.setOptions(mfOptions as never),
     async cron() {
       const worker = await mf.getWorker() as unknown as {
         scheduled(options: { cron: string }): Promise<unknown>;

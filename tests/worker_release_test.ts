@@ -33,6 +33,7 @@ interface Summary {
 
 async function setup(n: number, settings: Record<string, string> = {}) {
   const appids: string[] = [];
+  // deno-lint-ignore prefer-const
   let fake!: CodeFake;
   const h = await startWorker({
     settings: { RELEASE_POLL_SECONDS: "1", ...settings },
@@ -64,10 +65,17 @@ async function summary(env: Env, id: string): Promise<Summary> {
  * WeChat's side while the release runs: audits in flight are decided, and each verdict is pushed
  * to the mini program's message URL unless `missPush` says the push is lost.
  */
-async function auditors(env: Env, id: string, missPush: (appid: string) => boolean, ms = 120_000) {
+async function auditors(
+  env: Env,
+  id: string,
+  missPush: (appid: string) => boolean,
+  ms = 120_000,
+  canDecide: (appid: string, s: Summary | undefined) => boolean = () => true,
+) {
   const end = Date.now() + ms;
+  let last: Summary | undefined;
   for (;;) {
-    for (const { appid, status } of env.fake.decide()) {
+    for (const { appid, status } of env.fake.decide((a) => canDecide(a, last))) {
       if (missPush(appid)) continue;
       const push = await env.h.sim.eventMessagePush(CALLBACK, {
         appId: appid,
@@ -78,7 +86,7 @@ async function auditors(env: Env, id: string, missPush: (appid: string) => boole
       });
       assert.equal(await (await env.h.send(push)).text(), "success");
     }
-    const s = await summary(env, id);
+    const s = last = await summary(env, id);
     if (s.settled) return s;
     if (Date.now() > end) throw new Error(`not settled: ${JSON.stringify(s.counts)}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -125,6 +133,91 @@ Deno.test("worker release: a small release goes live, pushes settle audits, ever
       "invalid_request",
     );
     await expectError(await env.h.fetch("/api/v1/releases"), 401, "unauthorized");
+  } finally {
+    await env.h.dispose();
+  }
+});
+
+Deno.test("worker release: 60 mini programs through faults, quota exhaustion and a restart end in their right states", async () => {
+  const N = 60;
+  const env = await setup(N);
+  const { fake, appids } = env;
+  try {
+    const pick = (from: number, count: number) => appids.slice(from, from + count);
+    const rejected = new Set(pick(0, 5));
+    const missed = new Set(pick(5, 10));
+    for (const a of rejected) fake.verdicts.set(a, 1);
+    for (const a of pick(15, 4)) fake.faults.set(`${a} /wxa/commit`, ["5xx", "errcode-1"]);
+    for (const a of pick(19, 4)) fake.faults.set(`${a} /wxa/submit_audit`, ["lost"]);
+    for (const a of pick(23, 2)) fake.faults.set(`${a} /wxa/submit_audit`, ["timeout_applied"]);
+    for (const a of pick(25, 2)) fake.faults.set(`${a} /wxa/submit_audit`, ["5xx", "timeout"]);
+    for (const a of pick(27, 2)) fake.faults.set(`${a} /wxa/release`, ["lost"]);
+    for (const a of pick(29, 2)) fake.faults.set(`${a} /wxa/get_auditstatus`, ["5xx", "5xx"]);
+    // One has an audit of this very version in flight (85009: adopted), one of another version.
+    const adopted = appids[31];
+    fake.program(adopted).dev = "3.1.0";
+    fake.program(adopted).audit = { auditid: 42, version: "3.1.0", status: 2 };
+    const foreign = appids[32];
+    fake.program(foreign).dev = "3.0.0";
+    fake.program(foreign).audit = { auditid: 43, version: "3.0.0", status: 4 };
+    // The quota runs out after 30 submissions; it comes back later.
+    fake.quota.rest = 30;
+
+    const res = await env.h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({
+        ...RELEASE,
+        targets: appids,
+        concurrency: 20,
+        sync: { domains: { action: "set", requestdomain: ["https://shop.example"] } },
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const { id } = await res.json();
+
+    // Halfway: the quota is spent, some audits are decided; then the worker restarts.
+    // WeChat decides the adopted audit only once the target has taken it up.
+    const watch = auditors(
+      env,
+      id,
+      (a) => missed.has(a) || a === adopted,
+      240_000,
+      (a, s) => a !== adopted || s?.targets?.find((t) => t.appid === a)?.state === "auditing",
+    );
+    await eventually(async () => (await summary(env, id)).counts.waiting_quota > 0, 60_000);
+    await env.h.restart();
+    await new Promise((r) => setTimeout(r, 3000));
+    fake.quota.rest = 200;
+    const done = await watch;
+
+    const by = new Map(done.targets!.map((t) => [t.appid, t]));
+    for (const appid of appids) {
+      const t = by.get(appid)!;
+      if (rejected.has(appid)) {
+        assert.equal(t.state, "rejected", appid);
+        assert.equal(t.audit_reason, "the page content does not match the category");
+      } else if (appid === foreign) {
+        assert.equal(t.state, "failed");
+        assert.match(t.reason!, /another version \(3\.0\.0\) is under audit/);
+      } else {
+        assert.equal(t.state, "released", `${appid}: ${t.state} ${t.reason ?? ""}`);
+        assert.equal(fake.program(appid).released, "3.1.0");
+      }
+    }
+    assert.equal(fake.maxSubmitsPerVersion(), 1, "no version submitted twice");
+    assert.equal(fake.program(adopted).submits.size, 0, "the audit in flight was adopted");
+    const calls = appids.map((a) => fake.program(a).calls);
+    const max = Math.max(...calls);
+    const mean = calls.reduce((s, n) => s + n, 0) / calls.length;
+    console.log(
+      `release of ${N}: upstream calls per target mean ${mean.toFixed(1)}, max ${max}; ` +
+        `queryquota ${fake.quotaCalls}`,
+    );
+    assert.ok(max <= 16, `at most 16 calls per target (max ${max})`);
+    assert.ok(
+      fake.quotaCalls < N,
+      `queryquota asked per tick, not per target (${fake.quotaCalls})`,
+    );
   } finally {
     await env.h.dispose();
   }
