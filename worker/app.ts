@@ -12,6 +12,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { authorizeRoutes } from "./routes/authorize.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { pushRoutes } from "./routes/pushes.ts";
+import { releasePageRoutes } from "./routes/release_page.ts";
 import { runtimeFor } from "./runtime.ts";
 
 export type { AppOptions } from "./context.ts";
@@ -35,5 +36,6 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/wechat", pushRoutes());
   app.route("/authorize", authorizeRoutes(options));
   app.route("/api/v1", adminRoutes());
+  app.route("/releases", releasePageRoutes());
   return app;
 }
