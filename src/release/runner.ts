@@ -253,13 +253,22 @@ export interface TickResult {
   next_at: number | null;
 }
 
-const KEY = {
-  release: (id: string) => `${STORAGE_PREFIX}release:${id}`,
-  releases: `${STORAGE_PREFIX}release:`,
-  target: (id: string, appid: string) => `${STORAGE_PREFIX}release_target:${id}:${appid}`,
-  targets: (id: string) => `${STORAGE_PREFIX}release_target:${id}:`,
-  active: (appid: string) => `${STORAGE_PREFIX}release_active:${appid}`,
-};
+// Functions, not an object of them: a bundle that never runs a ReleaseRunner drops them.
+function releaseKey(id: string): string {
+  return `${STORAGE_PREFIX}release:${id}`;
+}
+function releasesPrefix(): string {
+  return `${STORAGE_PREFIX}release:`;
+}
+function targetKey(id: string, appid: string): string {
+  return `${STORAGE_PREFIX}release_target:${id}:${appid}`;
+}
+function targetsPrefix(id: string): string {
+  return `${STORAGE_PREFIX}release_target:${id}:`;
+}
+function activeKey(appid: string): string {
+  return `${STORAGE_PREFIX}release_active:${appid}`;
+}
 
 function checkId(id: string): string {
   if (typeof id !== "string" || !/^[0-9a-z_-]{1,64}$/.test(id)) {
@@ -322,27 +331,27 @@ export class ReleaseRunner {
       }
       records.push(record);
     }
-    await this.#store.put(KEY.release(plan.id), JSON.stringify(plan));
+    await this.#store.put(releaseKey(plan.id), JSON.stringify(plan));
     for (const record of records) {
       await this.#save(plan.id, record);
       if (record.state === "pending") {
-        await this.#store.put(KEY.active(record.appid), plan.id);
+        await this.#store.put(activeKey(record.appid), plan.id);
       }
     }
     return summarize(plan, records);
   }
 
   async #activeElsewhere(appid: string): Promise<string | null> {
-    const id = await this.#store.get(KEY.active(appid));
+    const id = await this.#store.get(activeKey(appid));
     if (id === null) return null;
     const plan = await this.#plan(id);
-    const raw = plan && await this.#store.get(KEY.target(id, appid));
+    const raw = plan && await this.#store.get(targetKey(id, appid));
     if (!plan || !raw) return null;
     return isSettled((JSON.parse(raw) as TargetRecord).state, plan) ? null : id;
   }
 
   async #plan(id: string): Promise<ReleasePlan | null> {
-    const raw = await this.#store.get(KEY.release(checkId(id)));
+    const raw = await this.#store.get(releaseKey(checkId(id)));
     return raw === null ? null : JSON.parse(raw) as ReleasePlan;
   }
 
@@ -350,7 +359,7 @@ export class ReleaseRunner {
     const out: TargetRecord[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#store.list({ prefix: KEY.targets(id), cursor });
+      const page = await this.#store.list({ prefix: targetsPrefix(id), cursor });
       for (const key of page.keys) {
         const raw = await this.#store.get(key.name);
         if (raw !== null) out.push(JSON.parse(raw) as TargetRecord);
@@ -361,7 +370,7 @@ export class ReleaseRunner {
   }
 
   async #save(id: string, record: TargetRecord): Promise<void> {
-    await this.#store.put(KEY.target(id, record.appid), JSON.stringify(record), {
+    await this.#store.put(targetKey(id, record.appid), JSON.stringify(record), {
       metadata: { state: record.state, next_at: record.next_at },
     });
   }
@@ -383,9 +392,9 @@ export class ReleaseRunner {
     const out: ReleaseSummary[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#store.list({ prefix: KEY.releases, cursor });
+      const page = await this.#store.list({ prefix: releasesPrefix(), cursor });
       for (const key of page.keys) {
-        const id = key.name.slice(KEY.releases.length);
+        const id = key.name.slice(releasesPrefix().length);
         const plan = await this.#plan(id);
         if (plan) out.push(summarize(plan, await this.#records(id), false));
       }
@@ -477,7 +486,7 @@ export class ReleaseRunner {
 
   async #target(id: string, appid: string): Promise<[ReleasePlan, TargetRecord]> {
     const plan = await this.#planOrThrow(id);
-    const raw = await this.#store.get(KEY.target(id, appid));
+    const raw = await this.#store.get(targetKey(id, appid));
     if (raw === null) throw new RangeError(`Release ${id} has no target ${appid}`);
     return [plan, JSON.parse(raw) as TargetRecord];
   }
@@ -487,7 +496,7 @@ export class ReleaseRunner {
    * the target's record, or `null` when no release waits for it.
    */
   async auditEvent(appid: string, event: AuditEvent): Promise<TargetRecord | null> {
-    const id = await this.#store.get(KEY.active(appid));
+    const id = await this.#store.get(activeKey(appid));
     if (id === null) return null;
     const [plan, record] = await this.#target(id, appid);
     const next = applyAuditEvent(plan, record, event, this.#now(), this.#machine);
@@ -516,7 +525,7 @@ export class ReleaseRunner {
       throw new RangeError(`Target ${appid} is ${record.state}: nothing to retry`);
     }
     await this.#save(id, next);
-    await this.#store.put(KEY.active(appid), id);
+    await this.#store.put(activeKey(appid), id);
     return next;
   }
 
