@@ -207,6 +207,20 @@ export function releaseTargetClass(options: ObjectOptions = {}) {
         machineOptions(env),
         (marked) => this.ctx.storage.put("current", { plan, record: marked, reported: false }),
       );
+      // A cancel, a retry or a push may have changed the record while the call was out: that
+      // change wins (the next alarm goes on from it); the call is still counted.
+      const latest = await this.#load();
+      if (latest && latest.record.updated_at !== record.updated_at) {
+        await this.#commit(latest, {
+          ...latest.record,
+          calls: latest.record.calls + next.calls - record.calls,
+          submits: latest.record.submits + next.submits - record.submits,
+          ...(next.auditid !== undefined && latest.record.auditid === undefined
+            ? { auditid: next.auditid }
+            : {}),
+        });
+        return;
+      }
       await this.#commit(current, next);
     }
   };
