@@ -53,10 +53,37 @@ export * from "./src/client/component_client.ts";
 // typed API areas (descriptors, request and answer types), one module each:
 
 // JS-SDK
+export type {
+  JssdkConfig,
+  JssdkConfigOptions,
+  JsTicketInfo,
+  JsTicketRequest,
+  JsTicketType,
+  TicketResponse,
+} from "./src/api/jssdk.ts";
+export { jssdkSignature, type JssdkSignatureInput } from "./src/client/_jssdk.ts";
+export type { SnsUserInfoInput, SnsUserInfoResponse } from "./src/api/sns.ts";
+export {
+  type OAuthResult,
+  verifyOAuthResult,
+  type VerifyOAuthResultOptions,
+} from "./src/client/oauth_result.ts";
 
 // code management
+export { codeApis } from "./src/api/code.ts";
+export type * from "./src/api/code_types.ts";
 
 // templates
+export type {
+  AddToTemplateInput,
+  CodeTemplate,
+  DeleteTemplateInput,
+  GetTemplateListInput,
+  TemplateDraft,
+  TemplateDraftListResponse,
+  TemplateListResponse,
+  TemplateType,
+} from "./src/api/templates.ts";
 
 // domains
 
@@ -71,3 +98,5 @@ export * from "./src/client/component_client.ts";
 // open account
 
 // diagnostics
+export type { RidInfoResponse } from "./src/api/diagnostics.ts";
+export type { ApiQuotaResponse } from "./src/api/openapi.ts";

@@ -9,20 +9,30 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import { authorizerApis } from "../src/api/authorizer.ts";
+import { codeApis } from "../src/api/code.ts";
 import { componentApis } from "../src/api/component.ts";
 import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/endpoint.ts";
+import { jssdkApis } from "../src/api/jssdk.ts";
 import { menuApis } from "../src/api/menu.ts";
 import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
+import { snsApis } from "../src/api/sns.ts";
+import { templateApis } from "../src/api/templates.ts";
+import { diagnosticsApis } from "../src/api/diagnostics.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
 const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   authorizerApis,
+  codeApis,
   componentApis,
   menuApis,
   messageApis,
   openApis,
+  jssdkApis,
+  snsApis,
+  templateApis,
+  diagnosticsApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -46,6 +56,7 @@ const ROUTES = new Map(apiRoutes().map((r) => [r.path, r]));
 const ALSO_COMPONENT_TOKEN: readonly AnyEndpoint[] = [
   authorizerApis.clearQuota,
   openApis.getApiQuota,
+  diagnosticsApis.getRidInfo,
 ];
 
 // ---- the route table ----------------------------------------------------------------------------
@@ -145,11 +156,16 @@ async function request(
     // Without the appsecret: leave out the field(s) the builder put it in.
     body = Object.fromEntries(Object.entries(body as Json).filter(([, x]) => x !== ""));
   }
+  const payload = endpoint.form ? endpoint.form(input, ctx) : JSON.stringify(body ?? {});
   const res = await sim.fetch(url, {
     method: endpoint.method,
-    ...(endpoint.method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
+    ...(endpoint.method === "POST" ? { body: payload } : {}),
   });
   assert.equal(res.status, 200);
+  if (endpoint.binary && !/json/.test(res.headers.get("content-type") ?? "")) {
+    // A binary answer (the bytes of a file) stands for success.
+    return { bytes: (await res.arrayBuffer()).byteLength };
+  }
   return await res.json();
 }
 
@@ -195,9 +211,35 @@ async function env(): Promise<Env> {
   };
 }
 
-/** A valid input for a descriptor (authorizer APIs act for the Official Account). */
+/** A valid input for a descriptor (authorizer APIs act for the Official Account unless `as`). */
 interface Sample {
   input?: unknown;
+  /** The authorizer the API acts for: the Mini Program for the mini-program-only APIs. */
+  as?: "mp";
+  /** The input when the component asks about itself, if not `input`. */
+  componentInput?: unknown;
+}
+
+/** A Mini Program API called with the held Mini Program's token (state for the next sample). */
+async function mpCall(e: Env, path: string, body?: Json): Promise<Json> {
+  const url = `${API}${path}?access_token=${encodeURIComponent(e.mp.at)}`;
+  const res = await e.sim.fetch(url, body ? { method: "POST", body: JSON.stringify(body) } : {});
+  const json = await res.json();
+  assert.ok(!json.errcode, `${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The Mini Program with committed code, an audit (passed when `passed`), `auditid`. */
+async function audited(e: Env, passed = false): Promise<number> {
+  await mpCall(e, "/wxa/commit", {
+    template_id: 1,
+    ext_json: "{}",
+    user_version: "1.0.0",
+    user_desc: "sample",
+  });
+  const { auditid } = await mpCall(e, "/wxa/submit_audit", {});
+  if (passed) e.sim.advance(3600_000); // the simulator's default audit delay
+  return auditid as number;
 }
 
 /** Inputs for the descriptors that take one (the others get `undefined`). */
@@ -246,7 +288,102 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   "messageApis.sendCustomMessage": () => ({
     input: { touser: "oUser", msgtype: "text", text: { content: "hello" } },
   }),
+  "templateApis.addToTemplate": (e) => ({
+    input: { draft_id: e.sim.addTemplateDraft({ user_version: "1.0.0" }) },
+  }),
+  "templateApis.deleteTemplate": async (e) => {
+    const draft_id = e.sim.addTemplateDraft({ user_version: "1.0.0" });
+    await request(e.sim, templateApis.addToTemplate, { draft_id }, undefined, { token: e.ct });
+    const list = await request(e.sim, templateApis.getTemplateList, {}, undefined, {
+      token: e.ct,
+    });
+    return { input: { template_id: (list.template_list as Json[])[0].template_id } };
+  },
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
+  "codeApis.commit": () => ({
+    as: "mp",
+    input: { template_id: 1, ext_json: "{}", user_version: "1.0.0", user_desc: "sample" },
+  }),
+  "codeApis.getQrcode": async (e) => (await audited(e), { as: "mp", input: { path: "pages/a" } }),
+  "codeApis.getCategory": () => ({ as: "mp" }),
+  "codeApis.getPage": async (e) => (await audited(e), { as: "mp" }),
+  "codeApis.submitAudit": async (e) => {
+    await mpCall(e, "/wxa/commit", {
+      template_id: 1,
+      ext_json: "{}",
+      user_version: "1",
+      user_desc: "",
+    });
+    return { as: "mp", input: {} };
+  },
+  "codeApis.getAuditStatus": async (e) => ({ as: "mp", input: { auditid: await audited(e) } }),
+  "codeApis.getLatestAuditStatus": async (e) => (await audited(e), { as: "mp" }),
+  "codeApis.undoCodeAudit": async (e) => (await audited(e), { as: "mp" }),
+  "codeApis.speedupAudit": async (e) => ({ as: "mp", input: { auditid: await audited(e) } }),
+  "codeApis.queryQuota": () => ({ as: "mp" }),
+  "codeApis.uploadMedia": () => ({
+    as: "mp",
+    input: {
+      media: new File([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], "shot.jpg", {
+        type: "image/jpeg",
+      }),
+    },
+  }),
+  "codeApis.release": async (e) => (await audited(e, true), { as: "mp" }),
+  "codeApis.revertCodeRelease": () => ({ as: "mp", input: { action: "get_history_version" } }),
+  "codeApis.grayRelease": async (e) => (await audited(e, true), {
+    as: "mp",
+    input: { gray_percentage: 10 },
+  }),
+  "codeApis.revertGrayRelease": async (e) => {
+    await audited(e, true);
+    await mpCall(e, "/wxa/grayrelease", { gray_percentage: 5 });
+    return { as: "mp" };
+  },
+  "codeApis.getGrayReleasePlan": () => ({ as: "mp" }),
+  "codeApis.changeVisitStatus": async (e) => {
+    await audited(e, true);
+    await mpCall(e, "/wxa/release", {});
+    return { as: "mp", input: { action: "close" } };
+  },
+  "codeApis.getVersionInfo": () => ({ as: "mp" }),
+  "codeApis.getWeappSupportVersion": () => ({ as: "mp" }),
+  "codeApis.setWeappSupportVersion": () => ({ as: "mp", input: { version: "2.21.0" } }),
+  "jssdkApis.getTicket": () => ({ input: { type: "jsapi" } }),
+  "snsApis.userInfo": async (e) => {
+    const code = e.sim.oauthCode({ appId: e.oa.appId, scope: "snsapi_userinfo" });
+    const json = await request(
+      e.sim,
+      componentApis.oauthAccessToken,
+      { appid: e.oa.appId, code },
+      undefined,
+      { token: e.ct },
+    );
+    return { input: { access_token: json.access_token, openid: json.openid } };
+  },
+  "diagnosticsApis.getRidInfo": async (e) => {
+    // A failed call's rid, of the account asking.
+    const rid = (json: Json) => ({ rid: /rid: (\S+)$/.exec(String(json.errmsg))![1] });
+    const mine = await request(
+      e.sim,
+      authorizerApis.getAuthorizerOption,
+      {
+        option_name: "nope",
+      },
+      e.oa.appId,
+      { token: e.oa.at },
+    );
+    const component = await request(
+      e.sim,
+      componentApis.getAuthorizerInfo,
+      {
+        authorizer_appid: "wx0000000000000000",
+      },
+      undefined,
+      { token: e.ct },
+    );
+    return { input: rid(mine), componentInput: rid(component) };
+  },
 };
 
 /** Errcodes WeChat refuses a credential with: missing, invalid, expired, of the wrong kind. */
@@ -258,6 +395,10 @@ function assertErrcode(json: Json, errcode: number, what: string): void {
 }
 
 function assertServed(endpoint: AnyEndpoint, json: Json, what: string): void {
+  if (endpoint.binary && typeof json.bytes === "number") {
+    assert.ok(json.bytes > 0, `${what}: an empty file`);
+    return;
+  }
   assert.ok(!REFUSALS.has(json.errcode as number), `${what} was refused: ${JSON.stringify(json)}`);
   assert.ok(json.errcode === undefined || json.errcode === 0, `${what}: ${JSON.stringify(json)}`);
   const parsed = v.safeParse(endpoint.schema, json);
@@ -268,9 +409,9 @@ for (const [name, endpoint] of DESCRIPTORS) {
   Deno.test(`${name} (${endpoint.method} ${endpoint.path}, ${endpoint.auth}): refused without its credential, served with it`, async () => {
     const e = await env();
     const sample = await (SAMPLES[name] ?? (() => ({})))(e);
-    const held = e.oa;
-    const send = (credential: Credential, appId = held.appId) =>
-      request(e.sim, endpoint, sample.input, appId, credential);
+    const held = sample.as === "mp" ? e.mp : e.oa;
+    const send = (credential: Credential, appId = held.appId, input = sample.input) =>
+      request(e.sim, endpoint, input, appId, credential);
     switch (endpoint.auth) {
       case "component":
         assertErrcode(await send({}), 41001, "no token");
@@ -288,7 +429,11 @@ for (const [name, endpoint] of DESCRIPTORS) {
         assertErrcode(await send({ token: "not-a-token" }), 40014, "a token WeChat never issued");
         if (ALSO_COMPONENT_TOKEN.includes(endpoint)) {
           // The component asking about itself: its own token, its own appid.
-          assertServed(endpoint, await send({ token: e.ct }, APPID), "the component token");
+          assertServed(
+            endpoint,
+            await send({ token: e.ct }, APPID, sample.componentInput ?? sample.input),
+            "the component token",
+          );
         } else {
           assertErrcode(await send({ token: e.ct }), 61015, "the component token");
         }

@@ -918,17 +918,19 @@ Deno.test({
     const gz = await (await import("./_worker_harness.ts")).gzipSize(bundle.code);
     // Issue 9 asked for 40 KiB. With its features (two typed objects, streaming proxy, the
     // wire format) the bundle is 41.7 KiB after every cut that keeps behaviour (BENCHMARKS.md);
-    // the rest needs a decision (Hono's router is 5.4 KiB of it). Until then this guards 42 KiB.
-    const budget = 42 * 1024;
+    // the rest needs a decision (Hono's router is 5.4 KiB of it). Until then this guarded 42 KiB.
+    // Issue 10's JS-SDK tickets, jscode2session and OAuth-on-behalf routes (/oauth, signed
+    // results) measured +3.20 KiB gzip (45.03 KiB): the guard rose by 3.5 KiB.
+    const budget = 45.5 * 1024;
     console.log(
       `production bundle: ${(bundle.bytes / 1024).toFixed(2)} KiB minified, ` +
-        `gzip ${(gz / 1024).toFixed(2)} KiB (budget 42 KiB: ${
+        `gzip ${(gz / 1024).toFixed(2)} KiB (budget 45.5 KiB: ${
           gz <= budget ? "within" : `over by ${((gz - budget) / 1024).toFixed(2)} KiB`
         })`,
     );
     // wrangler.toml keeps it: AES-CBC on Web Crypto (no @noble/ciphers), no keepNames wrappers,
     // compact SHA-1 and envelope reading, native base64; the core is the bulk.
-    assert.ok(gz <= budget, `gzip size ${gz} exceeds the 42 KiB budget`);
+    assert.ok(gz <= budget, `gzip size ${gz} exceeds the 45.5 KiB budget`);
     // Neither the simulator nor @noble/ciphers (its AES key check's message) is in the bundle.
     for (
       const marker of [

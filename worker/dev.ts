@@ -18,7 +18,7 @@ import { WeChatSimulator } from "../src/testing/mod.ts";
 /// <reference types="cloudflare-types" />
 
 import type { Env } from "./env.ts";
-import { createWorker } from "./worker.ts";
+import { buildWorker } from "./worker.ts";
 
 /** Fixed development settings (not secrets: they only ever talk to the simulator). */
 const DEV_SETTINGS: Readonly<Record<string, string>> = {
@@ -28,6 +28,8 @@ const DEV_SETTINGS: Readonly<Record<string, string>> = {
   COMPONENT_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
   ADMIN_TOKEN: "dev-admin-token-change-me",
   STORAGE_KEY: "ZGV2LXN0b3JhZ2Uta2V5LTMyLWJ5dGVzLWxvbmchISE=",
+  // `/oauth` sends users back only to these hosts: the machine the dev worker runs on.
+  OAUTH_REDIRECT_HOSTS: "localhost,127.0.0.1",
 };
 
 /** Where the simulator is mounted. */
@@ -74,7 +76,7 @@ const sim = new WeChatSimulator({
   },
 });
 
-const worker = createWorker({
+const worker = buildWorker({
   upstreamFetch: (input, init) => sim.fetch(input, init),
   envTransform: devEnv,
   authorizationLink: (link, requestUrl) => {

@@ -34,8 +34,15 @@ export interface Env {
   COMPONENT_AES_KEY_PREVIOUS?: string;
   ADMIN_TOKEN?: string;
   STORAGE_KEY?: string;
+  /**
+   * Optional: the queue of durable deliveries to `FORWARD_URL` (this worker produces and consumes
+   * it; see docs/worker.md "Durable delivery"). Without it, deliveries are best effort.
+   */
+  DELIVERY?: Queue<unknown>;
   FORWARD_URL?: string;
   FORWARD_SECRET?: string;
   RESULT_REDIRECT_URL?: string;
+  /** Hosts `/oauth/:appid` may redirect users back to (comma-separated; needed by `/oauth`). */
+  OAUTH_REDIRECT_HOSTS?: string;
   [key: string]: unknown;
 }

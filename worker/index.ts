@@ -5,7 +5,7 @@
  * @module
  */
 
-import { createWorker } from "./worker.ts";
+import { createWorker } from "./mod.ts";
 
 const worker = createWorker();
 

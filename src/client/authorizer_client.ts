@@ -12,6 +12,29 @@ import { checkAppId } from "../tokens/keys.ts";
 import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
+import { codeApis } from "../api/code.ts";
+import type {
+  AuditStatusResponse,
+  CodeCategoryResponse,
+  CodePageResponse,
+  CommitInput,
+  GrayReleaseInput,
+  GrayReleasePlanResponse,
+  LatestAuditStatusResponse,
+  QueryQuotaResponse,
+  RevertCodeReleaseInput,
+  RevertCodeReleaseResponse,
+  SubmitAuditInput,
+  SubmitAuditResponse,
+  UploadMediaInput,
+  UploadMediaResponse,
+  VersionInfoResponse,
+  WeappSupportVersionResponse,
+} from "../api/code_types.ts";
+import type { JssdkConfig, JssdkConfigOptions, JsTicketRequest } from "../api/jssdk.ts";
+import { jssdkConfig, jsTicket } from "./_jssdk.ts";
+import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
+import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -100,7 +123,138 @@ export class AuthorizerClient extends AuthorizerCalls {
 
   // ---- JS-SDK -------------------------------------------------------------------------------
 
+  /**
+   * `cgi-bin/ticket/getticket?type=jsapi`: the account's JS-SDK ticket, managed like a token
+   * (stored, reused until shortly before its 7200 s end, one call for concurrent callers,
+   * purged on `unauthorized`). `{ invalid }` reports a ticket `wx.config` refused.
+   */
+  async jsapiTicket(request?: JsTicketRequest): Promise<string> {
+    return (await jsTicket(contexts.get(this)!, this.appId, "jsapi", request)).ticket;
+  }
+
+  /** `cgi-bin/ticket/getticket?type=wx_card`: the card (卡券) ticket, managed like {@linkcode jsapiTicket}. */
+  async wxCardTicket(request?: JsTicketRequest): Promise<string> {
+    return (await jsTicket(contexts.get(this)!, this.appId, "wx_card", request)).ticket;
+  }
+
+  /**
+   * What the page's `wx.config` needs: `appId` (this account's), `timestamp`, `nonceStr` and
+   * the `signature` of `url` (without its fragment) with the managed `jsapi` ticket.
+   *
+   * @example Sign the page an H5 backend serves
+   * ```ts ignore
+   * const config = await client.authorizer("wxf8b4f85f3a794e77").jssdkConfig({
+   *   url: "https://h5.example.com/shop?id=7",
+   *   jsApiList: ["chooseImage"],
+   * });
+   * // hand { debug: false, ...config } to wx.config in the page
+   * ```
+   */
+  jssdkConfig(options: JssdkConfigOptions): Promise<JssdkConfig> {
+    return jssdkConfig(contexts.get(this)!, this.appId, options);
+  }
+
   // ---- code management ----------------------------------------------------------------------
+
+  /** `wxa/commit`: uploads template `template_id` as the experience version (`ext_json` a JSON string). */
+  commit(input: CommitInput): Promise<OkResponse> {
+    return this.#send(codeApis.commit, input);
+  }
+
+  /** `wxa/get_qrcode`: the experience version's QR code as JPEG bytes (`path` opens a page). */
+  getQrcode(input?: { path?: string }): Promise<Uint8Array> {
+    return this.#send(codeApis.getQrcode, input);
+  }
+
+  /** `wxa/get_category`: the categories an audit's `item_list` may name. */
+  getCategory(): Promise<CodeCategoryResponse> {
+    return this.#send(codeApis.getCategory, undefined);
+  }
+
+  /** `wxa/get_page`: the pages of the committed code. */
+  getPage(): Promise<CodePageResponse> {
+    return this.#send(codeApis.getPage, undefined);
+  }
+
+  /** `wxa/submit_audit`: submits the experience version for audit; answers its `auditid`. */
+  submitAudit(input?: SubmitAuditInput): Promise<SubmitAuditResponse> {
+    return this.#send(codeApis.submitAudit, input);
+  }
+
+  /** `wxa/get_auditstatus`: one audit's status (0 passed, 1 rejected, 2 reviewing, 3 withdrawn, 4 delayed). */
+  getAuditStatus(input: { auditid: number }): Promise<AuditStatusResponse> {
+    return this.#send(codeApis.getAuditStatus, input);
+  }
+
+  /** `wxa/get_latest_auditstatus`: the latest audit's id, status and version. */
+  getLatestAuditStatus(): Promise<LatestAuditStatusResponse> {
+    return this.#send(codeApis.getLatestAuditStatus, undefined);
+  }
+
+  /** `wxa/undocodeaudit`: withdraws the audit under review. */
+  undoCodeAudit(): Promise<OkResponse> {
+    return this.#send(codeApis.undoCodeAudit, undefined);
+  }
+
+  /** `wxa/speedupaudit`: asks for a faster audit (monthly speed-up quota). */
+  speedupAudit(input: { auditid: number }): Promise<OkResponse> {
+    return this.#send(codeApis.speedupAudit, input);
+  }
+
+  /** `wxa/queryquota`: the platform's audit quota this month (shared by its mini programs). */
+  queryQuota(): Promise<QueryQuotaResponse> {
+    return this.#send(codeApis.queryQuota, undefined);
+  }
+
+  /** `wxa/uploadmedia`: uploads a picture or video for `submitAudit`'s `preview_info`. */
+  uploadMedia(input: UploadMediaInput): Promise<UploadMediaResponse> {
+    return this.#send(codeApis.uploadMedia, input);
+  }
+
+  /** `wxa/release`: publishes the version that passed its audit. */
+  release(): Promise<OkResponse> {
+    return this.#send(codeApis.release, undefined);
+  }
+
+  /** `wxa/revertcoderelease`: back to the previous release, or to `app_version`, or lists them. */
+  revertCodeRelease(input?: RevertCodeReleaseInput): Promise<RevertCodeReleaseResponse> {
+    return this.#send(codeApis.revertCodeRelease, input);
+  }
+
+  /** `wxa/grayrelease`: publishes the audited version to `gray_percentage` % of the users. */
+  grayRelease(input: GrayReleaseInput): Promise<OkResponse> {
+    return this.#send(codeApis.grayRelease, input);
+  }
+
+  /** `wxa/revertgrayrelease`: cancels the running gray release. */
+  revertGrayRelease(): Promise<OkResponse> {
+    return this.#send(codeApis.revertGrayRelease, undefined);
+  }
+
+  /** `wxa/getgrayreleaseplan`: the gray release plan. */
+  getGrayReleasePlan(): Promise<GrayReleasePlanResponse> {
+    return this.#send(codeApis.getGrayReleasePlan, undefined);
+  }
+
+  /** `wxa/change_visitstatus`: closes or reopens the online mini program. */
+  changeVisitStatus(input: { action: "open" | "close" }): Promise<OkResponse> {
+    return this.#send(codeApis.changeVisitStatus, input);
+  }
+
+  /** `wxa/getversioninfo`: the experience (`exp_info`) and online (`release_info`) versions. */
+  getVersionInfo(): Promise<VersionInfoResponse> {
+    return this.#send(codeApis.getVersionInfo, undefined);
+  }
+
+  /** `cgi-bin/wxopen/getweappsupportversion`: the lowest base library version required. */
+  getWeappSupportVersion(): Promise<WeappSupportVersionResponse> {
+    return this.#send(codeApis.getWeappSupportVersion, undefined);
+  }
+
+  /** `cgi-bin/wxopen/setweappsupportversion`: sets the lowest base library version. */
+  setWeappSupportVersion(input: { version: string }): Promise<OkResponse> {
+    return this.#send(codeApis.setWeappSupportVersion, input);
+  }
 
   // ---- domains ------------------------------------------------------------------------------
 
@@ -115,4 +269,14 @@ export class AuthorizerClient extends AuthorizerCalls {
   // ---- open account -------------------------------------------------------------------------
 
   // ---- diagnostics --------------------------------------------------------------------------
+
+  /** `cgi-bin/openapi/quota/get`: today's quota of one API of the account (`cgi_path` from `/`). */
+  getApiQuota(input: { cgi_path: string }): Promise<ApiQuotaResponse> {
+    return this.#send(openApis.getApiQuota, input);
+  }
+
+  /** `cgi-bin/openapi/rid/get`: the request behind a failed call's rid (this account's, 7 days). */
+  getRidInfo(input: { rid: string }): Promise<RidInfoResponse> {
+    return this.#send(diagnosticsApis.getRidInfo, input);
+  }
 }

@@ -8,6 +8,7 @@
  */
 
 import { componentApis } from "../api/component.ts";
+import { snsApis, type SnsUserInfoInput, type SnsUserInfoResponse } from "../api/sns.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { type ApiContext, send } from "../api/send.ts";
 import type * as api from "../api/types.ts";
@@ -27,6 +28,7 @@ import {
 } from "./_links.ts";
 import { checkOptions, type ComponentClientOptions } from "./_options.ts";
 import { wire } from "./_wiring.ts";
+import * as templates from "../api/templates.ts";
 import { AuthorizerClient } from "./authorizer_client.ts";
 
 const orNull = (error: unknown) => {
@@ -313,7 +315,40 @@ export class ComponentClient {
     });
   }
 
+  // ---- web authorization on behalf (the user's own token) ---------------------------------
+
+  /**
+   * `sns/userinfo`: the profile of a user who consented with `snsapi_userinfo`, read with the
+   * user's web access token from {@linkcode oauthAccessToken} (no platform token is sent).
+   * A `snsapi_base` token answers 48001.
+   */
+  userInfo(input: SnsUserInfoInput): Promise<SnsUserInfoResponse> {
+    return this.#send(snsApis.userInfo, input);
+  }
+
   // ---- templates (component token) --------------------------------------------------------
+
+  /** `wxa/gettemplatedraftlist`: the drafts of the platform's draft box. */
+  getTemplateDraftList(): Promise<templates.TemplateDraftListResponse> {
+    return this.#send(templates.getTemplateDraftList, undefined);
+  }
+
+  /** `wxa/gettemplatelist`: the templates of the library (of one kind with `template_type`). */
+  getTemplateList(
+    input?: templates.GetTemplateListInput,
+  ): Promise<templates.TemplateListResponse> {
+    return this.#send(templates.getTemplateList, input);
+  }
+
+  /** `wxa/addtotemplate`: copies a draft into the template library. */
+  addToTemplate(input: templates.AddToTemplateInput): Promise<api.OkResponse> {
+    return this.#send(templates.addToTemplate, input);
+  }
+
+  /** `wxa/deletetemplate`: deletes a template from the library. */
+  deleteTemplate(input: templates.DeleteTemplateInput): Promise<api.OkResponse> {
+    return this.#send(templates.deleteTemplate, input);
+  }
 
   // ---- platform domains (component token) -------------------------------------------------
 

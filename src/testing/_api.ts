@@ -13,7 +13,7 @@ import { componentApis } from "../api/component.ts";
 import { menuApis } from "../api/menu.ts";
 import { messageApis } from "../api/message.ts";
 import { openApis } from "../api/openapi.ts";
-import { ApiFailure, errorBody, jsonResponse, OK } from "./_errors.ts";
+import { ApiFailure, errorBody, jsonResponse, newRid, OK } from "./_errors.ts";
 import {
   type Account,
   type Model,
@@ -37,7 +37,7 @@ import {
 } from "./_route.ts";
 import { accountRoutes } from "./_account.ts";
 import { codeRoutes } from "./_code.ts";
-import { diagnosticsRoutes } from "./_diagnostics.ts";
+import { diagnosticsRoutes, rememberRid } from "./_diagnostics.ts";
 import { domainRoutes } from "./_domains.ts";
 import { jssdkRoutes } from "./_jssdk.ts";
 import { openAccountRoutes } from "./_open_account.ts";
@@ -130,6 +130,7 @@ function oauthIssue(
     appId,
     openid,
     expiresAt: model.now() + model.config.tokenLifetimeS * 1000,
+    scope,
   });
   const refreshToken = refresh ?? `97_${opaque(72)}`;
   if (refresh === undefined) {
@@ -426,8 +427,9 @@ export async function handleApi(
 ): Promise<Response | null> {
   const route = ROUTES[path];
   if (!route) return null;
+  let token: TokenRecord | null = null;
+  let text = "";
   try {
-    let token: TokenRecord | null = null;
     if (route.token !== "none") {
       const value = query.get("access_token") ?? query.get("component_access_token");
       try {
@@ -454,9 +456,7 @@ export async function handleApi(
         throw new ApiFailure(41005);
       }
     } else if (route.method === "POST") {
-      const text = request.method === "GET" || request.method === "HEAD"
-        ? ""
-        : await request.text();
+      text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
       if (text.trim() === "") throw new ApiFailure(44002);
       let parsed: unknown;
       try {
@@ -472,7 +472,16 @@ export async function handleApi(
     const result = route.handler({ model, hooks, query, body, form, token });
     return result instanceof Response ? result : jsonResponse(result);
   } catch (e) {
-    if (e instanceof ApiFailure) return jsonResponse(errorBody(e.errcode, model.now(), e.errmsg));
-    throw e;
+    if (!(e instanceof ApiFailure)) throw e;
+    // Remembered for `cgi-bin/openapi/rid/get`, by the account whose token made the request.
+    const rid = newRid(model.now());
+    const answer = errorBody(e.errcode, model.now(), e.errmsg, rid);
+    const owner = token === null
+      ? undefined
+      : token.type === "component"
+      ? model.config.componentAppId
+      : token.appId;
+    rememberRid(model, rid, { owner, path, query, body: text, response: answer });
+    return jsonResponse(answer);
   }
 }

@@ -26,6 +26,7 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   41004: "appsecret missing",
   41005: "media data missing",
   41008: "missing code",
+  41009: "missing openid",
   42001: "access_token expired",
   42002: "refresh_token expired",
   44002: "empty post data",
@@ -45,6 +46,34 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   61014: "must use component token for component api",
   61015: "must use biz account token for not component api",
   61023: "refresh_token is invalid",
+  // ---- code management (wxa/commit … wxa/release) ----
+  40004: "invalid media type",
+  61007: "api is unauthorized to component",
+  85009: "already submit a version under auditing",
+  85012: "invalid audit id",
+  85014: "template not exist",
+  85019: "no version is under auditing",
+  85020: "status not allowed",
+  85023: "item_list count or content invalid",
+  85048: "parse ext.json failed",
+  85052: "app is already released",
+  85058: "no valid audit_id exist",
+  85079: "miniprogram has no online release",
+  85085: "submit audit reach limit, please try later",
+  85086: "must commit before submit audit",
+  86000: "should be called only from third party",
+  86001: "no code committed by the component",
+  87011: "current version is in gray release, can not revert",
+  87012: "this version can not revert",
+  87013: "undo audit reach limit",
+  // code templates
+  85064: "template not found",
+  85065: "template list is full",
+  // diagnostics
+  76001: "rid not found",
+  76002: "rid is error",
+  76003: "could not query this rid,no permission",
+  76022: "could not query this rid,sns api",
 };
 
 /** Content type WeChat's API servers send with JSON answers (sic: `encoding`, not `charset`). */
@@ -62,9 +91,9 @@ export class ApiFailure {
 }
 
 /** The JSON body of an error answer, with ` rid: ...` appended as WeChat does. */
-export function errorBody(errcode: number, nowMs: number, errmsg?: string): string {
+export function errorBody(errcode: number, nowMs: number, errmsg?: string, rid?: string): string {
   const msg = errmsg ?? ERRMSG[errcode] ?? "unknown error";
-  return JSON.stringify({ errcode, errmsg: `${msg} rid: ${newRid(nowMs)}` });
+  return JSON.stringify({ errcode, errmsg: `${msg} rid: ${rid ?? newRid(nowMs)}` });
 }
 
 /** A JSON response with WeChat's headers. */

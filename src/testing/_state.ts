@@ -8,6 +8,8 @@
 
 import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
+import { CodeStore } from "./_code_state.ts";
+import { TemplateStore } from "./_template_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -88,6 +90,21 @@ interface OAuthRefreshRecord {
   expiresAt: number;
 }
 
+/** The request behind a failed answer's rid (see `cgi-bin/openapi/rid/get`). */
+export interface RidRecord {
+  /** The account whose token made the request (`undefined`: no valid token). */
+  owner: string | undefined;
+  /** Milliseconds on the simulator's clock. */
+  at: number;
+  path: string;
+  /** The query string, tokens shortened. */
+  requestUrl: string;
+  /** The body as sent, secrets masked. */
+  requestBody: string;
+  /** The answer, rid included. */
+  responseBody: string;
+}
+
 /** Settings the model needs. */
 export interface ModelConfig {
   componentAppId: string;
@@ -126,7 +143,10 @@ export class Model {
   readonly oauthCodes = new Map<string, UserCodeRecord>();
   readonly jsCodes = new Map<string, UserCodeRecord>();
   readonly oauthRefresh = new Map<string, OAuthRefreshRecord>();
-  readonly oauthTokens = new Map<string, { appId: string; openid: string; expiresAt: number }>();
+  readonly oauthTokens = new Map<
+    string,
+    { appId: string; openid: string; expiresAt: number; scope?: string }
+  >();
   /** Current token per holder: `"component"` or an authorizer appid. */
   readonly currentToken = new Map<string, string>();
   readonly dailyLimits = new Map<string, number>();
@@ -135,6 +155,34 @@ export class Model {
   /** account → clears used this month. */
   readonly clears = new Map<string, { month: number; used: number }>();
   readonly sessionKeys = new Map<string, string>();
+
+  // ---- code management (versions, audits, releases; see _code_state.ts) ----
+  readonly code: CodeStore = new CodeStore();
+  // ---- JS-SDK tickets (src/testing/_jssdk.ts) -------------------------------------------
+  /** `appid|type` → the account's current `getticket` ticket. */
+  readonly jsTickets = new Map<string, { ticket: string; expiresAt: number }>();
+  /** `ticket` → whose it is, for `wx.config` checks (superseded tickets stay until expiry). */
+  readonly issuedJsTickets = new Map<
+    string,
+    { appId: string; type: string; expiresAt: number; invalidated?: boolean }
+  >();
+  // ---- code templates (the platform's draft box and template libraries) ----------------
+  // Own block: `wxa/commit` asks `templateExists` before storing a version.
+
+  /** The platform's drafts and templates (`wxa/gettemplatedraftlist` …). */
+  readonly templates = new TemplateStore();
+
+  /**
+   * Whether `wxa/commit` may use `templateId`. Until a draft or template was ever added (by
+   * `WeChatSimulator.addTemplateDraft`), every id is accepted, as before templates were
+   * simulated; from then on only the ids of the template libraries.
+   */
+  templateExists(templateId: number | string): boolean {
+    return this.templates.exists(templateId);
+  }
+  // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
+  /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
+  readonly rids = new Map<string, RidRecord>();
 
   #issued = 0;
 

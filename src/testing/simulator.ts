@@ -14,7 +14,10 @@
  */
 
 import { MessageCrypto } from "../crypto/message_crypto.ts";
-import { API_PATHS, handleApi, type RecordedMessage } from "./_api.ts";
+import { jssdkSignature } from "../client/_jssdk.ts";
+import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
+import { progressAudits } from "./_code.ts";
+import type { AuditOutcome } from "./_code_state.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
@@ -28,8 +31,11 @@ import {
 } from "./_state.ts";
 import { randomBytes, toHex } from "../_bytes.ts";
 import type { XmlInputObject } from "../xml/build.ts";
+import type { TemplateDraftOptions } from "./_template_store.ts";
 
 export type { AccountKind } from "./_state.ts";
+export type { AuditOutcome } from "./_code_state.ts";
+export type { TemplateDraftOptions } from "./_template_store.ts";
 
 /** Where the simulator delivers pushes on its own (authorization events, requested tickets). */
 export interface SimulatorEventTarget {
@@ -95,6 +101,15 @@ export interface WeChatSimulatorOptions {
   authorizationDomain?: string;
   /** Deliver authorization events and requested tickets to the platform automatically. */
   events?: SimulatorEventTarget;
+  /**
+   * How long a code audit (`wxa/submit_audit`) takes on the simulator's clock before it is
+   * decided and pushed; default one hour. See {@linkcode WeChatSimulator.setAuditOutcome}.
+   */
+  auditDelayMs?: number;
+  /** The platform's audits per month, shared by all its mini programs (`wxa/queryquota`); default 20. */
+  auditQuota?: number;
+  /** The platform's audit speed-ups per month (`wxa/speedupaudit`); default 1. */
+  speedupQuota?: number;
 }
 
 /** A fault {@linkcode WeChatSimulator.inject} applies to matching requests. */
@@ -320,6 +335,7 @@ export class WeChatSimulator {
   readonly #sent: SentMessage[] = [];
   readonly #deliveries: Delivery[] = [];
   readonly #pending = new Set<Promise<void>>();
+  readonly #hooks: ApiHooks;
 
   /** Validates the options; throws a `TypeError` naming a bad one. */
   constructor(options: WeChatSimulatorOptions) {
@@ -360,6 +376,18 @@ export class WeChatSimulator {
       appId: options.componentAppId,
     });
     this.#crypto.catch(() => {});
+    const code = this.#model.code.config;
+    const count = (name: string, value: number | undefined, fallback: number) => {
+      if (value === undefined) return fallback;
+      if (!Number.isInteger(value) || value < 0) {
+        throw new TypeError(`Option ${name} must be a non-negative integer`);
+      }
+      return value;
+    };
+    code.auditDelayMs = count("auditDelayMs", options.auditDelayMs, code.auditDelayMs);
+    code.auditQuota = count("auditQuota", options.auditQuota, code.auditQuota);
+    code.speedupQuota = count("speedupQuota", options.speedupQuota, code.speedupQuota);
+    this.#hooks = this.#makeHooks();
     this.fetch = (input, init) => this.#serve(new Request(input, init));
   }
 
@@ -374,6 +402,12 @@ export class WeChatSimulator {
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError("Advance needs a non-negative number");
     this.#offset += ms;
+    this.#progress();
+  }
+
+  /** Lets time-driven processes catch up with the clock (audits end and are pushed). */
+  #progress(): void {
+    progressAudits(this.#model, this.#hooks);
   }
 
   // ---- serving -----------------------------------------------------------------------------
@@ -419,42 +453,41 @@ export class WeChatSimulator {
     return response;
   }
 
-  async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
-    const api = await handleApi(
-      this.#model,
-      {
-        startPushTicket: () =>
-          this.#autoDeliver(
-            "component_verify_ticket",
-            () => this.ticketPush(this.#options.events!.url),
-          ),
-        customMessage: (m: RecordedMessage) => this.#sent.push(m),
-        componentPush: (fields) => {
-          const target = this.#options.events;
-          if (!target) return;
-          void this.#autoDeliver(
-            String(fields.InfoType ?? ""),
-            () =>
-              this.#componentPush(target.url, {
-                CreateTime: Math.floor(this.now() / 1000),
-                ...fields,
-              }),
-          );
-        },
-        authorizerPush: (appId, fields) => {
-          const url = this.#options.events?.messageUrl;
-          if (url === undefined) return;
-          void this.#autoDeliver(
-            String(fields.Event ?? fields.MsgType ?? ""),
-            () => this.messagePush(url, { appId }, { MsgType: "event", ...fields }),
-            appId,
-          );
-        },
+  #makeHooks(): ApiHooks {
+    return {
+      startPushTicket: () =>
+        this.#autoDeliver(
+          "component_verify_ticket",
+          () => this.ticketPush(this.#options.events!.url),
+        ),
+      customMessage: (m: RecordedMessage) => this.#sent.push(m),
+      componentPush: (fields) => {
+        const target = this.#options.events;
+        if (!target) return;
+        void this.#autoDeliver(
+          String(fields.InfoType ?? ""),
+          () =>
+            this.#componentPush(target.url, {
+              CreateTime: Math.floor(this.now() / 1000),
+              ...fields,
+            }),
+        );
       },
-      request,
-      path,
-      query,
-    );
+      authorizerPush: (appId, fields) => {
+        const url = this.#options.events?.messageUrl;
+        if (url === undefined) return;
+        void this.#autoDeliver(
+          String(fields.Event ?? fields.MsgType ?? ""),
+          () => this.messagePush(url, { appId }, { MsgType: "event", ...fields }),
+          appId,
+        );
+      },
+    };
+  }
+
+  async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
+    this.#progress();
+    const api = await handleApi(this.#model, this.#hooks, request, path, query);
     if (api) return api;
     const page = await handlePage(
       {
@@ -607,6 +640,29 @@ export class WeChatSimulator {
     account.refreshToken = "refreshtoken@@@" + opaque(32);
   }
 
+  // ---- code audits ------------------------------------------------------------------------
+
+  /**
+   * Decides how the audit of mini program `appId` ends: the one under review, or else its next
+   * one. `"success"` passes (the default), `{ status: "fail", reason, screenshot? }` rejects,
+   * `"delay"` / `{ status: "delay", reason? }` delays it by another audit delay (then it is
+   * decided again, passing unless told otherwise). The verdict comes when the audit's time has
+   * come ({@linkcode WeChatSimulatorOptions.auditDelayMs}, {@linkcode WeChatSimulator.advance}).
+   */
+  setAuditOutcome(appId: string, outcome: AuditOutcome): void {
+    const kind = typeof outcome === "string" ? outcome : outcome?.status;
+    if (kind !== "success" && kind !== "fail" && kind !== "delay") {
+      throw new TypeError('Audit outcome must be "success", "delay" or { status: "fail", … }');
+    }
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    const current = this.#model.code.inFlight(appId);
+    if (current) current.outcome = outcome;
+    else this.#model.code.outcomes.set(appId, outcome);
+  }
+
   // ---- accounts ----------------------------------------------------------------------------
 
   /** A snapshot of an account, or `undefined` when unknown. */
@@ -747,6 +803,53 @@ export class WeChatSimulator {
     const a = this.#authorized(options.appId);
     if (a.kind !== "mini_program") throw new TypeError("Login codes are for Mini Programs");
     return this.#model.issueUserCode("js", a.appId, options.openid ?? a.defaultOpenId, "");
+  }
+
+  // ---- JS-SDK ------------------------------------------------------------------------------
+
+  /**
+   * Ends the current `type` ticket of `appId` (as WeChat does when the account's tickets are
+   * reset): `wx.config` refuses signatures made with it and the next `getticket` answers a new
+   * one. Nothing happens when no ticket was issued.
+   */
+  invalidateTicket(appId: string, type: "jsapi" | "wx_card"): void {
+    if (type !== "jsapi" && type !== "wx_card") {
+      throw new TypeError('Invalid type: expected "jsapi" or "wx_card"');
+    }
+    const key = `${appId}|${type}`;
+    const current = this.#model.jsTickets.get(key);
+    if (!current) return;
+    this.#model.jsTickets.delete(key);
+    const issued = this.#model.issuedJsTickets.get(current.ticket);
+    if (issued) issued.invalidated = true;
+  }
+
+  /**
+   * What `wx.config` in WeChat's browser says of `config` on the page at `url`: `"ok"`, or
+   * `"invalid signature"` when the signature matches no valid `jsapi` ticket of `config.appId`
+   * for that URL (without its fragment). JS interface safe domains are not checked.
+   */
+  checkJssdkConfig(
+    config: { appId: string; timestamp: number | string; nonceStr: string; signature: string },
+    url: string,
+  ): "ok" | "invalid signature" {
+    const now = this.now();
+    for (const [ticket, rec] of this.#model.issuedJsTickets) {
+      if (rec.appId !== config.appId || rec.type !== "jsapi") continue;
+      if (rec.invalidated || now >= rec.expiresAt) continue;
+      try {
+        const expected = jssdkSignature({
+          jsapi_ticket: ticket,
+          noncestr: config.nonceStr,
+          timestamp: config.timestamp,
+          url,
+        });
+        if (expected === config.signature) return "ok";
+      } catch {
+        return "invalid signature";
+      }
+    }
+    return "invalid signature";
   }
 
   /** Customer-service messages sent through the API, optionally of one authorizer. */
@@ -995,6 +1098,36 @@ export class WeChatSimulator {
   async openReply(reply: string | Response): Promise<string> {
     const body = typeof reply === "string" ? reply : await reply.text();
     return await openReply(await this.#crypto, body);
+  }
+
+  // ---- code templates ----------------------------------------------------------------------
+
+  /**
+   * Simulates a developer uploading code from WeChat DevTools into the platform's draft box
+   * (草稿箱) and returns the new `draft_id`, for `wxa/addtotemplate`. From the first draft on,
+   * `wxa/commit` accepts only the template ids of the libraries.
+   */
+  addTemplateDraft(options: TemplateDraftOptions): number {
+    const o = options as Partial<TemplateDraftOptions> | undefined;
+    if (typeof o?.user_version !== "string" || o.user_version.trim() === "") {
+      throw new TypeError("Invalid user_version: expected a non-empty string");
+    }
+    for (
+      const name of ["user_desc", "source_miniprogram_appid", "source_miniprogram", "developer"]
+    ) {
+      const value = (o as Record<string, unknown>)[name];
+      if (value !== undefined && typeof value !== "string") {
+        throw new TypeError(`Invalid ${name}: expected a string`);
+      }
+    }
+    return this.#model.templates.addDraft({
+      create_time: Math.floor(this.now() / 1000),
+      user_version: o.user_version,
+      user_desc: o.user_desc ?? "",
+      source_miniprogram_appid: o.source_miniprogram_appid ?? "wx" + "d".repeat(16),
+      source_miniprogram: o.source_miniprogram ?? "模拟开发小程序",
+      developer: o.developer ?? "模拟开发者",
+    }).draft_id;
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */

@@ -19,6 +19,8 @@ import { unwrap } from "../objects/result.ts";
 import { readAuthorizerInfo, saveAuthorizerInfo } from "../records.ts";
 import { appidParam, limitBody, valid, validJson } from "../validate.ts";
 import { authorizerBody, iso, secondsUntil, tokenBody } from "../wire.ts";
+import { addJssdkRoutes } from "./jssdk.ts";
+import { deliveryRoutes } from "./deliveries.ts";
 import { proxyRoutes } from "./proxy.ts";
 import { releaseRoutes } from "./releases.ts";
 
@@ -131,6 +133,8 @@ export function adminRoutes(): Hono<AppEnv> {
   );
 
   api.route("/authorizers/:appid/wechat", proxyRoutes());
+  addJssdkRoutes(api);
+  api.route("/deliveries", deliveryRoutes());
   api.route("/releases", releaseRoutes());
 
   api.get("/component/access-token", async (c) => {

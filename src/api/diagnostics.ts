@@ -1,0 +1,55 @@
+/**
+ * Diagnostics of failed calls: `cgi-bin/openapi/rid/get` tells what the request behind a
+ * ` rid: …` in an errmsg was (only to the account that made it, for 7 days). Today's quota of
+ * an API, `cgi-bin/openapi/quota/get`, is `openApis.getApiQuota`.
+ *
+ * @module
+ */
+
+import { nonEmpty } from "../_check.ts";
+import { RidInfoSchema } from "./_onboard_schemas.ts";
+import type { Endpoint } from "./endpoint.ts";
+
+/** `cgi-bin/openapi/rid/get` response: the request a rid names. */
+export interface RidInfoResponse {
+  /** The request as WeChat logged it. */
+  request: {
+    /** Unix seconds when the request was made. */
+    invoke_time: number;
+    /** How long WeChat took, milliseconds. */
+    cost_in_ms?: number;
+    /** The request's query string (WeChat shortens the token). */
+    request_url?: string;
+    /** The POST body as sent. */
+    request_body?: string;
+    /** WeChat's answer, the errmsg with the rid included. */
+    response_body?: string;
+    /** The caller's IP address. */
+    client_ip?: string;
+    /** Fields WeChat may add. */
+    [key: string]: unknown;
+  };
+  /** Fields WeChat may add. */
+  [key: string]: unknown;
+}
+
+/** A rid as WeChat appends it to errmsg: three groups of hex digits. */
+const RID = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
+
+/** The diagnostics APIs, by the name WeChat's documentation gives them. */
+export const diagnosticsApis = {
+  /** `cgi-bin/openapi/rid/get`: the request behind a rid (same account, last 7 days). */
+  getRidInfo: {
+    path: "/cgi-bin/openapi/rid/get",
+    method: "POST",
+    auth: "authorizer",
+    body: (input) => {
+      const rid = nonEmpty("rid", input?.rid).trim();
+      if (!RID.test(rid)) {
+        throw new TypeError("Invalid rid: expected WeChat's xxxxxxxx-xxxxxxxx-xxxxxxxx");
+      }
+      return { rid };
+    },
+    schema: RidInfoSchema,
+  } satisfies Endpoint<{ rid: string }, RidInfoResponse>,
+} as const;
