@@ -223,7 +223,20 @@ export interface StartOptions {
    */
   queue?: { failSends?: () => boolean; maxRetries?: number };
   /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
-  simulator?: { tokenLifetimeSeconds?: number; defaultDailyQuota?: number };
+  simulator?: {
+    tokenLifetimeSeconds?: number;
+    defaultDailyQuota?: number;
+    /** How long a code audit takes (real ms on the simulator's clock); see the simulator. */
+    auditDelayMs?: number;
+    /** The platform's audits per month. */
+    auditQuota?: number;
+  };
+  /**
+   * The simulator also pushes the events it raises (audit verdicts…) to every authorizer's
+   * message URL (`/wechat/authorizers/:appid/callback`); a push this returns false for is lost
+   * on the way (WeChat gave up on it).
+   */
+  messagePushes?: (request: Request) => boolean;
   /**
    * Outbound hook: asked first for every request the worker sends to WeChat (not to
    * `FORWARD_URL`). `undefined`: the simulator answers. A `Response`: answered with it, its body
@@ -421,7 +434,14 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     ...options.simulator,
     events: {
       url: `${ORIGIN}/wechat/component/events`,
-      fetch: (request) => harness.send(request),
+      ...(options.messagePushes
+        ? { messageUrl: `${ORIGIN}/wechat/authorizers/$APPID$/callback` }
+        : {}),
+      fetch: (request) =>
+        options.messagePushes && new URL(request.url).pathname.startsWith("/wechat/authorizers/") &&
+          !options.messagePushes(request)
+          ? Promise.resolve(new Response("lost"))
+          : harness.send(request),
     },
   });
   const hanging: (() => void)[] = [];

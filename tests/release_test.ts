@@ -412,14 +412,24 @@ Deno.test("runner: manual releases stop at audited until the operator releases",
   await assert.rejects(env.runner.release(id, A(1)), /not audited/);
 });
 
-Deno.test("runner: gray release ends gray_released; a release whose answer was lost is verified first", async () => {
+Deno.test("runner: a release whose answer was lost is verified before it is repeated", async () => {
   const env = setup();
   env.fake.faults.set(`${A(1)}:release`, ["timeout_applied"]);
+  const { id } = await env.runner.create({ ...base, targets: [A(1)] });
+  const s = await drive(env, id);
+  assert.equal(s.counts.released, 1);
+  const calls = env.fake.log.map((l) => l.split(":")[1]);
+  assert.equal(calls.filter((c) => c === "release").length, 1);
+  assert.ok(calls.lastIndexOf("getversioninfo") > calls.indexOf("release"));
+});
+
+Deno.test("runner: gray release ends gray_released, retried after a lost answer", async () => {
+  const env = setup();
+  env.fake.faults.set(`${A(1)}:release`, ["timeout_lost"]);
   const { id } = await env.runner.create({ ...base, targets: [A(1)], release: 10 });
   const s = await drive(env, id);
   assert.equal(s.counts.gray_released, 1);
-  const calls = env.fake.log.map((l) => l.split(":")[1]);
-  assert.equal(calls.filter((c) => c === "release").length, 1);
+  assert.equal(env.fake.program(A(1)).released, "1.2.0");
 });
 
 Deno.test("runner: cancel stops every unsettled target; a target busy in another release fails", async () => {

@@ -222,3 +222,200 @@ Deno.test("worker release: 60 mini programs through faults, quota exhaustion and
     await env.h.dispose();
   }
 });
+
+/** A worker whose mini programs' code management is the simulator's own audit lifecycle. */
+async function setupSim(
+  n: number,
+  options: { auditQuota: number; auditDelayMs: number; lost?: Set<string> },
+) {
+  const appids: string[] = [];
+  const calls = new Map<string, number>();
+  const tokens = new Map<string, string>();
+  // deno-lint-ignore prefer-const
+  let h: Awaited<ReturnType<typeof startWorker>>;
+  const appidOf = (token: string) => {
+    if (!tokens.has(token)) {
+      for (const a of appids) {
+        const t = h.sim.currentAccessToken(a);
+        if (t) tokens.set(t, a);
+      }
+    }
+    return tokens.get(token);
+  };
+  h = await startWorker({
+    settings: { RELEASE_POLL_SECONDS: "1" },
+    simulator: { auditQuota: options.auditQuota, auditDelayMs: options.auditDelayMs },
+    messagePushes: (request) => {
+      const appid = new URL(request.url).pathname.split("/")[3];
+      return !options.lost?.has(appid);
+    },
+    upstream: (request) => {
+      const url = new URL(request.url);
+      if (url.pathname.startsWith("/wxa/") || url.pathname.endsWith("setprivacysetting")) {
+        const appid = appidOf(url.searchParams.get("access_token") ?? "");
+        if (appid) calls.set(appid, (calls.get(appid) ?? 0) + 1);
+      }
+      return undefined;
+    },
+  });
+  assert.equal(await (await h.send(await h.sim.ticketPush(EVENTS))).text(), "success");
+  for (let i = 0; i < n; i++) {
+    appids.push((await h.sim.authorizeAccount({ kind: "mini_program" })).appId);
+  }
+  await h.sim.settled();
+  await eventually(async () => {
+    const body = await (await h.admin("/api/v1/authorizers?limit=1000")).json();
+    return body.authorizers?.length === n;
+  }, 60_000);
+  /** A call to the simulator with the mini program's own token (WeChat's state, first hand). */
+  const wechat = async (appid: string, path: string, body?: unknown) => {
+    const token = h.sim.currentAccessToken(appid)!;
+    const res = await h.sim.fetch(`https://api.weixin.qq.com${path}?access_token=${token}`, {
+      method: body === undefined ? "GET" : "POST",
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return await res.json();
+  };
+  return { h, appids, calls, wechat };
+}
+
+async function settle(h: Awaited<ReturnType<typeof startWorker>>, id: string, ms = 180_000) {
+  return await eventually(async () => {
+    const s: Summary = await (await h.admin(`/api/v1/releases/${id}`)).json();
+    return s.settled ? s : null;
+  }, ms);
+}
+
+Deno.test("worker release against the simulator's audit lifecycle: 50 mini programs, faults, lost pushes, a restart", async () => {
+  const N = 50;
+  const lost = new Set<string>();
+  const env = await setupSim(N, { auditQuota: 1000, auditDelayMs: 1500, lost });
+  const { h, appids, wechat } = env;
+  try {
+    const rejected = appids.slice(0, 4);
+    const delayed = appids.slice(4, 7);
+    for (const a of appids.slice(7, 15)) lost.add(a);
+    for (const a of rejected) {
+      h.sim.setAuditOutcome(a, { status: "fail", reason: "页面内容与类目不符 (test)" });
+    }
+    for (const a of delayed) h.sim.setAuditOutcome(a, "delay");
+    // This very version already in audit (85009: adopted); another version in audit (refused).
+    const adopted = appids[20];
+    const foreign = appids[21];
+    const commit = (a: string, v: string) =>
+      wechat(a, "/wxa/commit", {
+        template_id: 12,
+        ext_json: "{}",
+        user_version: v,
+        user_desc: "x",
+      });
+    await commit(adopted, "3.1.0");
+    assert.equal((await wechat(adopted, "/wxa/submit_audit", {})).errcode, 0);
+    await commit(foreign, "3.0.0");
+    assert.equal((await wechat(foreign, "/wxa/submit_audit", {})).errcode, 0);
+    h.sim.setAuditOutcome(foreign, "delay");
+    h.sim.setAuditOutcome(adopted, "delay"); // decided after the release takes it up
+    // Faults on the way to WeChat.
+    h.sim.inject({ path: "commit", status: 502, times: 3 });
+    h.sim.inject({ path: "commit", errcode: -1, times: 2 });
+    h.sim.inject({ path: "submit_audit", drop: "after", times: 3 });
+    h.sim.inject({ path: "submit_audit", errcode: 85085, times: 4 });
+    h.sim.inject({ path: "get_auditstatus", delayMs: 300, times: 5 });
+    h.sim.inject({ path: "release", drop: "after", times: 2 });
+
+    const res = await h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({
+        ...RELEASE,
+        // No sync: the simulator does not serve wxa/modify_domain yet (the fake-backed test does).
+        targets: "all",
+        concurrency: 15,
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const { id } = await res.json();
+    await eventually(async () => {
+      const s = await summary({ h } as Env, id);
+      if (Deno.env.get("DEBUG_RELEASE")) console.log(JSON.stringify(s.counts));
+      return s.counts.released >= 10;
+    }, 60_000);
+    await h.restart();
+    const done = (await settle(h, id))!;
+
+    const by = new Map(done.targets!.map((t) => [t.appid, t]));
+    for (const appid of appids) {
+      const t = by.get(appid)!;
+      if (rejected.includes(appid)) {
+        assert.equal(t.state, "rejected", appid);
+        assert.equal(t.audit_reason, "页面内容与类目不符 (test)");
+      } else if (appid === foreign) {
+        assert.equal(t.state, "failed");
+        assert.match(t.reason!, /another version \(3\.0\.0\)/);
+      } else {
+        assert.equal(t.state, "released", `${appid}: ${t.state} ${t.reason ?? ""}`);
+        const info = await wechat(appid, "/wxa/getversioninfo", {});
+        assert.equal(info.release_info.release_version, "3.1.0");
+      }
+    }
+    // WeChat counted one audit per target that submitted, plus the two made before the release.
+    const quota = await wechat(appids[0], "/wxa/queryquota");
+    assert.equal(quota.limit - quota.rest, N - 2 + 2, "no version submitted twice");
+    const perTarget = appids.map((a) => env.calls.get(a) ?? 0);
+    const max = Math.max(...perTarget);
+    console.log(
+      `simulator release of ${N}: upstream calls per target mean ${
+        (perTarget.reduce((s, x) => s + x, 0) / N).toFixed(1)
+      }, max ${max}`,
+    );
+    assert.ok(max <= 20, `calls per target bounded (max ${max})`);
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("worker release against the simulator: targets wait for quota, then cancel stops them", async () => {
+  const env = await setupSim(6, { auditQuota: 3, auditDelayMs: 500 });
+  const { h, appids } = env;
+  try {
+    const res = await h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({ ...RELEASE, targets: appids, release: "manual" }),
+    });
+    const { id } = await res.json();
+    const waiting = await eventually(async () => {
+      const s = await summary({ h } as Env, id);
+      return s.counts.audited === 3 && s.counts.waiting_quota === 3 ? s : null;
+    }, 60_000) as Summary;
+    assert.equal(waiting.settled, false);
+    assert.equal(waiting.counts.failed, 0, "no target fails for want of quota");
+    // An operator releases one audited target by hand; the others stay audited.
+    const audited = waiting.targets!.find((t) => t.state === "audited")!;
+    const released = await h.admin(`/api/v1/releases/${id}/targets/${audited.appid}/release`, {
+      method: "POST",
+    });
+    assert.equal(released.status, 200);
+    await expectError(
+      await h.admin(`/api/v1/releases/${id}/targets/${audited.appid}/release`, { method: "POST" }),
+      409,
+      "not_audited",
+    );
+    await eventually(async () => (await summary({ h } as Env, id)).counts.released === 1, 30_000);
+    const cancelled = await (await h.admin(`/api/v1/releases/${id}/cancel`, { method: "POST" }))
+      .json();
+    assert.equal(cancelled.counts.cancelled, 5);
+    assert.equal(cancelled.counts.released, 1);
+    const after = await summary({ h } as Env, id);
+    assert.equal(after.settled, true);
+    // A cancelled target is sent on again by retry: it waits for quota again.
+    const retried = await h.admin(
+      `/api/v1/releases/${id}/targets/${
+        after.targets!.find((t) => t.state === "cancelled")!.appid
+      }/retry`,
+      { method: "POST" },
+    );
+    assert.equal(retried.status, 200, await retried.clone().text());
+    assert.match((await retried.json()).state, /waiting_quota|audited/);
+  } finally {
+    await h.dispose();
+  }
+});

@@ -20,7 +20,8 @@
  * - quota exhaustion (85085) is waiting, not failure: the target goes back to `waiting_quota`;
  * - a fault (5xx, timeout, -1, 45011) is retried with exponential backoff, up to
  *   `maxAttempts` per step; WeChat's refusal of a step fails the target with WeChat's reason;
- * - a release whose outcome is unknown is verified with `getversioninfo` before it is repeated.
+ * - a release whose outcome is unknown is verified with `getversioninfo` before it is repeated
+ *   (a gray release is repeated as it is: the same share again is accepted).
  *
  * @module
  */
@@ -290,10 +291,10 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
         ? { kind: "get_latest_auditstatus" }
         : { kind: "get_auditstatus", auditid: record.auditid };
     case "releasing":
-      if (record.release_check) return { kind: "get_version_info" };
-      return typeof plan.release === "object"
-        ? { kind: "gray_release", gray_percentage: plan.release.gray_percentage }
-        : { kind: "release" };
+      if (typeof plan.release === "object") {
+        return { kind: "gray_release", gray_percentage: plan.release.gray_percentage };
+      }
+      return record.release_check ? { kind: "get_version_info" } : { kind: "release" };
     default:
       return null;
   }
@@ -306,9 +307,7 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
  */
 export function markInFlight(record: TargetRecord, action: Action): TargetRecord {
   if (action.kind === "submit_audit") return { ...record, submit_unknown: true };
-  if (action.kind === "release" || action.kind === "gray_release") {
-    return { ...record, release_check: true };
-  }
+  if (action.kind === "release") return { ...record, release_check: true };
   return record;
 }
 
@@ -534,8 +533,19 @@ export function applyOutcome(
         options,
       );
     }
-    case "release":
     case "gray_release": {
+      // A gray plan is not the online version (`getversioninfo` does not show it); raising a
+      // running plan to the same share is accepted, so an unknown outcome is simply retried.
+      if (outcome.ok) {
+        const done = { ...counted, released_at: iso(now) };
+        delete done.release_check;
+        delete done.reason;
+        return moved(done, "gray_released", now, null);
+      }
+      if (refusal(outcome)) return failed(counted, `grayrelease: ${outcome.message}`, now);
+      return fault(counted, outcome, now, options);
+    }
+    case "release": {
       if (outcome.ok || outcome.errcode === ERR_ALREADY_RELEASED) {
         return {
           ...counted,
