@@ -923,7 +923,9 @@ Deno.test({
     // results) measured +3.20 KiB gzip (45.03 KiB): the guard rose by 3.5 KiB.
     // Issue 10's fast-registration onboarding and typed onboarding pushes measured 775 B: +1 KiB.
     // Issue 11 (handlers, passive replies, durable delivery, the message ledger) measured +4.5 KiB.
-    const budget = 51 * 1024;
+    // Fleet releases (issue 12: two objects, the machine, routes, the dashboard) measured
+    // +8.98 KiB gzip: +9 KiB.
+    const budget = 60 * 1024;
     console.log(
       `production bundle: ${(bundle.bytes / 1024).toFixed(2)} KiB minified, ` +
         `gzip ${(gz / 1024).toFixed(2)} KiB (budget ${budget / 1024} KiB: ${

@@ -34,6 +34,7 @@ import { messageCounters } from "../counters.ts";
 import { forwardTarget } from "../delivery.ts";
 import { deliverPlatformEvent, PLATFORM_EVENTS } from "../platform_events.ts";
 import { unwrap } from "../objects/result.ts";
+import { auditPush } from "../releases.ts";
 import type { Runtime } from "../runtime.ts";
 import { appidParam, limitBody, valid } from "../validate.ts";
 
@@ -295,6 +296,9 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
       console.warn(`[wxopen] message for an appid that is not an authorizer, dropped`);
       return c.text("success");
     }
+    // An audit verdict goes to the mini program's release object too (fleet releases).
+    const audit = auditPush(c.env, appid, m);
+    if (audit) c.executionCtx.waitUntil(audit);
     if (!handlers.onMessage && !forwardTarget(rt)) return c.text("success");
     // Once per message across isolates: WeChat's retries get the first copy's answer.
     const id = await deliveryId(messageKey(message));
