@@ -56,3 +56,7 @@ export const ComponentCredential = worker.ComponentCredential;
 /** The authorizers' objects. */
 export const AuthorizerCredential = worker.AuthorizerCredential;
 export default worker.handler;
+/** One object per fleet release. */
+export const ReleaseCoordinator = worker.ReleaseCoordinator;
+/** One object per mini program in a release. */
+export const ReleaseTarget = worker.ReleaseTarget;
