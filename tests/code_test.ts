@@ -270,9 +270,15 @@ Deno.test("code: the platform's monthly audit quota is shared by its mini progra
     { rest: 0, limit: 2, speedup_rest: 1, speedup_limit: 1 },
   );
   await rejects(c.submitAudit(), 85085);
+  env.sim.setAuditQuota({ audits: 3 }); // WeChat grants one more this month
+  assert.equal((await c.queryQuota()).rest, 1);
+  const granted = await c.submitAudit();
+  await c.undoCodeAudit();
+  await rejects(c.submitAudit(), 85085);
+  assert.ok(granted.auditid > 0);
   env.sim.advance(31 * 24 * HOUR); // next month (China time)
   await env.client.acceptTicket(env.sim.issueTicket());
-  assert.equal((await c.queryQuota()).rest, 2);
+  assert.equal((await c.queryQuota()).rest, 3);
   assert.ok((await c.submitAudit()).auditid > 0);
 });
 

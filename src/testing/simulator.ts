@@ -686,6 +686,23 @@ export class WeChatSimulator {
   }
 
   /**
+   * Changes the platform's monthly audit quota (`audits`) and speed-up quota (`speedups`), as
+   * when WeChat grants more; what this month used stays used (`wxa/queryquota` shows the rest).
+   */
+  setAuditQuota(quota: { audits?: number; speedups?: number }): void {
+    const check = (name: string, value: number | undefined) => {
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        throw new RangeError(`Audit quota ${name} must be a non-negative integer`);
+      }
+    };
+    check("audits", quota.audits);
+    check("speedups", quota.speedups);
+    const config = this.#model.code.config;
+    if (quota.audits !== undefined) config.auditQuota = quota.audits;
+    if (quota.speedups !== undefined) config.speedupQuota = quota.speedups;
+  }
+
+  /**
    * The code audits of mini program `appId`, oldest first, as WeChat holds them (for checking,
    * e.g., that a version was submitted only once).
    */
