@@ -553,3 +553,15 @@ Deno.test("code: a verdict without its push (WeChat's missed push) is only seen 
   assert.equal(audit.released, false);
   assert.throws(() => env.sim.setAuditOutcome(mp.appId, "maybe" as "success"), TypeError);
 });
+
+Deno.test("code: the audit ends on a request that fails too (WeChat's time runs regardless)", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await mp.commit(commitInput);
+  await mp.submitAudit();
+  env.tick(HOUR);
+  env.sim.inject({ path: "queryquota", status: 503 });
+  await assert.rejects(mp.queryQuota());
+  const [pushed] = await env.events();
+  assert.ok(pushed.message.MsgType === "event" && pushed.message.Event === "weapp_audit_success");
+});

@@ -452,6 +452,8 @@ export class WeChatSimulator {
       path = path.slice(base.length) || "/";
     }
     this.#calls.set(path, (this.#calls.get(path) ?? 0) + 1);
+    // WeChat's own time runs whether or not this request fails: audits due end first.
+    this.#progress();
     const fault = this.#takeFault(path);
     if (fault?.delayMs) await sleep(fault.delayMs, signal);
     if (fault?.drop === true || fault?.drop === "before") {
@@ -507,7 +509,6 @@ export class WeChatSimulator {
   }
 
   async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
-    this.#progress();
     const api = await handleApi(this.#model, this.#hooks, request, path, query);
     if (api) return api;
     const page = await handlePage(
