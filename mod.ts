@@ -85,10 +85,46 @@ export type {
 } from "./src/api/templates.ts";
 
 // domains
+export type {
+  ConfirmFileResponse,
+  DomainAction,
+  ModifyDomainInput,
+  ModifyDomainResponse,
+  ModifyWxaJumpDomainInput,
+  ModifyWxaServerDomainInput,
+  PlatformDomainResponse,
+  ServerDomains,
+  SetWebViewDomainInput,
+  WebViewDomainResponse,
+} from "./src/api/domains.ts";
 
 // testers
+export type {
+  BindTesterInput,
+  BindTesterResponse,
+  MemberAuthInput,
+  MemberAuthResponse,
+  UnbindTesterInput,
+} from "./src/api/testers.ts";
 
 // basic info and categories
+export type {
+  AccountBasicInfoResponse,
+  AddCategoryInput,
+  AllCategoriesResponse,
+  CategoryInput,
+  CategoryNode,
+  CategoryResponse,
+  Certificate,
+  CheckNicknameResponse,
+  DeleteCategoryInput,
+  ModifyHeadImageInput,
+  ModifyQuota,
+  QueryNicknameResponse,
+  SearchStatusResponse,
+  SetNicknameInput,
+  SetNicknameResponse,
+} from "./src/api/account.ts";
 
 // privacy
 

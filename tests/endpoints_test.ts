@@ -8,9 +8,11 @@
 
 import assert from "node:assert/strict";
 import * as v from "valibot";
+import { accountApis } from "../src/api/account.ts";
 import { authorizerApis } from "../src/api/authorizer.ts";
 import { codeApis } from "../src/api/code.ts";
 import { componentApis } from "../src/api/component.ts";
+import { domainApis } from "../src/api/domains.ts";
 import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/endpoint.ts";
 import { jssdkApis } from "../src/api/jssdk.ts";
 import { menuApis } from "../src/api/menu.ts";
@@ -18,20 +20,24 @@ import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
 import { snsApis } from "../src/api/sns.ts";
 import { templateApis } from "../src/api/templates.ts";
+import { testerApis } from "../src/api/testers.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
 const TABLES: Record<string, Record<string, AnyEndpoint>> = {
+  accountApis,
   authorizerApis,
   codeApis,
   componentApis,
+  domainApis,
   menuApis,
   messageApis,
   openApis,
   jssdkApis,
   snsApis,
   templateApis,
+  testerApis,
   diagnosticsApis,
 };
 
@@ -300,6 +306,63 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     });
     return { input: { template_id: (list.template_list as Json[])[0].template_id } };
   },
+  "domainApis.modifyDomain": () => ({ as: "mp", input: { action: "get" } }),
+  "domainApis.modifyDomainDirectly": () => ({
+    as: "mp",
+    input: { action: "add", requestdomain: ["https://api.example.com"] },
+  }),
+  "domainApis.setWebViewDomain": () => ({ as: "mp", input: { action: "get" } }),
+  "domainApis.setWebViewDomainDirectly": () => ({
+    as: "mp",
+    input: { action: "add", webviewdomain: ["https://h5.example.com"] },
+  }),
+  "domainApis.getWebViewDomainConfirmFile": () => ({ as: "mp" }),
+  "domainApis.modifyWxaServerDomain": () => ({
+    input: { action: "add", wxa_server_domain: "api.example.com" },
+  }),
+  "domainApis.modifyWxaJumpDomain": () => ({ input: { action: "get" } }),
+  "testerApis.bindTester": () => ({ as: "mp", input: { wechatid: "tester_one" } }),
+  "testerApis.unbindTester": async (e) => {
+    const url = `${API}/wxa/bind_tester?access_token=${encodeURIComponent(e.mp.at)}`;
+    await e.sim.fetch(url, { method: "POST", body: JSON.stringify({ wechatid: "tester_two" }) });
+    return { as: "mp", input: { wechatid: "tester_two" } };
+  },
+  "testerApis.memberAuth": () => ({ as: "mp", input: { action: "get_experiencer" } }),
+  "accountApis.setNickname": () => ({ as: "mp", input: { nick_name: "模拟改名好店" } }),
+  "accountApis.apiWxaQueryNickname": async (e) => {
+    const url = `${API}/wxa/setnickname?access_token=${encodeURIComponent(e.mp.at)}`;
+    const body = JSON.stringify({ nick_name: "官方模拟店", license: "media-license" });
+    const json = await (await e.sim.fetch(url, { method: "POST", body })).json();
+    return { as: "mp", input: { audit_id: json.audit_id } };
+  },
+  "accountApis.checkWxVerifyNickname": () => ({ input: { nick_name: "模拟检查名称" } }),
+  "accountApis.modifyHeadImage": () => ({
+    as: "mp",
+    input: { head_img_media_id: "media-head", x1: 0, y1: 0, x2: 1, y2: 1 },
+  }),
+  "accountApis.modifySignature": () => ({ as: "mp", input: { signature: "提供好玩的服务" } }),
+  "accountApis.getAllCategories": () => ({ as: "mp" }),
+  "accountApis.addCategory": () => ({
+    as: "mp",
+    input: { categories: [{ first: 1, second: 2 }] },
+  }),
+  "accountApis.deleteCategory": async (e) => {
+    const url = `${API}/cgi-bin/wxopen/addcategory?access_token=${encodeURIComponent(e.mp.at)}`;
+    const body = JSON.stringify({ categories: [{ first: 1, second: 3 }] });
+    await e.sim.fetch(url, { method: "POST", body });
+    return { as: "mp", input: { first: 1, second: 3 } };
+  },
+  "accountApis.getSettingCategories": () => ({ as: "mp" }),
+  "accountApis.modifyCategory": async (e) => {
+    const url = `${API}/cgi-bin/wxopen/addcategory?access_token=${encodeURIComponent(e.mp.at)}`;
+    const certicates = [{ key: "办学许可证", value: "media-cert" }];
+    const body = JSON.stringify({ categories: [{ first: 30, second: 31, certicates }] });
+    await e.sim.fetch(url, { method: "POST", body });
+    e.sim.auditCategory(e.mp.appId, { first: 30, second: 31, approved: false });
+    return { as: "mp", input: { first: 30, second: 31, certicates } };
+  },
+  "accountApis.changeWxaSearchStatus": () => ({ as: "mp", input: { status: 1 } }),
+  "accountApis.getWxaSearchStatus": () => ({ as: "mp" }),
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
   "codeApis.commit": () => ({
     as: "mp",

@@ -12,6 +12,9 @@ import { checkAppId } from "../tokens/keys.ts";
 import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
+import * as domains from "../api/domains.ts";
+import * as testers from "../api/testers.ts";
+import * as account from "../api/account.ts";
 import { codeApis } from "../api/code.ts";
 import type {
   AuditStatusResponse,
@@ -258,9 +261,122 @@ export class AuthorizerClient extends AuthorizerCalls {
 
   // ---- domains ------------------------------------------------------------------------------
 
+  /** `wxa/modify_domain`: the mini program's server domains, within the platform's own. */
+  modifyDomain(input: domains.ModifyDomainInput): Promise<domains.ModifyDomainResponse> {
+    return this.#send(domains.modifyDomain, input);
+  }
+
+  /** `wxa/modify_domain_directly`: the mini program's server domains, any valid ones. */
+  modifyDomainDirectly(input: domains.ModifyDomainInput): Promise<domains.ModifyDomainResponse> {
+    return this.#send(domains.modifyDomainDirectly, input);
+  }
+
+  /**
+   * `wxa/setwebviewdomain`: the mini program's web-view domains, within the platform's own;
+   * without `action`, all of the platform's.
+   */
+  setWebViewDomain(input?: domains.SetWebViewDomainInput): Promise<domains.WebViewDomainResponse> {
+    return this.#send(domains.setWebViewDomain, input);
+  }
+
+  /** `wxa/setwebviewdomain_directly`: the mini program's web-view domains, any valid ones. */
+  setWebViewDomainDirectly(
+    input: domains.SetWebViewDomainInput,
+  ): Promise<domains.WebViewDomainResponse> {
+    return this.#send(domains.setWebViewDomainDirectly, input);
+  }
+
+  /** `wxa/get_webviewdomain_confirmfile`: the confirm file a web-view domain must serve. */
+  getWebViewDomainConfirmFile(): Promise<domains.ConfirmFileResponse> {
+    return this.#send(domains.getWebViewDomainConfirmFile, undefined);
+  }
+
   // ---- testers ------------------------------------------------------------------------------
 
+  /** `wxa/bind_tester`: makes a WeChat user (by WeChat id) a tester of the mini program. */
+  bindTester(input: testers.BindTesterInput): Promise<testers.BindTesterResponse> {
+    return this.#send(testers.bindTester, input);
+  }
+
+  /** `wxa/unbind_tester`: removes a tester, by WeChat id or `userstr`. */
+  unbindTester(input: testers.UnbindTesterInput): Promise<OkResponse> {
+    return this.#send(testers.unbindTester, input);
+  }
+
+  /** `wxa/memberauth`: the testers (`action` defaults to `get_experiencer`). */
+  memberAuth(input?: testers.MemberAuthInput): Promise<testers.MemberAuthResponse> {
+    return this.#send(testers.memberAuth, input);
+  }
+
   // ---- basic info and categories ------------------------------------------------------------
+
+  /** `cgi-bin/account/getaccountbasicinfo`: the account's profile and change budgets. */
+  getAccountBasicInfo(): Promise<account.AccountBasicInfoResponse> {
+    return this.#send(account.getAccountBasicInfo, undefined);
+  }
+
+  /** `wxa/setnickname`: sets the mini program's name, at once or after an audit (`audit_id`). */
+  setNickname(input: account.SetNicknameInput): Promise<account.SetNicknameResponse> {
+    return this.#send(account.setNickname, input);
+  }
+
+  /** `wxa/api_wxa_querynickname`: the state of a name audit. */
+  apiWxaQueryNickname(input: { audit_id: number }): Promise<account.QueryNicknameResponse> {
+    return this.#send(account.apiWxaQueryNickname, input);
+  }
+
+  /** `cgi-bin/wxverify/checkwxverifynickname`: whether a name would need proof or an audit. */
+  checkWxVerifyNickname(input: { nick_name: string }): Promise<account.CheckNicknameResponse> {
+    return this.#send(account.checkWxVerifyNickname, input);
+  }
+
+  /** `cgi-bin/account/modifyheadimage`: sets the head image from an uploaded image. */
+  modifyHeadImage(input: account.ModifyHeadImageInput): Promise<OkResponse> {
+    return this.#send(account.modifyHeadImage, input);
+  }
+
+  /** `cgi-bin/account/modifysignature`: sets the introduction (功能介绍). */
+  modifySignature(input: { signature: string }): Promise<OkResponse> {
+    return this.#send(account.modifySignature, input);
+  }
+
+  /** `cgi-bin/wxopen/getallcategories`: WeChat's category tree. */
+  getAllCategories(): Promise<account.AllCategoriesResponse> {
+    return this.#send(account.getAllCategories, undefined);
+  }
+
+  /** `cgi-bin/wxopen/addcategory`: adds categories to the mini program. */
+  addCategory(input: account.AddCategoryInput): Promise<OkResponse> {
+    return this.#send(account.addCategory, input);
+  }
+
+  /** `cgi-bin/wxopen/deletecategory`: removes one category. */
+  deleteCategory(input: account.DeleteCategoryInput): Promise<OkResponse> {
+    return this.#send(account.deleteCategory, input);
+  }
+
+  /**
+   * `cgi-bin/wxopen/getcategory`: the mini program's categories and their audit (WeChat's
+   * English name for it; `getCategory` is `wxa/get_category`, the categories an audit may name).
+   */
+  getSettingCategories(): Promise<account.CategoryResponse> {
+    return this.#send(account.getSettingCategories, undefined);
+  }
+
+  /** `cgi-bin/wxopen/modifycategory`: new certificates for a rejected category. */
+  modifyCategory(input: account.CategoryInput): Promise<OkResponse> {
+    return this.#send(account.modifyCategory, input);
+  }
+
+  /** `wxa/changewxasearchstatus`: 0 lets WeChat search find the mini program, 1 hides it. */
+  changeWxaSearchStatus(input: { status: 0 | 1 }): Promise<OkResponse> {
+    return this.#send(account.changeWxaSearchStatus, input);
+  }
+
+  /** `wxa/getwxasearchstatus`: whether WeChat search finds the mini program. */
+  getWxaSearchStatus(): Promise<account.SearchStatusResponse> {
+    return this.#send(account.getWxaSearchStatus, undefined);
+  }
 
   // ---- privacy ------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ import {
 import { checkOptions, type ComponentClientOptions } from "./_options.ts";
 import { wire } from "./_wiring.ts";
 import * as templates from "../api/templates.ts";
+import * as domains from "../api/domains.ts";
 import { AuthorizerClient } from "./authorizer_client.ts";
 
 const orNull = (error: unknown) => {
@@ -351,6 +352,25 @@ export class ComponentClient {
   }
 
   // ---- platform domains (component token) -------------------------------------------------
+
+  /** `cgi-bin/component/modify_wxa_server_domain`: the platform's mini-program server domains. */
+  modifyWxaServerDomain(
+    input: domains.ModifyWxaServerDomainInput,
+  ): Promise<domains.PlatformDomainResponse> {
+    return this.#send(domains.modifyWxaServerDomain, input);
+  }
+
+  /** `cgi-bin/component/get_domain_confirmfile`: the platform's web-view confirm file. */
+  getDomainConfirmFile(): Promise<domains.ConfirmFileResponse> {
+    return this.#send(domains.getDomainConfirmFile, undefined);
+  }
+
+  /** `cgi-bin/component/modify_wxa_jump_domain`: the platform's mini-program web-view domains. */
+  modifyWxaJumpDomain(
+    input: domains.ModifyWxaJumpDomainInput,
+  ): Promise<domains.PlatformDomainResponse> {
+    return this.#send(domains.modifyWxaJumpDomain, input);
+  }
 
   // ---- privacy and fast registration (component token) ------------------------------------
 

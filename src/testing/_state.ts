@@ -10,6 +10,9 @@ import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
 import { CodeStore } from "./_code_state.ts";
 import { TemplateStore } from "./_template_store.ts";
+import { DomainStore } from "./_domain_store.ts";
+import { TesterStore } from "./_tester_store.ts";
+import { AccountProfileStore } from "./_account_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -183,6 +186,21 @@ export class Model {
   // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
   /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
   readonly rids = new Map<string, RidRecord>();
+
+  // ---- domains (mini programs' and the platform's) -------------------------------------
+
+  /** Server and web-view domains (`wxa/modify_domain` …, `modify_wxa_server_domain` …). */
+  readonly domains = new DomainStore();
+
+  // ---- testers -------------------------------------------------------------------------
+
+  /** Each mini program's testers (`wxa/bind_tester` …). */
+  readonly testers = new TesterStore();
+
+  // ---- basic info and categories -------------------------------------------------------
+
+  /** Head images, change budgets, name audits, categories, search status. */
+  readonly profiles = new AccountProfileStore();
 
   #issued = 0;
 

@@ -17,6 +17,7 @@ import { MessageCrypto } from "../crypto/message_crypto.ts";
 import { jssdkSignature } from "../client/_jssdk.ts";
 import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
 import { progressAudits } from "./_code.ts";
+import { decideNicknameAudit, progressNicknameAudits } from "./_account.ts";
 import type { AuditOutcome } from "./_code_state.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
@@ -429,6 +430,7 @@ export class WeChatSimulator {
   /** Lets time-driven processes catch up with the clock (audits end and are pushed). */
   #progress(): void {
     progressAudits(this.#model, this.#hooks);
+    progressNicknameAudits(this.#model, this.#hooks);
   }
 
   // ---- serving -----------------------------------------------------------------------------
@@ -1185,6 +1187,45 @@ export class WeChatSimulator {
       source_miniprogram: o.source_miniprogram ?? "模拟开发小程序",
       developer: o.developer ?? "模拟开发者",
     }).draft_id;
+  }
+
+  // ---- names and categories ----------------------------------------------------------------
+
+  /**
+   * Decides a running name audit (`wxa/setnickname` answered an `audit_id`) now, instead of
+   * the approval an hour after submission: approved (the name becomes the account's) or
+   * rejected with `reason`. The verdict is pushed as `wxa_nickname_audit` to the message URL
+   * ({@linkcode SimulatorEventTarget.messageUrl}). Throws a `RangeError` when no such audit runs.
+   */
+  endNicknameAudit(
+    appId: string,
+    auditId: number,
+    verdict: { approved: boolean; reason?: string },
+  ): void {
+    this.#authorized(appId);
+    const audit = this.#model.profiles.of(appId).audits.get(auditId);
+    if (!audit || audit.decision) throw new RangeError(`No name audit ${auditId} running`);
+    decideNicknameAudit(this.#model, this.#hooks, appId, audit, { ...verdict, at: this.now() });
+  }
+
+  /**
+   * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
+   * with certificates): approved, or rejected with `reason` (then `modifycategory` may send
+   * new certificates). Throws a `RangeError` when no such category is under review.
+   */
+  auditCategory(
+    appId: string,
+    options: { first: number; second: number; approved: boolean; reason?: string },
+  ): void {
+    this.#authorized(appId);
+    const category = this.#model.profiles.of(appId).categories.find((c) =>
+      c.first === options.first && c.second === options.second
+    );
+    if (!category || category.audit_status !== 1) {
+      throw new RangeError(`No category ${options.first}/${options.second} under review`);
+    }
+    category.audit_status = options.approved ? 3 : 2;
+    category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
