@@ -127,10 +127,33 @@ export type {
 } from "./src/api/account.ts";
 
 // privacy
+export type {
+  ApplyPrivacyInterfaceInput,
+  ApplyPrivacyInterfaceResponse,
+  PrivacyInterface,
+  PrivacyInterfaceResponse,
+  PrivacyOwnerSetting,
+  PrivacySettingItem,
+  PrivacySettingResponse,
+  SetPrivacySettingInput,
+  UploadPrivacyExtFileInput,
+  UploadPrivacyExtFileResponse,
+} from "./src/api/privacy.ts";
 
 // fast registration
+export type {
+  AccountFastRegisterResponse,
+  BetaVerifyInfo,
+  FastRegisterBetaWeappResponse,
+  FastRegisterPersonalWeappInput,
+  FastRegisterPersonalWeappResponse,
+  FastRegisterWeappCreate,
+  FastRegisterWeappInput,
+  FastRegisterWeappSearch,
+} from "./src/api/register.ts";
 
 // open account
+export type { HaveOpenResponse, OpenAppIdResponse, OwnAppId } from "./src/api/open_account.ts";
 
 // diagnostics
 export type { RidInfoResponse } from "./src/api/diagnostics.ts";

@@ -22,6 +22,9 @@ import { snsApis } from "../src/api/sns.ts";
 import { templateApis } from "../src/api/templates.ts";
 import { testerApis } from "../src/api/testers.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
+import { openAccountApis } from "../src/api/open_account.ts";
+import { privacyApis } from "../src/api/privacy.ts";
+import { registerApis } from "../src/api/register.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -39,6 +42,9 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   templateApis,
   testerApis,
   diagnosticsApis,
+  privacyApis,
+  registerApis,
+  openAccountApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -163,9 +169,15 @@ async function request(
     body = Object.fromEntries(Object.entries(body as Json).filter(([, x]) => x !== ""));
   }
   const payload = endpoint.form ? endpoint.form(input, ctx) : JSON.stringify(body ?? {});
+  const form = endpoint.form?.(input, ctx);
   const res = await sim.fetch(url, {
     method: endpoint.method,
     ...(endpoint.method === "POST" ? { body: payload } : {}),
+    ...(form
+      ? { body: form }
+      : endpoint.method === "POST"
+      ? { body: JSON.stringify(body ?? {}) }
+      : {}),
   });
   assert.equal(res.status, 200);
   if (endpoint.binary && !/json/.test(res.headers.get("content-type") ?? "")) {
@@ -219,10 +231,48 @@ async function env(): Promise<Env> {
 }
 
 /** A valid input for a descriptor (authorizer APIs act for the Official Account unless `as`). */
+/** The Open Platform account `held` creates (and is bound to). */
+async function openOf(e: Env, held: Held): Promise<string> {
+  const json = await request(e.sim, openAccountApis.createOpenAccount, {}, held.appId, {
+    token: held.at,
+  });
+  return json.open_appid as string;
+}
+
+/** A trial Mini Program created by fast registration, with its token. */
+async function betaApp(e: Env): Promise<Held> {
+  await request(
+    e.sim,
+    registerApis.fastRegisterBetaWeapp,
+    {
+      name: "小麦烤鸡店",
+      openid: "oUser",
+    },
+    undefined,
+    { token: e.ct },
+  );
+  e.sim.advance(60_000);
+  const app = e.sim.accounts().find((a) => a.nickName.endsWith("的体验小程序"))!;
+  const json = await request(
+    e.sim,
+    componentApis.authorizerToken,
+    {
+      authorizer_appid: app.appId,
+      authorizer_refresh_token: app.refreshToken,
+    },
+    undefined,
+    { token: e.ct },
+  );
+  return { appId: app.appId, at: json.authorizer_access_token as string, rt: app.refreshToken! };
+}
+
+/** A valid input for a descriptor (authorizer APIs act for the Official Account). */
 interface Sample {
   input?: unknown;
   /** The authorizer the API acts for: the Mini Program for the mini-program-only APIs. */
   as?: "mp";
+  /** Act for this account instead. */
+  holder?: Held;
   /** The input when the component asks about itself, if not `input`. */
   componentInput?: unknown;
 }
@@ -429,6 +479,56 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     );
     return { input: { access_token: json.access_token, openid: json.openid } };
   },
+  "privacyApis.setPrivacySetting": () => ({
+    as: "mp",
+    input: { owner_setting: { contact_qq: "10000", notice_method: "弹窗" }, setting_list: [] },
+  }),
+  "privacyApis.getPrivacySetting": () => ({ as: "mp" }),
+  "privacyApis.uploadPrivacyExtFile": () => ({ as: "mp", input: { file: "guide" } }),
+  "privacyApis.applyPrivacyInterface": () => ({
+    as: "mp",
+    input: { api_name: "wx.getLocation", content: "门店", url_list: ["https://example.com"] },
+  }),
+  "privacyApis.getPrivacyInterface": () => ({ as: "mp" }),
+  "registerApis.fastRegisterWeapp": () => ({
+    input: {
+      action: "create",
+      name: "模拟科技有限公司",
+      code: "91440300MA5XXXXXXX",
+      code_type: 1,
+      legal_persona_wechat: "legal_wx_01",
+      legal_persona_name: "张三",
+    },
+  }),
+  "registerApis.fastRegisterPersonalWeapp": () => ({
+    input: { action: "create", idname: "李四", wxuser: "lisi_wx_99" },
+  }),
+  "registerApis.fastRegisterBetaWeapp": () => ({ input: { name: "小麦烤鸡店", openid: "oUser" } }),
+  "registerApis.verifyBetaWeapp": async (e) => ({
+    holder: await betaApp(e),
+    input: {
+      verify_info: {
+        enterprise_name: "模拟科技有限公司",
+        code: "91440300MA5XXXXXXX",
+        code_type: 1,
+        legal_persona_wechat: "legal_wx_01",
+        legal_persona_name: "张三",
+      },
+    },
+  }),
+  "registerApis.setBetaWeappNickname": async (e) => ({
+    holder: await betaApp(e),
+    input: { name: "小麦烤鸡旗舰店" },
+  }),
+  "registerApis.fastRegister": (e) => ({ input: { ticket: e.sim.fastRegisterTicket(e.oa.appId) } }),
+  "openAccountApis.bindOpenAccount": async (e) => ({
+    as: "mp",
+    input: { open_appid: await openOf(e, e.oa) },
+  }),
+  "openAccountApis.unbindOpenAccount": async (e) => ({
+    input: { open_appid: await openOf(e, e.oa) },
+  }),
+  "openAccountApis.getOpenAccount": async (e) => (await openOf(e, e.oa), {}),
   "diagnosticsApis.getRidInfo": async (e) => {
     // A failed call's rid, of the account asking.
     const rid = (json: Json) => ({ rid: /rid: (\S+)$/.exec(String(json.errmsg))![1] });
@@ -477,7 +577,7 @@ for (const [name, endpoint] of DESCRIPTORS) {
   Deno.test(`${name} (${endpoint.method} ${endpoint.path}, ${endpoint.auth}): refused without its credential, served with it`, async () => {
     const e = await env();
     const sample = await (SAMPLES[name] ?? (() => ({})))(e);
-    const held = sample.as === "mp" ? e.mp : e.oa;
+    const held = sample.holder ?? (sample.as === "mp" ? e.mp : e.oa);
     const send = (credential: Credential, appId = held.appId, input = sample.input) =>
       request(e.sim, endpoint, input, appId, credential);
     switch (endpoint.auth) {

@@ -37,6 +37,12 @@ import type {
 import type { JssdkConfig, JssdkConfigOptions, JsTicketRequest } from "../api/jssdk.ts";
 import { jssdkConfig, jsTicket } from "./_jssdk.ts";
 import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
+import type * as openAccount from "../api/open_account.ts";
+import { openAccountApis } from "../api/open_account.ts";
+import type * as privacy from "../api/privacy.ts";
+import { privacyApis } from "../api/privacy.ts";
+import type * as register from "../api/register.ts";
+import { registerApis } from "../api/register.ts";
 import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
@@ -380,9 +386,82 @@ export class AuthorizerClient extends AuthorizerCalls {
 
   // ---- privacy ------------------------------------------------------------------------------
 
+  /** `cgi-bin/component/setprivacysetting`: sets the privacy guide (draft, or released owner). */
+  setPrivacySetting(input: privacy.SetPrivacySettingInput): Promise<OkResponse> {
+    return this.#send(privacyApis.setPrivacySetting, input);
+  }
+
+  /** `cgi-bin/component/getprivacysetting`: the privacy guide, draft (default) or released. */
+  getPrivacySetting(input?: { privacy_ver?: 1 | 2 }): Promise<privacy.PrivacySettingResponse> {
+    return this.#send(privacyApis.getPrivacySetting, input);
+  }
+
+  /** `cgi-bin/component/uploadprivacyextfile`: uploads a custom privacy guide (txt, ≤ 100 KB). */
+  uploadPrivacyExtFile(
+    input: privacy.UploadPrivacyExtFileInput,
+  ): Promise<privacy.UploadPrivacyExtFileResponse> {
+    return this.#send(privacyApis.uploadPrivacyExtFile, input);
+  }
+
+  /** `wxa/security/apply_privacy_interface`: applies for a front-end API (`wx.getLocation`…). */
+  applyPrivacyInterface(
+    input: privacy.ApplyPrivacyInterfaceInput,
+  ): Promise<privacy.ApplyPrivacyInterfaceResponse> {
+    return this.#send(privacyApis.applyPrivacyInterface, input);
+  }
+
+  /** `wxa/security/get_privacy_interface`: the APIs that need an application, and their state. */
+  getPrivacyInterface(): Promise<privacy.PrivacyInterfaceResponse> {
+    return this.#send(privacyApis.getPrivacyInterface, undefined);
+  }
+
   // ---- fast registration --------------------------------------------------------------------
 
+  /** `wxa/verifybetaweapp`: verifies this trial Mini Program as an enterprise's. */
+  verifyBetaWeapp(input: { verify_info: register.BetaVerifyInfo }): Promise<OkResponse> {
+    return this.#send(registerApis.verifyBetaWeapp, input);
+  }
+
+  /** `wxa/setbetaweappnickname`: renames this trial Mini Program. */
+  setBetaWeappNickname(input: { name: string }): Promise<OkResponse> {
+    return this.#send(registerApis.setBetaWeappNickname, input);
+  }
+
+  /**
+   * `cgi-bin/account/fastregister`: a Mini Program reusing this Official Account's subject,
+   * with the ticket its administrator's confirmation gave. Exchange the answer's
+   * `authorization_code` with `queryAuth` to manage the new Mini Program.
+   */
+  fastRegister(input: { ticket: string }): Promise<register.AccountFastRegisterResponse> {
+    return this.#send(registerApis.fastRegister, input);
+  }
+
   // ---- open account -------------------------------------------------------------------------
+
+  /** `cgi-bin/open/create`: creates an Open Platform account and binds this account to it. */
+  createOpenAccount(input?: openAccount.OwnAppId): Promise<openAccount.OpenAppIdResponse> {
+    return this.#send(openAccountApis.createOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/bind`: binds this account to an Open Platform account of its subject. */
+  bindOpenAccount(input: openAccount.OwnAppId & { open_appid: string }): Promise<OkResponse> {
+    return this.#send(openAccountApis.bindOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/unbind`: unbinds this account from its Open Platform account. */
+  unbindOpenAccount(input: openAccount.OwnAppId & { open_appid: string }): Promise<OkResponse> {
+    return this.#send(openAccountApis.unbindOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/get`: the Open Platform account this account is bound to (89002: none). */
+  getOpenAccount(input?: openAccount.OwnAppId): Promise<openAccount.OpenAppIdResponse> {
+    return this.#send(openAccountApis.getOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/have`: whether this account is bound to an Open Platform account. */
+  haveOpenAccount(): Promise<openAccount.HaveOpenResponse> {
+    return this.#send(openAccountApis.haveOpenAccount, undefined);
+  }
 
   // ---- diagnostics --------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import { decideNicknameAudit, progressNicknameAudits } from "./_account.ts";
 import type { AuditOutcome } from "./_code_state.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
+import { releasePrivacyGuide } from "./_privacy.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
 import {
   type Account,
@@ -95,6 +96,13 @@ export interface WeChatSimulatorOptions {
   dailyQuotas?: Record<string, number>;
   /** `clear_quota` uses per account per month (shared by all variants); default 10. */
   clearQuotaMonthlyLimit?: number;
+  /**
+   * How long WeChat takes to decide a privacy-interface application (`apply_privacy_interface`)
+   * or to finish a fast registration (the legal person's confirmation), on the simulator's
+   * clock; default 60 s. The result is pushed once the clock has passed it (at the next request
+   * or {@linkcode WeChatSimulator.advance}); 0 decides at once.
+   */
+  reviewDelaySeconds?: number;
   /**
    * The platform's 登录授权的发起页域名. When set, the authorization page must be opened with a
    * Referer on this domain (or a subdomain) and redirect_uri must be on it, as on WeChat.
@@ -371,6 +379,10 @@ export class WeChatSimulator {
     if (base !== "" && (!base.startsWith("/") || base.endsWith("/"))) {
       throw new TypeError('Option basePath must start with "/" and not end with "/"');
     }
+    const review = options.reviewDelaySeconds;
+    if (review !== undefined && !(Number.isFinite(review) && review >= 0)) {
+      throw new TypeError("Option reviewDelaySeconds must be a non-negative number");
+    }
     this.#basePath = base;
     this.#options = options;
     const clock = options.now ?? Date.now;
@@ -385,6 +397,7 @@ export class WeChatSimulator {
       singleUseAuthCodes: options.singleUseAuthCodes ?? true,
       defaultDailyQuota: options.defaultDailyQuota ?? 10_000,
       clearQuotaMonthlyLimit: options.clearQuotaMonthlyLimit ?? 10,
+      reviewDelayS: options.reviewDelaySeconds ?? 60,
     });
     for (const [path, limit] of Object.entries(options.dailyQuotas ?? {})) {
       this.setDailyQuota(path, limit);
@@ -429,6 +442,8 @@ export class WeChatSimulator {
 
   /** Lets time-driven processes catch up with the clock (audits end and are pushed). */
   #progress(): void {
+    // What WeChat finished meanwhile (privacy applications, fast registrations) happens first.
+    this.#model.runDue();
     progressAudits(this.#model, this.#hooks);
     progressNicknameAudits(this.#model, this.#hooks);
   }
@@ -1226,6 +1241,65 @@ export class WeChatSimulator {
     }
     category.audit_status = options.approved ? 3 : 2;
     category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
+  }
+
+  // ---- privacy ------------------------------------------------------------------------------
+
+  /**
+   * Makes a Mini Program's draft privacy guide (privacy_ver 2) its released one (privacy_ver 1),
+   * as releasing a version submitted with it does. Returns false when it has no draft.
+   */
+  releasePrivacySetting(appId: string): boolean {
+    this.#authorized(appId);
+    return releasePrivacyGuide(this.#model.privacy.get(appId));
+  }
+
+  /**
+   * The next privacy-interface application made is refused with `reason` when WeChat decides
+   * it (each call refuses one more); the others are granted.
+   */
+  refuseNextPrivacyApplication(reason = "小程序内未含有相应使用场景"): void {
+    this.#model.privacyRefusals.push(reason);
+  }
+
+  // ---- fast registration ----------------------------------------------------------------
+
+  /**
+   * The next fast registration started (enterprise, personal or trial) or trial verification
+   * fails with `status` and `msg` when WeChat finishes it, instead of creating the Mini Program
+   * (each call fails one more). Default: the legal person did not confirm within 24 hours.
+   */
+  failNextFastRegistration(
+    failure: { status: number; msg?: string } = { status: 100001, msg: "法人未确认" },
+  ): void {
+    if (!Number.isInteger(failure.status) || failure.status === 0) {
+      throw new RangeError("A failure status is a non-zero integer");
+    }
+    this.#model.registrationFailures.push({ status: failure.status, msg: failure.msg ?? "fail" });
+  }
+
+  /**
+   * What an Official Account's administrator gets by confirming on WeChat's fast-registration
+   * page (`mp.weixin.qq.com/cgi-bin/fastregisterauth`): the single-use `ticket` (1 hour) that
+   * `cgi-bin/account/fastregister` takes with the account's token. `copyWxVerify`: reuse the
+   * account's verification (default true).
+   */
+  fastRegisterTicket(
+    officialAccountAppId: string,
+    options: { copyWxVerify?: boolean } = {},
+  ): string {
+    const account = this.#authorized(officialAccountAppId);
+    if (account.kind !== "official_account") {
+      throw new TypeError("Fast registration tickets are for Official Accounts");
+    }
+    const ticket = "fastregister@@@" + opaque(32);
+    this.#model.fastRegisterTickets.set(ticket, {
+      appId: account.appId,
+      copyWxVerify: options.copyWxVerify ?? true,
+      expiresAt: this.now() + 3600_000,
+      used: false,
+    });
+    return ticket;
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
