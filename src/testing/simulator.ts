@@ -469,6 +469,8 @@ export class WeChatSimulator {
       path = path.slice(base.length) || "/";
     }
     this.#calls.set(path, (this.#calls.get(path) ?? 0) + 1);
+    // WeChat's own time runs whether or not this request fails: audits due end first.
+    this.#progress();
     const fault = this.#takeFault(path);
     if (fault?.delayMs) await sleep(fault.delayMs, signal);
     if (fault?.drop === true || fault?.drop === "before") {
@@ -524,7 +526,6 @@ export class WeChatSimulator {
   }
 
   async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
-    this.#progress();
     const api = await handleApi(this.#model, this.#hooks, request, path, query);
     if (api) return api;
     const page = await handlePage(
@@ -700,6 +701,23 @@ export class WeChatSimulator {
     const current = this.#model.code.inFlight(appId);
     if (current) current.outcome = outcome;
     else this.#model.code.outcomes.set(appId, outcome);
+  }
+
+  /**
+   * Changes the platform's monthly audit quota (`audits`) and speed-up quota (`speedups`), as
+   * when WeChat grants more; what this month used stays used (`wxa/queryquota` shows the rest).
+   */
+  setAuditQuota(quota: { audits?: number; speedups?: number }): void {
+    const check = (name: string, value: number | undefined) => {
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        throw new RangeError(`Audit quota ${name} must be a non-negative integer`);
+      }
+    };
+    check("audits", quota.audits);
+    check("speedups", quota.speedups);
+    const config = this.#model.code.config;
+    if (quota.audits !== undefined) config.auditQuota = quota.audits;
+    if (quota.speedups !== undefined) config.speedupQuota = quota.speedups;
   }
 
   /**
