@@ -1208,7 +1208,9 @@ export class WeChatSimulator {
   /**
    * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
    * with certificates): approved, or rejected with `reason` (then `modifycategory` may send
-   * new certificates). Throws a `RangeError` when no such category is under review.
+   * new certificates). The verdict is pushed as `wxa_category_audit` (`ret` 3 passed, 2
+   * refused) to the message URL ({@linkcode SimulatorEventTarget.messageUrl}). Throws a
+   * `RangeError` when no such category is under review.
    */
   auditCategory(
     appId: string,
@@ -1223,65 +1225,13 @@ export class WeChatSimulator {
     }
     category.audit_status = options.approved ? 3 : 2;
     category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
-  }
-
-  // ---- privacy ------------------------------------------------------------------------------
-
-  /**
-   * Makes a Mini Program's draft privacy guide (privacy_ver 2) its released one (privacy_ver 1),
-   * as releasing a version submitted with it does. Returns false when it has no draft.
-   */
-  releasePrivacySetting(appId: string): boolean {
-    this.#authorized(appId);
-    return releasePrivacyGuide(this.#model.privacy.get(appId));
-  }
-
-  /**
-   * The next privacy-interface application made is refused with `reason` when WeChat decides
-   * it (each call refuses one more); the others are granted.
-   */
-  refuseNextPrivacyApplication(reason = "小程序内未含有相应使用场景"): void {
-    this.#model.privacyRefusals.push(reason);
-  }
-
-  // ---- fast registration ----------------------------------------------------------------
-
-  /**
-   * The next fast registration started (enterprise, personal or trial) or trial verification
-   * fails with `status` and `msg` when WeChat finishes it, instead of creating the Mini Program
-   * (each call fails one more). Default: the legal person did not confirm within 24 hours.
-   */
-  failNextFastRegistration(
-    failure: { status: number; msg?: string } = { status: 100001, msg: "法人未确认" },
-  ): void {
-    if (!Number.isInteger(failure.status) || failure.status === 0) {
-      throw new RangeError("A failure status is a non-zero integer");
-    }
-    this.#model.registrationFailures.push({ status: failure.status, msg: failure.msg ?? "fail" });
-  }
-
-  /**
-   * What an Official Account's administrator gets by confirming on WeChat's fast-registration
-   * page (`mp.weixin.qq.com/cgi-bin/fastregisterauth`): the single-use `ticket` (1 hour) that
-   * `cgi-bin/account/fastregister` takes with the account's token. `copyWxVerify`: reuse the
-   * account's verification (default true).
-   */
-  fastRegisterTicket(
-    officialAccountAppId: string,
-    options: { copyWxVerify?: boolean } = {},
-  ): string {
-    const account = this.#authorized(officialAccountAppId);
-    if (account.kind !== "official_account") {
-      throw new TypeError("Fast registration tickets are for Official Accounts");
-    }
-    const ticket = "fastregister@@@" + opaque(32);
-    this.#model.fastRegisterTickets.set(ticket, {
-      appId: account.appId,
-      copyWxVerify: options.copyWxVerify ?? true,
-      expiresAt: this.now() + 3600_000,
-      used: false,
+    this.#hooks.authorizerPush(appId, {
+      Event: "wxa_category_audit",
+      ret: String(category.audit_status),
+      first: String(category.first),
+      second: String(category.second),
+      reason: category.audit_reason,
     });
-    return ticket;
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
