@@ -1234,6 +1234,65 @@ export class WeChatSimulator {
     });
   }
 
+  // ---- privacy ------------------------------------------------------------------------------
+
+  /**
+   * Makes a Mini Program's draft privacy guide (privacy_ver 2) its released one (privacy_ver 1),
+   * as releasing a version submitted with it does. Returns false when it has no draft.
+   */
+  releasePrivacySetting(appId: string): boolean {
+    this.#authorized(appId);
+    return releasePrivacyGuide(this.#model.privacy.get(appId));
+  }
+
+  /**
+   * The next privacy-interface application made is refused with `reason` when WeChat decides
+   * it (each call refuses one more); the others are granted.
+   */
+  refuseNextPrivacyApplication(reason = "小程序内未含有相应使用场景"): void {
+    this.#model.privacyRefusals.push(reason);
+  }
+
+  // ---- fast registration ----------------------------------------------------------------
+
+  /**
+   * The next fast registration started (enterprise, personal or trial) or trial verification
+   * fails with `status` and `msg` when WeChat finishes it, instead of creating the Mini Program
+   * (each call fails one more). Default: the legal person did not confirm within 24 hours.
+   */
+  failNextFastRegistration(
+    failure: { status: number; msg?: string } = { status: 100001, msg: "法人未确认" },
+  ): void {
+    if (!Number.isInteger(failure.status) || failure.status === 0) {
+      throw new RangeError("A failure status is a non-zero integer");
+    }
+    this.#model.registrationFailures.push({ status: failure.status, msg: failure.msg ?? "fail" });
+  }
+
+  /**
+   * What an Official Account's administrator gets by confirming on WeChat's fast-registration
+   * page (`mp.weixin.qq.com/cgi-bin/fastregisterauth`): the single-use `ticket` (1 hour) that
+   * `cgi-bin/account/fastregister` takes with the account's token. `copyWxVerify`: reuse the
+   * account's verification (default true).
+   */
+  fastRegisterTicket(
+    officialAccountAppId: string,
+    options: { copyWxVerify?: boolean } = {},
+  ): string {
+    const account = this.#authorized(officialAccountAppId);
+    if (account.kind !== "official_account") {
+      throw new TypeError("Fast registration tickets are for Official Accounts");
+    }
+    const ticket = "fastregister@@@" + opaque(32);
+    this.#model.fastRegisterTickets.set(ticket, {
+      appId: account.appId,
+      copyWxVerify: options.copyWxVerify ?? true,
+      expiresAt: this.now() + 3600_000,
+      used: false,
+    });
+    return ticket;
+  }
+
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
   static errmsg(errcode: number): string | undefined {
     return ERRMSG[errcode];
