@@ -1226,7 +1226,9 @@ export class WeChatSimulator {
   /**
    * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
    * with certificates): approved, or rejected with `reason` (then `modifycategory` may send
-   * new certificates). Throws a `RangeError` when no such category is under review.
+   * new certificates). The verdict is pushed as `wxa_category_audit` (`ret` 3 passed, 2
+   * refused) to the message URL ({@linkcode SimulatorEventTarget.messageUrl}). Throws a
+   * `RangeError` when no such category is under review.
    */
   auditCategory(
     appId: string,
@@ -1241,6 +1243,13 @@ export class WeChatSimulator {
     }
     category.audit_status = options.approved ? 3 : 2;
     category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
+    this.#hooks.authorizerPush(appId, {
+      Event: "wxa_category_audit",
+      ret: String(category.audit_status),
+      first: String(category.first),
+      second: String(category.second),
+      reason: category.audit_reason,
+    });
   }
 
   // ---- privacy ------------------------------------------------------------------------------
