@@ -919,18 +919,18 @@ Deno.test({
     // Issue 9 asked for 40 KiB. With its features (two typed objects, streaming proxy, the
     // wire format) the bundle is 41.7 KiB after every cut that keeps behaviour (BENCHMARKS.md);
     // the rest needs a decision (Hono's router is 5.4 KiB of it). Until then this guards 42 KiB,
-    // plus 1 KiB for issue 10's fast-registration onboarding and typed onboarding pushes (775 B
-    // measured, rounded up to 0.5 KiB steps).
-    const budget = 43 * 1024;
+    // plus 1.5 KiB for issue 10's fast-registration onboarding and typed onboarding pushes
+    // (1,076 B measured, rounded up to 0.5 KiB steps).
+    const budget = 43.5 * 1024;
     console.log(
       `production bundle: ${(bundle.bytes / 1024).toFixed(2)} KiB minified, ` +
-        `gzip ${(gz / 1024).toFixed(2)} KiB (budget 43 KiB: ${
+        `gzip ${(gz / 1024).toFixed(2)} KiB (budget 43.5 KiB: ${
           gz <= budget ? "within" : `over by ${((gz - budget) / 1024).toFixed(2)} KiB`
         })`,
     );
     // wrangler.toml keeps it: AES-CBC on Web Crypto (no @noble/ciphers), no keepNames wrappers,
     // compact SHA-1 and envelope reading, native base64; the core is the bulk.
-    assert.ok(gz <= budget, `gzip size ${gz} exceeds the 43 KiB budget`);
+    assert.ok(gz <= budget, `gzip size ${gz} exceeds the 43.5 KiB budget`);
     // Neither the simulator nor @noble/ciphers (its AES key check's message) is in the bundle.
     for (
       const marker of [
