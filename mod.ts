@@ -53,16 +53,78 @@ export * from "./src/client/component_client.ts";
 // typed API areas (descriptors, request and answer types), one module each:
 
 // JS-SDK
+export type {
+  JssdkConfig,
+  JssdkConfigOptions,
+  JsTicketInfo,
+  JsTicketRequest,
+  JsTicketType,
+  TicketResponse,
+} from "./src/api/jssdk.ts";
+export { jssdkSignature, type JssdkSignatureInput } from "./src/client/_jssdk.ts";
+export type { SnsUserInfoInput, SnsUserInfoResponse } from "./src/api/sns.ts";
+export {
+  type OAuthResult,
+  verifyOAuthResult,
+  type VerifyOAuthResultOptions,
+} from "./src/client/oauth_result.ts";
 
 // code management
+export type * from "./src/api/code_types.ts";
 
 // templates
+export type {
+  AddToTemplateInput,
+  CodeTemplate,
+  DeleteTemplateInput,
+  GetTemplateListInput,
+  TemplateDraft,
+  TemplateDraftListResponse,
+  TemplateListResponse,
+  TemplateType,
+} from "./src/api/templates.ts";
 
 // domains
+export type {
+  ConfirmFileResponse,
+  DomainAction,
+  ModifyDomainInput,
+  ModifyDomainResponse,
+  ModifyWxaJumpDomainInput,
+  ModifyWxaServerDomainInput,
+  PlatformDomainResponse,
+  ServerDomains,
+  SetWebViewDomainInput,
+  WebViewDomainResponse,
+} from "./src/api/domains.ts";
 
 // testers
+export type {
+  BindTesterInput,
+  BindTesterResponse,
+  MemberAuthInput,
+  MemberAuthResponse,
+  UnbindTesterInput,
+} from "./src/api/testers.ts";
 
 // basic info and categories
+export type {
+  AccountBasicInfoResponse,
+  AddCategoryInput,
+  AllCategoriesResponse,
+  CategoryInput,
+  CategoryNode,
+  CategoryResponse,
+  Certificate,
+  CheckNicknameResponse,
+  DeleteCategoryInput,
+  ModifyHeadImageInput,
+  ModifyQuota,
+  QueryNicknameResponse,
+  SearchStatusResponse,
+  SetNicknameInput,
+  SetNicknameResponse,
+} from "./src/api/account.ts";
 
 // privacy
 export type {

@@ -62,11 +62,16 @@ export const ORIGIN = "https://wxopen.example.test";
 
 const bundles = new Map<string, Promise<{ code: string; bytes: number; path: string }>>();
 
-/** Bundles the worker with `wrangler deploy --dry-run` (once per environment and process). */
+/**
+ * Bundles the worker with `wrangler deploy --dry-run` (once per environment, entry and process);
+ * `entry` (a path from the repository root) replaces wrangler.toml's `main`.
+ */
 export function bundleWorker(
   env: "" | "dev" = "",
+  entry?: string,
 ): Promise<{ code: string; bytes: number; path: string }> {
-  let bundle = bundles.get(env);
+  const cacheKey = `${env}|${entry ?? ""}`;
+  let bundle = bundles.get(cacheKey);
   if (!bundle) {
     bundle = (async () => {
       const outdir = await Deno.makeTempDir({ prefix: "wxopen-bundle-" });
@@ -80,6 +85,7 @@ export function bundleWorker(
           `--env=${env}`,
           "--outdir",
           outdir,
+          ...(entry ? [entry] : []),
         ],
         env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" },
         cwd: new URL("..", import.meta.url).pathname,
@@ -88,12 +94,16 @@ export function bundleWorker(
       }).output();
       const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
       if (!out.success) throw new Error(`wrangler deploy --dry-run failed:\n${text}`);
-      const name = env === "dev" ? "dev.js" : "index.js";
+      const name = entry
+        ? entry.replace(/^.*\//, "").replace(/\.ts$/, ".js")
+        : env === "dev"
+        ? "dev.js"
+        : "index.js";
       const path = `${outdir}/${name}`;
       const code = await Deno.readTextFile(path);
       return { code, bytes: new TextEncoder().encode(code).length, path };
     })();
-    bundles.set(env, bundle);
+    bundles.set(cacheKey, bundle);
   }
   return bundle;
 }
@@ -124,6 +134,10 @@ export interface Harness {
   mf: Miniflare;
   sim: WeChatSimulator;
   forwarded: Forwarded[];
+  /** Every message forward that reached the forward URL, whatever it was answered. */
+  forwardLog: Forwarded[];
+  /** Platform events forwarded (answered `ok`, not counted in the others). */
+  forwardedEvents: Forwarded[];
   /** The next this many forward attempts are answered 503 (then the recorder accepts). */
   forwardFailures: { remaining: number; attempts: number };
   /** Sends a request to instance `i` (0 is the first; see {@linkcode StartOptions.instances}). */
@@ -148,6 +162,11 @@ export interface Harness {
   adminRead(path: string, init?: RequestInit): Promise<ReadOutcome>;
   /** Every key, value and metadata in `TOKENS`. */
   snapshot(): Promise<Map<string, string>>;
+  /**
+   * Restarts workerd with the same options, as a deploy or a crash would: every isolate and
+   * object instance is gone; KV, Durable Object storage and alarms stay.
+   */
+  restart(): Promise<void>;
   /** Runs the cron handler. */
   cron(): Promise<void>;
   /** What workerd printed so far, when started with {@linkcode StartOptions.captureLogs}. */
@@ -191,12 +210,34 @@ export interface StartOptions {
    * WeChat's (the simulator's) clock, whose pushes the worker would refuse as stale.
    */
   redatePushes?: boolean;
+  /** A worker entry module (path from the repository root) bundled instead of `main`. */
+  entry?: string;
+  /**
+   * Answers a forward to `FORWARD_URL` (`undefined`: the recorder's `ok`). Every forward is in
+   * `forwardLog`; those answered 2xx are also in `forwarded`, when answered.
+   */
+  forward?: (request: Request) => Response | undefined | Promise<Response | undefined>;
+  /**
+   * Binds the delivery queue (`DELIVERY`, queue `wxopen-deliveries`, consumed by the first
+   * instance, dead letters to `wxopen-dead-letters`). A send throws while `failSends()` is true.
+   */
+  queue?: { failSends?: () => boolean; maxRetries?: number };
   /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
   simulator?: {
     tokenLifetimeSeconds?: number;
     defaultDailyQuota?: number;
+    /** How long a code audit takes (real ms on the simulator's clock); see the simulator. */
+    auditDelayMs?: number;
+    /** The platform's audits per month. */
+    auditQuota?: number;
     reviewDelaySeconds?: number;
   };
+  /**
+   * The simulator also pushes the events it raises (audit verdicts…) to every authorizer's
+   * message URL (`/wechat/authorizers/:appid/callback`); a push this returns false for is lost
+   * on the way (WeChat gave up on it).
+   */
+  messagePushes?: (request: Request) => boolean;
   /**
    * Outbound hook: asked first for every request the worker sends to WeChat (not to
    * `FORWARD_URL`). `undefined`: the simulator answers. A `Response`: answered with it, its body
@@ -247,6 +288,23 @@ const KV_FAULTS_SCRIPT = `export default function (env) {
     put: (k, v, o) => run("put", k, () => kv.put(k, v, o)),
     delete: (k) => run("delete", k, () => kv.delete(k)),
     list: (o) => run("list", o && o.prefix, () => kv.list(o)),
+  };
+}`;
+
+/** The delivery queue and its dead-letter queue (as wrangler.toml names them). */
+export const DELIVERY_QUEUE = "wxopen-deliveries";
+/** See {@linkcode DELIVERY_QUEUE}. */
+export const DEAD_LETTER_QUEUE = "wxopen-dead-letters";
+
+/** The `DELIVERY` binding of {@linkcode StartOptions.queue} with `failSends`: asks, then sends. */
+const QUEUE_FAULTS_SCRIPT = `export default function (env) {
+  const check = async () => {
+    const res = await env.CONTROL.fetch("http://control/");
+    if ((await res.text()) === "fail") throw new Error("Queue send failed: 503 Service Unavailable");
+  };
+  return {
+    send: async (body, options) => { await check(); return env.QUEUE.send(body, options); },
+    sendBatch: async (messages, options) => { await check(); return env.QUEUE.sendBatch(messages, options); },
   };
 }`;
 
@@ -356,7 +414,7 @@ function dispatchHeaders(req: Request, body: ArrayBuffer | undefined): [string, 
 
 /** Starts the bundled worker under Miniflare. */
 export async function startWorker(options: StartOptions = {}): Promise<Harness> {
-  const bundle = await bundleWorker(options.env ?? "");
+  const bundle = await bundleWorker(options.env ?? "", options.entry);
   const bindings: Record<string, string> = {};
   // The dev bundle carries its own settings; the production bundle gets the test settings.
   const merged = options.env === "dev"
@@ -364,6 +422,8 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     : { ...SETTINGS, FORWARD_URL, FORWARD_SECRET, ...options.settings };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) bindings[k] = v;
   const forwarded: Forwarded[] = [];
+  const forwardLog: Forwarded[] = [];
+  const forwardedEvents: Forwarded[] = [];
   const forwardFailures = { remaining: 0, attempts: 0 };
   // deno-lint-ignore prefer-const
   let harness: Harness;
@@ -375,7 +435,13 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     ...options.simulator,
     events: {
       url: `${ORIGIN}/wechat/component/events`,
-      fetch: (request) => harness.send(request),
+      // Events the simulator raises itself (audit verdicts…) reach the worker's callback.
+      messageUrl: `${ORIGIN}/wechat/authorizers/$APPID$/callback`,
+      fetch: (request) =>
+        options.messagePushes && new URL(request.url).pathname.startsWith("/wechat/authorizers/") &&
+          !options.messagePushes(request)
+          ? Promise.resolve(new Response("lost"))
+          : harness.send(request),
     },
   });
   const hanging: (() => void)[] = [];
@@ -414,6 +480,28 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       }) as MfResponse;
     }
     if (request.url === FORWARD_URL) {
+      const seen = {
+        headers: new Headers([...request.headers]),
+        body: new TextDecoder().decode(body),
+      };
+      // Platform events have their own record: `forwarded` and the failures are messages'.
+      if (/^\{[^{]*"event":/.test(seen.body)) {
+        forwardedEvents.push(seen);
+        return new MfResponse("ok") as MfResponse;
+      }
+      forwardLog.push(seen);
+      const custom = options.forward
+        ? await options.forward(
+          new Request(url, { method: request.method, headers: [...request.headers], body }),
+        )
+        : undefined;
+      if (custom) {
+        if (custom.ok) forwarded.push(seen);
+        return new MfResponse(custom.body, {
+          status: custom.status,
+          headers: [...custom.headers],
+        }) as MfResponse;
+      }
       forwardFailures.attempts++;
       if (forwardFailures.remaining > 0) {
         forwardFailures.remaining--;
@@ -463,6 +551,41 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       },
     }]
     : [];
+  const queue = options.queue;
+  const queueWorker = queue?.failSends
+    ? [{
+      name: "queue-faults",
+      modules: [{
+        type: "ESModule" as const,
+        path: "queue_faults.mjs",
+        contents: QUEUE_FAULTS_SCRIPT,
+      }],
+      queueProducers: { QUEUE: DELIVERY_QUEUE },
+      serviceBindings: {
+        CONTROL: (() => new MfResponse(queue.failSends!() ? "fail" : "")) as never,
+      },
+    }]
+    : [];
+  const queueBindings = (i: number) =>
+    queue
+      ? {
+        ...(queue.failSends
+          ? { wrappedBindings: { DELIVERY: "queue-faults" } }
+          : { queueProducers: { DELIVERY: DELIVERY_QUEUE } }),
+        ...(i === 0
+          ? {
+            queueConsumers: {
+              [DELIVERY_QUEUE]: {
+                maxBatchTimeout: 0,
+                maxRetries: queue.maxRetries ?? 3,
+                deadLetterQueue: DEAD_LETTER_QUEUE,
+              },
+              [DEAD_LETTER_QUEUE]: { maxBatchTimeout: 0 },
+            },
+          }
+          : {}),
+      }
+      : {};
   const logChunks: string[] = [];
   type Readable = { on(event: "data", listener: (chunk: unknown) => void): unknown };
   const capture = (stream: Readable) =>
@@ -471,7 +594,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk as Uint8Array),
       );
     });
-  const mf = new Miniflare({
+  const mfOptions = {
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.captureLogs
       ? {
@@ -493,14 +616,27 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
           ? { kvNamespaces: { TOKENS_DIRECT: "tokens" }, wrappedBindings: { TOKENS: "kv-faults" } }
           : { kvNamespaces: { TOKENS: "tokens" } }),
         durableObjects: Object.fromEntries(
-          [["COMPONENT", "ComponentCredential"], ["AUTHORIZERS", "AuthorizerCredential"]].map((
+          [
+            ["COMPONENT", "ComponentCredential"],
+            ["AUTHORIZERS", "AuthorizerCredential"],
+            ["RELEASES", "ReleaseCoordinator"],
+            ["RELEASE_TARGETS", "ReleaseTarget"],
+          ].map((
             [binding, className],
-          ) => [binding, i === 0 ? className : { className, scriptName: names[0] }]),
+          ) => [
+            binding,
+            // SQLite-backed, as wrangler.toml's migrations declare them (new_sqlite_classes).
+            i === 0
+              ? { className, useSQLite: true }
+              : { className, scriptName: names[0], useSQLite: true },
+          ]),
         ),
         bindings,
+        ...queueBindings(i),
         outboundService: options.upstream ? "wechat-network" : outboundService,
       })),
       ...faultWorker,
+      ...queueWorker,
       {
         name: "client",
         modules: true,
@@ -518,7 +654,8 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         }]
         : []),
     ],
-  });
+  };
+  const mf = new Miniflare(mfOptions);
   const fetchOn = async (
     instance: number,
     input: string | Request,
@@ -572,6 +709,8 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     mf,
     sim,
     forwarded,
+    forwardLog,
+    forwardedEvents,
     forwardFailures,
     fetch: fetchWorker,
     fetchOn,
@@ -619,6 +758,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       } while (cursor);
       return out;
     },
+    restart: () => mf.setOptions(mfOptions as never),
     async cron() {
       const worker = await mf.getWorker() as unknown as {
         scheduled(options: { cron: string }): Promise<unknown>;

@@ -5,6 +5,7 @@
  */
 
 import type { Env } from "./env.ts";
+import type { HandlerOptions } from "./handlers.ts";
 import type { Runtime } from "./runtime.ts";
 import type { Settings } from "./settings.ts";
 
@@ -20,7 +21,7 @@ export interface AppEnv {
 }
 
 /** Options of the app (and of the objects built with it). */
-export interface AppOptions {
+export interface AppOptions extends HandlerOptions {
   /** The fetch that reaches WeChat (default: the global fetch). */
   upstreamFetch?: typeof fetch;
   /** Adjusts the environment before use (dev fills in default settings). */

@@ -53,3 +53,31 @@ export function countingFetch(inner: typeof fetch): typeof fetch {
 export function snapshot(): { kvReads: number; upstreamCalls: number } {
   return { kvReads: counters.kvReads, upstreamCalls: counters.upstreamCalls };
 }
+
+/**
+ * What happened to authorizer messages and platform events in this isolate since it started
+ * (reported by `/healthz`): forwards that reached the target (`delivered`), passive replies sent
+ * (`replied`), handlers or forwards that overran the reply budget (`late`), queued deliveries
+ * retried (`retried`), dead letters stored (`dead_lettered`), WeChat retries answered from the
+ * first copy (`duplicates`), forward answers whose reply was refused (`bad_replies`), and
+ * handler failures (`failed`).
+ */
+export const messageCounters: {
+  delivered: number;
+  replied: number;
+  late: number;
+  retried: number;
+  dead_lettered: number;
+  duplicates: number;
+  bad_replies: number;
+  failed: number;
+} = {
+  delivered: 0,
+  replied: 0,
+  late: 0,
+  retried: 0,
+  dead_lettered: 0,
+  duplicates: 0,
+  bad_replies: 0,
+  failed: 0,
+};

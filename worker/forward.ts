@@ -1,15 +1,16 @@
 /**
- * Forwarding of authorizer messages to the platform's own service (`FORWARD_URL`), in the wire
- * format of `wire.ts` (docs/worker.md, "Forwarded messages"):
+ * Forwarding of authorizer messages and platform events to the platform's own service
+ * (`FORWARD_URL`), in the wire format of `wire.ts` (docs/worker.md, "Forwarded messages"):
  *
  * ```json
  * { "authorizer_appid": "wx…", "received_at": "2025-08-01T08:00:00.000Z", "message": { "MsgType": "text", … } }
  * ```
  *
- * `message` keeps WeChat's field names. Headers: `X-Wxopen-Timestamp: <unix seconds of
- * received_at>`, `X-Wxopen-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">` under
- * `FORWARD_SECRET` (the exact bytes of the body), `X-Wxopen-Attempt: <1…>`. Retried with backoff
- * on network errors, 5xx and 429.
+ * `message` (or `event`, for a platform event) keeps WeChat's field names. Headers:
+ * `X-Wxopen-Timestamp: <unix seconds of received_at>`, `X-Wxopen-Signature: sha256=<hex
+ * HMAC-SHA256 of "<timestamp>.<body>">` under `FORWARD_SECRET` (the exact bytes of the body),
+ * `X-Wxopen-Attempt: <1…>`, `X-Wxopen-Delivery-Id` (the same for every copy of one message) and,
+ * on the one attempt whose answer may carry a passive reply, `X-Wxopen-Reply-Within-Ms`.
  *
  * @module
  */
@@ -18,38 +19,48 @@ import { retry } from "../mod.ts";
 import { toHex } from "../src/crypto/mod.ts";
 import { iso } from "./wire.ts";
 
-/** What is forwarded for one authorizer message (sent as {@linkcode forwardBody}). */
-export interface ForwardedMessage {
-  /** The authorizer the message was sent to. */
-  authorizerAppId: string;
+/** One message or platform event to deliver (also the body of a queued delivery). */
+export interface DeliveryJob {
+  /** The delivery id: the same for WeChat's retries of one message (see `messageKey`). */
+  id: string;
+  /** An authorizer message, or a platform event pushed to the component. */
+  kind: "message" | "component_event";
+  /** The authorizer it concerns (always for a message; for an event, when it names one). */
+  appid?: string;
   /** Receive time, milliseconds since the epoch. */
   receivedAt: number;
-  /** The parsed message (WeChat's field names). */
-  message: Record<string, unknown>;
+  /** The parsed message or event (WeChat's field names). */
+  payload: Record<string, unknown>;
 }
 
-/** The JSON body of a forward: snake_case, `received_at` ISO-8601, `message` as WeChat names it. */
-export function forwardBody(payload: ForwardedMessage): {
-  authorizer_appid: string;
-  received_at: string;
-  message: Record<string, unknown>;
-} {
+/** The JSON body of a forward: snake_case, `received_at` ISO-8601, WeChat's object as named. */
+export function forwardBody(job: DeliveryJob): Record<string, unknown> {
+  const receivedAt = iso(job.receivedAt) ?? new Date().toISOString();
+  if (job.kind === "message") {
+    return { authorizer_appid: job.appid, received_at: receivedAt, message: job.payload };
+  }
   return {
-    authorizer_appid: payload.authorizerAppId,
-    received_at: iso(payload.receivedAt) ?? new Date().toISOString(),
-    message: payload.message,
+    ...(job.appid ? { authorizer_appid: job.appid } : {}),
+    received_at: receivedAt,
+    event: job.payload,
   };
 }
 
-/** Options of {@linkcode forwardMessage}. */
-export interface ForwardOptions {
+/** Where forwards go. */
+export interface ForwardTarget {
   url: string;
   secret: string;
   fetch: typeof fetch;
-  /** Attempts in all (default 3). */
-  attempts?: number;
-  /** First backoff in milliseconds, doubled each retry (default 250). */
-  backoffMs?: number;
+}
+
+/** Options of one attempt ({@linkcode postForward}). */
+export interface AttemptOptions {
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The passive-reply window this attempt's answer may use (absent: a reply is not used). */
+  replyWithinMs?: number;
+  /** Ends the attempt (default: 10 s). */
+  signal?: AbortSignal;
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -83,61 +94,89 @@ export async function signForward(
   return toHex(new Uint8Array(mac));
 }
 
-/**
- * Posts `payload` to the forward URL, retrying network failures and 5xx/429 answers.
- * Resolves to true once delivered, false when every attempt failed (never throws).
- */
-export async function forwardMessage(
-  payload: ForwardedMessage,
-  options: ForwardOptions,
-): Promise<boolean> {
-  const wire = forwardBody(payload);
-  const body = JSON.stringify(wire);
+/** One signed POST of `job` (throws on network errors; any status is answered). */
+export async function postForward(
+  job: DeliveryJob,
+  target: ForwardTarget,
+  options: AttemptOptions,
+): Promise<Response> {
+  const body = JSON.stringify(forwardBody(job));
   // The timestamp header is received_at's unix second, so a receiver can check either.
-  const timestamp = String(Math.floor(Date.parse(wire.received_at) / 1000));
-  const signature = await signForward(options.secret, timestamp, body);
-  const attempts = options.attempts ?? 3;
-  const backoff = options.backoffMs ?? 250;
+  const timestamp = String(Math.floor(job.receivedAt / 1000));
+  const signature = await signForward(target.secret, timestamp, body);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-wxopen-timestamp": timestamp,
+    "x-wxopen-signature": `sha256=${signature}`,
+    "x-wxopen-attempt": String(options.attempt),
+    "x-wxopen-delivery-id": job.id,
+  };
+  if (options.replyWithinMs !== undefined) {
+    headers["x-wxopen-reply-within-ms"] = String(options.replyWithinMs);
+  }
+  return await target.fetch(target.url, {
+    method: "POST",
+    headers,
+    body,
+    signal: options.signal ?? AbortSignal.timeout(10_000),
+  });
+}
+
+/** Whether a forward that answered `status` is worth another attempt. */
+export function retryableStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+/**
+ * One attempt whose answer is not read: true when the target answered 2xx; false otherwise
+ * (never throws). `permanent` is set when the target refused it with a 4xx other than 429.
+ */
+export async function deliverOnce(
+  job: DeliveryJob,
+  target: ForwardTarget,
+  attempt: number,
+): Promise<{ ok: boolean; permanent?: boolean }> {
   try {
-    await retry(async (attempt) => {
-      let res: Response;
-      try {
-        res = await options.fetch(options.url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-wxopen-timestamp": timestamp,
-            "x-wxopen-signature": `sha256=${signature}`,
-            "x-wxopen-attempt": String(attempt),
-          },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-      } catch (err) {
-        console.warn(`[wxopen] forward attempt ${attempt} failed: ${(err as Error).name}`);
-        throw err;
-      }
-      await res.body?.cancel();
-      if (!res.ok) throw new ForwardStatus(res.status);
+    const res = await postForward(job, target, { attempt });
+    await res.body?.cancel();
+    if (res.ok) return { ok: true };
+    console.warn(`[wxopen] forward attempt ${attempt} answered HTTP ${res.status}`);
+    return { ok: false, permanent: !retryableStatus(res.status) };
+  } catch (err) {
+    console.warn(`[wxopen] forward attempt ${attempt} failed: ${(err as Error).name}`);
+    return { ok: false };
+  }
+}
+
+/**
+ * Best effort, without a queue: posts `job`, retrying network failures and 5xx/429 answers
+ * (`attempts` in all from `firstAttempt`, backoff from 250 ms doubling). Resolves to true once
+ * delivered, false when every attempt failed (never throws).
+ */
+export async function forwardBestEffort(
+  job: DeliveryJob,
+  target: ForwardTarget,
+  firstAttempt = 1,
+  attempts = 3,
+): Promise<boolean> {
+  try {
+    await retry(async (n) => {
+      const outcome = await deliverOnce(job, target, firstAttempt + n - 1);
+      if (!outcome.ok) throw new ForwardFailed(outcome.permanent === true);
     }, {
       attempts,
-      delayMs: (n) => backoff * 2 ** (n - 1),
-      retryIf: (err) => !(err instanceof ForwardStatus) || err.retryable,
+      delayMs: (n) => 250 * 2 ** (n - 1),
+      retryIf: (err) => !(err instanceof ForwardFailed) || !err.permanent,
     });
     return true;
-  } catch (err) {
-    if (err instanceof ForwardStatus && !err.retryable) {
-      console.warn(`[wxopen] forward refused with HTTP ${err.status}, not retried`);
-    } else console.warn(`[wxopen] forward gave up after ${attempts} attempts`);
+  } catch {
+    console.warn(`[wxopen] forward of a ${job.kind} gave up`);
     return false;
   }
 }
 
-/** The forward URL answered a status other than 2xx; 5xx and 429 are worth another attempt. */
-class ForwardStatus extends Error {
-  readonly retryable: boolean;
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-    this.retryable = status >= 500 || status === 429;
+class ForwardFailed extends Error {
+  constructor(readonly permanent: boolean) {
+    super("forward failed");
   }
 }

@@ -12,6 +12,30 @@ import { checkAppId } from "../tokens/keys.ts";
 import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
+import * as domains from "../api/domains.ts";
+import * as testers from "../api/testers.ts";
+import * as account from "../api/account.ts";
+import { codeApis } from "../api/code.ts";
+import type {
+  AuditStatusResponse,
+  CodeCategoryResponse,
+  CodePageResponse,
+  CommitInput,
+  GrayReleaseInput,
+  GrayReleasePlanResponse,
+  LatestAuditStatusResponse,
+  QueryQuotaResponse,
+  RevertCodeReleaseInput,
+  RevertCodeReleaseResponse,
+  SubmitAuditInput,
+  SubmitAuditResponse,
+  UploadMediaInput,
+  UploadMediaResponse,
+  VersionInfoResponse,
+  WeappSupportVersionResponse,
+} from "../api/code_types.ts";
+import type { JssdkConfig, JssdkConfigOptions, JsTicketRequest } from "../api/jssdk.ts";
+import { jssdkConfig, jsTicket } from "./_jssdk.ts";
 import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
 import type * as openAccount from "../api/open_account.ts";
 import { openAccountApis } from "../api/open_account.ts";
@@ -108,13 +132,257 @@ export class AuthorizerClient extends AuthorizerCalls {
 
   // ---- JS-SDK -------------------------------------------------------------------------------
 
+  /**
+   * `cgi-bin/ticket/getticket?type=jsapi`: the account's JS-SDK ticket, managed like a token
+   * (stored, reused until shortly before its 7200 s end, one call for concurrent callers,
+   * purged on `unauthorized`). `{ invalid }` reports a ticket `wx.config` refused.
+   */
+  async jsapiTicket(request?: JsTicketRequest): Promise<string> {
+    return (await jsTicket(contexts.get(this)!, this.appId, "jsapi", request)).ticket;
+  }
+
+  /** `cgi-bin/ticket/getticket?type=wx_card`: the card (卡券) ticket, managed like {@linkcode jsapiTicket}. */
+  async wxCardTicket(request?: JsTicketRequest): Promise<string> {
+    return (await jsTicket(contexts.get(this)!, this.appId, "wx_card", request)).ticket;
+  }
+
+  /**
+   * What the page's `wx.config` needs: `appId` (this account's), `timestamp`, `nonceStr` and
+   * the `signature` of `url` (without its fragment) with the managed `jsapi` ticket.
+   *
+   * @example Sign the page an H5 backend serves
+   * ```ts ignore
+   * const config = await client.authorizer("wxf8b4f85f3a794e77").jssdkConfig({
+   *   url: "https://h5.example.com/shop?id=7",
+   *   jsApiList: ["chooseImage"],
+   * });
+   * // hand { debug: false, ...config } to wx.config in the page
+   * ```
+   */
+  jssdkConfig(options: JssdkConfigOptions): Promise<JssdkConfig> {
+    return jssdkConfig(contexts.get(this)!, this.appId, options);
+  }
+
   // ---- code management ----------------------------------------------------------------------
+
+  /** `wxa/commit`: uploads template `template_id` as the experience version (`ext_json` a JSON string). */
+  commit(input: CommitInput): Promise<OkResponse> {
+    return this.#send(codeApis.commit, input);
+  }
+
+  /** `wxa/get_qrcode`: the experience version's QR code as JPEG bytes (`path` opens a page). */
+  getQrcode(input?: { path?: string }): Promise<Uint8Array> {
+    return this.#send(codeApis.getQrcode, input);
+  }
+
+  /** `wxa/get_category`: the categories an audit's `item_list` may name. */
+  getCategory(): Promise<CodeCategoryResponse> {
+    return this.#send(codeApis.getCategory, undefined);
+  }
+
+  /** `wxa/get_page`: the pages of the committed code. */
+  getPage(): Promise<CodePageResponse> {
+    return this.#send(codeApis.getPage, undefined);
+  }
+
+  /** `wxa/submit_audit`: submits the experience version for audit; answers its `auditid`. */
+  submitAudit(input?: SubmitAuditInput): Promise<SubmitAuditResponse> {
+    return this.#send(codeApis.submitAudit, input);
+  }
+
+  /** `wxa/get_auditstatus`: one audit's status (0 passed, 1 rejected, 2 reviewing, 3 withdrawn, 4 delayed). */
+  getAuditStatus(input: { auditid: number }): Promise<AuditStatusResponse> {
+    return this.#send(codeApis.getAuditStatus, input);
+  }
+
+  /** `wxa/get_latest_auditstatus`: the latest audit's id, status and version. */
+  getLatestAuditStatus(): Promise<LatestAuditStatusResponse> {
+    return this.#send(codeApis.getLatestAuditStatus, undefined);
+  }
+
+  /** `wxa/undocodeaudit`: withdraws the audit under review. */
+  undoCodeAudit(): Promise<OkResponse> {
+    return this.#send(codeApis.undoCodeAudit, undefined);
+  }
+
+  /** `wxa/speedupaudit`: asks for a faster audit (monthly speed-up quota). */
+  speedupAudit(input: { auditid: number }): Promise<OkResponse> {
+    return this.#send(codeApis.speedupAudit, input);
+  }
+
+  /** `wxa/queryquota`: the platform's audit quota this month (shared by its mini programs). */
+  queryQuota(): Promise<QueryQuotaResponse> {
+    return this.#send(codeApis.queryQuota, undefined);
+  }
+
+  /** `wxa/uploadmedia`: uploads a picture or video for `submitAudit`'s `preview_info`. */
+  uploadMedia(input: UploadMediaInput): Promise<UploadMediaResponse> {
+    return this.#send(codeApis.uploadMedia, input);
+  }
+
+  /** `wxa/release`: publishes the version that passed its audit. */
+  release(): Promise<OkResponse> {
+    return this.#send(codeApis.release, undefined);
+  }
+
+  /** `wxa/revertcoderelease`: back to the previous release, or to `app_version`, or lists them. */
+  revertCodeRelease(input?: RevertCodeReleaseInput): Promise<RevertCodeReleaseResponse> {
+    return this.#send(codeApis.revertCodeRelease, input);
+  }
+
+  /** `wxa/grayrelease`: publishes the audited version to `gray_percentage` % of the users. */
+  grayRelease(input: GrayReleaseInput): Promise<OkResponse> {
+    return this.#send(codeApis.grayRelease, input);
+  }
+
+  /** `wxa/revertgrayrelease`: cancels the running gray release. */
+  revertGrayRelease(): Promise<OkResponse> {
+    return this.#send(codeApis.revertGrayRelease, undefined);
+  }
+
+  /** `wxa/getgrayreleaseplan`: the gray release plan. */
+  getGrayReleasePlan(): Promise<GrayReleasePlanResponse> {
+    return this.#send(codeApis.getGrayReleasePlan, undefined);
+  }
+
+  /** `wxa/change_visitstatus`: closes or reopens the online mini program. */
+  changeVisitStatus(input: { action: "open" | "close" }): Promise<OkResponse> {
+    return this.#send(codeApis.changeVisitStatus, input);
+  }
+
+  /** `wxa/getversioninfo`: the experience (`exp_info`) and online (`release_info`) versions. */
+  getVersionInfo(): Promise<VersionInfoResponse> {
+    return this.#send(codeApis.getVersionInfo, undefined);
+  }
+
+  /** `cgi-bin/wxopen/getweappsupportversion`: the lowest base library version required. */
+  getWeappSupportVersion(): Promise<WeappSupportVersionResponse> {
+    return this.#send(codeApis.getWeappSupportVersion, undefined);
+  }
+
+  /** `cgi-bin/wxopen/setweappsupportversion`: sets the lowest base library version. */
+  setWeappSupportVersion(input: { version: string }): Promise<OkResponse> {
+    return this.#send(codeApis.setWeappSupportVersion, input);
+  }
 
   // ---- domains ------------------------------------------------------------------------------
 
+  /** `wxa/modify_domain`: the mini program's server domains, within the platform's own. */
+  modifyDomain(input: domains.ModifyDomainInput): Promise<domains.ModifyDomainResponse> {
+    return this.#send(domains.modifyDomain, input);
+  }
+
+  /** `wxa/modify_domain_directly`: the mini program's server domains, any valid ones. */
+  modifyDomainDirectly(input: domains.ModifyDomainInput): Promise<domains.ModifyDomainResponse> {
+    return this.#send(domains.modifyDomainDirectly, input);
+  }
+
+  /**
+   * `wxa/setwebviewdomain`: the mini program's web-view domains, within the platform's own;
+   * without `action`, all of the platform's.
+   */
+  setWebViewDomain(input?: domains.SetWebViewDomainInput): Promise<domains.WebViewDomainResponse> {
+    return this.#send(domains.setWebViewDomain, input);
+  }
+
+  /** `wxa/setwebviewdomain_directly`: the mini program's web-view domains, any valid ones. */
+  setWebViewDomainDirectly(
+    input: domains.SetWebViewDomainInput,
+  ): Promise<domains.WebViewDomainResponse> {
+    return this.#send(domains.setWebViewDomainDirectly, input);
+  }
+
+  /** `wxa/get_webviewdomain_confirmfile`: the confirm file a web-view domain must serve. */
+  getWebViewDomainConfirmFile(): Promise<domains.ConfirmFileResponse> {
+    return this.#send(domains.getWebViewDomainConfirmFile, undefined);
+  }
+
   // ---- testers ------------------------------------------------------------------------------
 
+  /** `wxa/bind_tester`: makes a WeChat user (by WeChat id) a tester of the mini program. */
+  bindTester(input: testers.BindTesterInput): Promise<testers.BindTesterResponse> {
+    return this.#send(testers.bindTester, input);
+  }
+
+  /** `wxa/unbind_tester`: removes a tester, by WeChat id or `userstr`. */
+  unbindTester(input: testers.UnbindTesterInput): Promise<OkResponse> {
+    return this.#send(testers.unbindTester, input);
+  }
+
+  /** `wxa/memberauth`: the testers (`action` defaults to `get_experiencer`). */
+  memberAuth(input?: testers.MemberAuthInput): Promise<testers.MemberAuthResponse> {
+    return this.#send(testers.memberAuth, input);
+  }
+
   // ---- basic info and categories ------------------------------------------------------------
+
+  /** `cgi-bin/account/getaccountbasicinfo`: the account's profile and change budgets. */
+  getAccountBasicInfo(): Promise<account.AccountBasicInfoResponse> {
+    return this.#send(account.getAccountBasicInfo, undefined);
+  }
+
+  /** `wxa/setnickname`: sets the mini program's name, at once or after an audit (`audit_id`). */
+  setNickname(input: account.SetNicknameInput): Promise<account.SetNicknameResponse> {
+    return this.#send(account.setNickname, input);
+  }
+
+  /** `wxa/api_wxa_querynickname`: the state of a name audit. */
+  apiWxaQueryNickname(input: { audit_id: number }): Promise<account.QueryNicknameResponse> {
+    return this.#send(account.apiWxaQueryNickname, input);
+  }
+
+  /** `cgi-bin/wxverify/checkwxverifynickname`: whether a name would need proof or an audit. */
+  checkWxVerifyNickname(input: { nick_name: string }): Promise<account.CheckNicknameResponse> {
+    return this.#send(account.checkWxVerifyNickname, input);
+  }
+
+  /** `cgi-bin/account/modifyheadimage`: sets the head image from an uploaded image. */
+  modifyHeadImage(input: account.ModifyHeadImageInput): Promise<OkResponse> {
+    return this.#send(account.modifyHeadImage, input);
+  }
+
+  /** `cgi-bin/account/modifysignature`: sets the introduction (功能介绍). */
+  modifySignature(input: { signature: string }): Promise<OkResponse> {
+    return this.#send(account.modifySignature, input);
+  }
+
+  /** `cgi-bin/wxopen/getallcategories`: WeChat's category tree. */
+  getAllCategories(): Promise<account.AllCategoriesResponse> {
+    return this.#send(account.getAllCategories, undefined);
+  }
+
+  /** `cgi-bin/wxopen/addcategory`: adds categories to the mini program. */
+  addCategory(input: account.AddCategoryInput): Promise<OkResponse> {
+    return this.#send(account.addCategory, input);
+  }
+
+  /** `cgi-bin/wxopen/deletecategory`: removes one category. */
+  deleteCategory(input: account.DeleteCategoryInput): Promise<OkResponse> {
+    return this.#send(account.deleteCategory, input);
+  }
+
+  /**
+   * `cgi-bin/wxopen/getcategory`: the mini program's categories and their audit (WeChat's
+   * English name for it; `getCategory` is `wxa/get_category`, the categories an audit may name).
+   */
+  getSettingCategories(): Promise<account.CategoryResponse> {
+    return this.#send(account.getSettingCategories, undefined);
+  }
+
+  /** `cgi-bin/wxopen/modifycategory`: new certificates for a rejected category. */
+  modifyCategory(input: account.CategoryInput): Promise<OkResponse> {
+    return this.#send(account.modifyCategory, input);
+  }
+
+  /** `wxa/changewxasearchstatus`: 0 lets WeChat search find the mini program, 1 hides it. */
+  changeWxaSearchStatus(input: { status: 0 | 1 }): Promise<OkResponse> {
+    return this.#send(account.changeWxaSearchStatus, input);
+  }
+
+  /** `wxa/getwxasearchstatus`: whether WeChat search finds the mini program. */
+  getWxaSearchStatus(): Promise<account.SearchStatusResponse> {
+    return this.#send(account.getWxaSearchStatus, undefined);
+  }
 
   // ---- privacy ------------------------------------------------------------------------------
 

@@ -130,6 +130,7 @@ function oauthIssue(
     appId,
     openid,
     expiresAt: model.now() + model.config.tokenLifetimeS * 1000,
+    scope,
   });
   const refreshToken = refresh ?? `97_${opaque(72)}`;
   if (refresh === undefined) {

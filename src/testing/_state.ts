@@ -8,6 +8,11 @@
 
 import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
+import { CodeStore } from "./_code_state.ts";
+import { TemplateStore } from "./_template_store.ts";
+import { DomainStore } from "./_domain_store.ts";
+import { TesterStore } from "./_tester_store.ts";
+import { AccountProfileStore } from "./_account_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -198,7 +203,10 @@ export class Model {
   readonly oauthCodes = new Map<string, UserCodeRecord>();
   readonly jsCodes = new Map<string, UserCodeRecord>();
   readonly oauthRefresh = new Map<string, OAuthRefreshRecord>();
-  readonly oauthTokens = new Map<string, { appId: string; openid: string; expiresAt: number }>();
+  readonly oauthTokens = new Map<
+    string,
+    { appId: string; openid: string; expiresAt: number; scope?: string }
+  >();
   /** Current token per holder: `"component"` or an authorizer appid. */
   readonly currentToken = new Map<string, string>();
   readonly dailyLimits = new Map<string, number>();
@@ -208,9 +216,48 @@ export class Model {
   readonly clears = new Map<string, { month: number; used: number }>();
   readonly sessionKeys = new Map<string, string>();
 
+  // ---- code management (versions, audits, releases; see _code_state.ts) ----
+  readonly code: CodeStore = new CodeStore();
+  // ---- JS-SDK tickets (src/testing/_jssdk.ts) -------------------------------------------
+  /** `appid|type` → the account's current `getticket` ticket. */
+  readonly jsTickets = new Map<string, { ticket: string; expiresAt: number }>();
+  /** `ticket` → whose it is, for `wx.config` checks (superseded tickets stay until expiry). */
+  readonly issuedJsTickets = new Map<
+    string,
+    { appId: string; type: string; expiresAt: number; invalidated?: boolean }
+  >();
+  // ---- code templates (the platform's draft box and template libraries) ----------------
+  // Own block: `wxa/commit` asks `templateExists` before storing a version.
+
+  /** The platform's drafts and templates (`wxa/gettemplatedraftlist` …). */
+  readonly templates = new TemplateStore();
+
+  /**
+   * Whether `wxa/commit` may use `templateId`. Until a draft or template was ever added (by
+   * `WeChatSimulator.addTemplateDraft`), every id is accepted, as before templates were
+   * simulated; from then on only the ids of the template libraries.
+   */
+  templateExists(templateId: number | string): boolean {
+    return this.templates.exists(templateId);
+  }
   // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
   /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
   readonly rids = new Map<string, RidRecord>();
+
+  // ---- domains (mini programs' and the platform's) -------------------------------------
+
+  /** Server and web-view domains (`wxa/modify_domain` …, `modify_wxa_server_domain` …). */
+  readonly domains = new DomainStore();
+
+  // ---- testers -------------------------------------------------------------------------
+
+  /** Each mini program's testers (`wxa/bind_tester` …). */
+  readonly testers = new TesterStore();
+
+  // ---- basic info and categories -------------------------------------------------------
+
+  /** Head images, change budgets, name audits, categories, search status. */
+  readonly profiles = new AccountProfileStore();
 
   // ---- privacy (src/testing/_privacy.ts) ---------------------------------------------------
   /** appid → its privacy guide (released and draft), uploaded guides and API applications. */

@@ -28,6 +28,7 @@ import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { type ObjectOptions, objectRuntime } from "./runtime.ts";
 import type { DurableStore } from "./durable_store.ts";
+import { type Claim, MessageLedger } from "./ledger.ts";
 import { capture, type RpcResult } from "./result.ts";
 import { applySchedule, currentSchedule } from "./alarm.ts";
 import {
@@ -63,6 +64,11 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
     #client: WorkerClient | undefined;
     #store: DurableStore | undefined;
     #known: string | undefined;
+    #ledger: MessageLedger | undefined;
+
+    #messages(): MessageLedger {
+      return this.#ledger ??= new MessageLedger(this.ctx.storage);
+    }
 
     #setup(): { client: WorkerClient; store: DurableStore } {
       if (!this.#client || !this.#store) {
@@ -205,6 +211,48 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
         return outcome;
       });
     }
+
+    // ---- messages ----
+
+    /**
+     * Takes a message by its key (see worker/messages.ts `messageKey`), or answers how an earlier
+     * copy of it was answered (waiting up to `waitMs` for a copy still being answered).
+     */
+    claimMessage(appid: string, key: string, waitMs: number): Promise<RpcResult<Claim>> {
+      return capture("authorizer claim", async () => {
+        await this.#appid(appid);
+        return await this.#messages().claim(key, waitMs);
+      });
+    }
+
+    /** How a taken message was answered (`reply`: its plaintext XML, `null`: `success`). */
+    completeMessage(appid: string, key: string, reply: string | null): Promise<RpcResult<null>> {
+      return capture("authorizer complete", async () => {
+        await this.#appid(appid);
+        this.#messages().complete(key, reply);
+        return null;
+      });
+    }
+
+    /** Forgets a taken message (it was answered 5xx: WeChat's retry must be taken again). */
+    releaseMessage(appid: string, key: string): Promise<RpcResult<null>> {
+      return capture("authorizer release", async () => {
+        await this.#appid(appid);
+        this.#messages().release(key);
+        return null;
+      });
+    }
+
+    /** Records (`mark`) or asks whether delivery `id` reached the forward URL. */
+    delivered(appid: string, id: string, mark: boolean): Promise<RpcResult<boolean>> {
+      return capture("authorizer delivered", async () => {
+        await this.#appid(appid);
+        if (mark) this.#messages().markDelivered(id);
+        return mark || await this.#messages().isDelivered(id);
+      });
+    }
+
+    // ---- end messages ----
 
     /** An authorization push for this authorizer arrived (`clear`: its exchange gave up). */
     pending(appid: string, clear: boolean): Promise<RpcResult<null>> {

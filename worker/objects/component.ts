@@ -20,6 +20,7 @@ import { authorizerObject } from "../credentials.ts";
 import { saveAuthorizerInfo, WORKER_PREFIX } from "../records.ts";
 import { preAuthDigest as digestOf } from "../state.ts";
 import type { DurableStore } from "./durable_store.ts";
+import { MessageLedger } from "./ledger.ts";
 import { capture, type RpcResult, unwrap } from "./result.ts";
 import { type ObjectOptions, type ObjectRuntime, objectRuntime } from "./runtime.ts";
 import { applySchedule, currentSchedule } from "./alarm.ts";
@@ -72,6 +73,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
     #ticketQueue: Promise<unknown> = Promise.resolve();
     /** Read-modify-writes of states and code records, one at a time. */
     #markQueue: Promise<unknown> = Promise.resolve();
+    #ledger: MessageLedger | undefined;
 
     #setup(): { client: WorkerClient; store: DurableStore; runtime: ObjectRuntime } {
       this.#runtime ??= objectRuntime(this.ctx.storage, this.env, options, "component");
@@ -201,6 +203,25 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
           else if (marker.state !== state) throw codeUsed();
         });
         return answer;
+      });
+    }
+
+    /**
+     * Takes a platform event for the handler and the forward URL by its delivery id: true for
+     * the first copy, false for WeChat's retries of it; `release` forgets it (it was answered
+     * 5xx, so the retry must be taken).
+     */
+    platformEvent(id: string, release: boolean): Promise<RpcResult<boolean>> {
+      return capture("component platform event", async () => {
+        const ledger = this.#ledger ??= new MessageLedger(this.ctx.storage);
+        if (release) {
+          ledger.release(id);
+          return false;
+        }
+        const claim = await ledger.claim(id, 0);
+        if (claim.state !== "new") return false;
+        ledger.complete(id, null);
+        return true;
       });
     }
 

@@ -1,6 +1,6 @@
 /**
  * `/healthz`: is the ticket fresh and the component token present; how many authorizers stand
- * where. No secret, no token value.
+ * where; what happened to messages in this isolate. No secret, no token value.
  *
  * @module
  */
@@ -8,6 +8,7 @@
 import { Hono } from "hono/tiny";
 import { storageKeys } from "../../mod.ts";
 import type { AppEnv } from "../context.ts";
+import { messageCounters } from "../counters.ts";
 import type { Runtime } from "../runtime.ts";
 import { iso, secondsUntil } from "../wire.ts";
 
@@ -72,6 +73,8 @@ export function healthRoutes(): Hono<AppEnv> {
         }
         : { present: false },
       authorizers: statuses,
+      // This isolate's, since it started (each isolate counts its own).
+      messages: { ...messageCounters },
     }, ok ? 200 : 503);
   });
   return app;

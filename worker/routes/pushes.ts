@@ -28,8 +28,13 @@ import type { AppEnv } from "../context.ts";
 import { authorizerObject, componentObject } from "../credentials.ts";
 import type { Env } from "../env.ts";
 import { HttpError, toHttpError } from "../errors.ts";
-import { forwardMessage } from "../forward.ts";
+import type { HandlerOptions } from "../handlers.ts";
+import { answerMessage, deliveryId, messageKey } from "../messages.ts";
+import { messageCounters } from "../counters.ts";
+import { forwardTarget } from "../delivery.ts";
+import { deliverPlatformEvent, PLATFORM_EVENTS } from "../platform_events.ts";
 import { unwrap } from "../objects/result.ts";
+import { auditPush } from "../releases.ts";
 import type { Runtime } from "../runtime.ts";
 import { appidParam, limitBody, valid } from "../validate.ts";
 
@@ -187,10 +192,11 @@ async function isOurAuthorizer(rt: Runtime, appid: string): Promise<boolean> {
 }
 
 /** The push routes. */
-export function pushRoutes(): Hono<AppEnv> {
+export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post("/component/events", limitBody(PUSH_LIMIT), async (c) => {
+    const receivedAt = Date.now();
     const rt = c.get("service");
     const { plaintext } = await openPush(await rt.crypto, c.req.query(), c.req.raw);
     const event: ComponentEvent = parseOrReject(() => parseComponentEvent(plaintext));
@@ -245,10 +251,21 @@ export function pushRoutes(): Hono<AppEnv> {
           ),
         );
     }
+    if (PLATFORM_EVENTS.has(event.InfoType)) {
+      await deliverPlatformEvent({
+        env: c.env,
+        ctx: c.executionCtx as ExecutionContext,
+        rt,
+        handlers,
+        event,
+        receivedAt,
+      });
+    }
     return c.text("success");
   });
 
   app.post("/authorizers/:appid/callback", limitBody(PUSH_LIMIT), appidParam(), async (c) => {
+    const receivedAt = Date.now();
     const rt = c.get("service");
     const appid = c.get("appid");
     const crypto = await rt.crypto;
@@ -257,16 +274,13 @@ export function pushRoutes(): Hono<AppEnv> {
     const { plaintext, key } = await openPush(crypto, query, c.req.raw);
     const message: AuthorizerMessage = parseOrReject(() => parseMessage(plaintext));
     const m = message as unknown as Record<string, unknown>;
-    const seal = async (content: string) =>
-      c.body(
-        await crypto.seal(
-          // A message without sender or addressee (empty ToUserName) cannot be answered: 400.
-          parseOrReject(() => textReply(replyTo(message), content)),
-          { nonce: query.nonce, key },
-        ),
-        200,
-        { "content-type": "application/xml; charset=utf-8" },
-      );
+    const sealed = async (xml: string) =>
+      c.body(await crypto.seal(xml, { nonce: query.nonce, key }), 200, {
+        "content-type": "application/xml; charset=utf-8",
+      });
+    // A message without sender or addressee (empty ToUserName) cannot be answered: 400.
+    const seal = (content: string) =>
+      sealed(parseOrReject(() => textReply(replyTo(message), content)));
 
     if (RELEASE_TEST_APPIDS.has(appid)) {
       if (message.MsgType === "text" && typeof m.Content === "string") {
@@ -293,17 +307,41 @@ export function pushRoutes(): Hono<AppEnv> {
       console.warn(`[wxopen] message for an appid that is not an authorizer, dropped`);
       return c.text("success");
     }
-    const settings = rt.settings;
-    if (settings.forwardUrl && settings.forwardSecret) {
-      c.executionCtx.waitUntil(forwardMessage(
-        { authorizerAppId: appid, receivedAt: Date.now(), message: m },
-        {
-          url: settings.forwardUrl,
-          secret: settings.forwardSecret,
-          fetch: (i, init) => fetch(i, init),
-        },
-      ));
+    // An audit verdict goes to the mini program's release object too (fleet releases).
+    const audit = auditPush(c.env, appid, m);
+    if (audit) c.executionCtx.waitUntil(audit);
+    if (!handlers.onMessage && !forwardTarget(rt)) return c.text("success");
+    // Once per message across isolates: WeChat's retries get the first copy's answer.
+    const id = await deliveryId(messageKey(message));
+    const ledger = authorizerObject(c.env, appid);
+    const waitMs = Math.max(0, receivedAt + rt.settings.replyBudgetMs - Date.now());
+    const claim = await unwrap(ledger.claimMessage(appid, id, waitMs));
+    if (claim.state !== "new") {
+      messageCounters.duplicates++;
+      return claim.state === "done" && claim.reply ? await sealed(claim.reply) : c.text("success");
     }
+    let reply: string | null;
+    try {
+      reply = await answerMessage({
+        env: c.env,
+        ctx: c.executionCtx as ExecutionContext,
+        rt,
+        handlers,
+        appid,
+        message,
+        receivedAt,
+      }, id);
+    } catch (err) {
+      // Answered 5xx: WeChat's retry must be taken again.
+      c.executionCtx.waitUntil(unwrap(ledger.releaseMessage(appid, id)).catch(() => {}));
+      throw err;
+    }
+    c.executionCtx.waitUntil(
+      unwrap(ledger.completeMessage(appid, id, reply)).catch((err) =>
+        console.warn(`[wxopen] a message's answer was not recorded: ${(err as Error).name}`)
+      ),
+    );
+    if (reply !== null) return await sealed(reply);
     return c.text("success");
   });
 
