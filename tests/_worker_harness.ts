@@ -230,6 +230,7 @@ export interface StartOptions {
     auditDelayMs?: number;
     /** The platform's audits per month. */
     auditQuota?: number;
+    reviewDelaySeconds?: number;
   };
   /**
    * The simulator also pushes the events it raises (audit verdicts…) to every authorizer's
@@ -434,9 +435,8 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     ...options.simulator,
     events: {
       url: `${ORIGIN}/wechat/component/events`,
-      ...(options.messagePushes
-        ? { messageUrl: `${ORIGIN}/wechat/authorizers/$APPID$/callback` }
-        : {}),
+      // Events the simulator raises itself (audit verdicts…) reach the worker's callback.
+      messageUrl: `${ORIGIN}/wechat/authorizers/$APPID$/callback`,
       fetch: (request) =>
         options.messagePushes && new URL(request.url).pathname.startsWith("/wechat/authorizers/") &&
           !options.messagePushes(request)

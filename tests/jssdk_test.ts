@@ -228,7 +228,6 @@ Deno.test("a ticket WeChat answered while the revocation was applied is not kept
     encodingAesKey: AES_KEY,
     appId: APPID,
   });
-  let client: ComponentClient;
   // WeChat answers getticket; before the answer reaches the client, the unauthorized push is
   // applied (by this same client, as another request of the platform would).
   const racing: typeof fetch = async (input, init) => {
@@ -247,7 +246,7 @@ Deno.test("a ticket WeChat answered while the revocation was applied is not kept
     }
     return res;
   };
-  client = new ComponentClient({
+  const client = new ComponentClient({
     appId: APPID,
     appSecret: SECRET,
     store,

@@ -64,8 +64,10 @@ Deno.test({
     assert.equal(h.sim.calls(TICKET_PATH), 1);
     assert.ok((await h.snapshot()).has(`wxopen:v1:authorizer_ticket:${oa}:jsapi`));
 
-    const again = await (await h.admin(`/api/v1/authorizers/${oa}/jsapi-ticket`)).json();
-    assert.equal(again.ticket, body.ticket);
+    const warm = await h.admin(`/api/v1/authorizers/${oa}/jsapi-ticket`);
+    assert.equal((await warm.json()).ticket, body.ticket);
+    assert.equal(warm.headers.get("x-wxopen-kv-reads"), "1", "a warm ticket is one KV read");
+    assert.equal(warm.headers.get("x-wxopen-upstream-calls"), "0");
     const other = await h.fetchOn(1, `/api/v1/authorizers/${oa}/jsapi-ticket`, {
       headers: { authorization: `Bearer ${SETTINGS.ADMIN_TOKEN}` },
     });
@@ -91,6 +93,7 @@ Deno.test({
     assert.match(config.nonceStr, /^[0-9a-f]{16}$/);
     assert.match(config.signature, /^[0-9a-f]{40}$/);
     assert.deepEqual(config.jsApiList, ["chooseImage", "scanQRCode"]);
+    assert.equal(res.headers.get("x-wxopen-kv-reads"), "1", "signing with a warm ticket");
     assert.equal(h.sim.checkJssdkConfig(config, page), "ok");
     assert.equal(
       h.sim.checkJssdkConfig(config, "https://h5.example.com/other"),
