@@ -100,3 +100,17 @@ export type {
 // diagnostics
 export type { RidInfoResponse } from "./src/api/diagnostics.ts";
 export type { ApiQuotaResponse } from "./src/api/openapi.ts";
+
+// ICP filing (wxa/icp/*)
+export type {
+  ApplyIcpFilingInput,
+  CancelIcpFilingInput,
+  CreateIcpVerifyTaskResponse,
+  IcpAuditData,
+  IcpCertificateTypesResponse,
+  IcpEntranceInfoResponse,
+  OnlineIcpOrderResponse,
+  QueryIcpVerifyTaskResponse,
+  UploadIcpMediaInput,
+  UploadIcpMediaResponse,
+} from "./src/api/icp.ts";

@@ -19,6 +19,7 @@ import { openApis } from "../src/api/openapi.ts";
 import { snsApis } from "../src/api/sns.ts";
 import { templateApis } from "../src/api/templates.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
+import { icpApis } from "../src/api/icp.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -33,6 +34,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   snsApis,
   templateApis,
   diagnosticsApis,
+  icpApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -384,7 +386,50 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     );
     return { input: rid(mine), componentInput: rid(component) };
   },
+  // ICP filing: the held Mini Program through its lifecycle (face task, application, filing).
+  "icpApis.getIcpEntranceInfo": () => ({ as: "mp" }),
+  "icpApis.createIcpVerifyTask": () => ({ as: "mp", input: {} }),
+  "icpApis.queryIcpVerifyTask": async (e) => ({
+    as: "mp",
+    input: { task_id: (await mpCall(e, "/wxa/icp/create_icp_verifytask", {})).task_id },
+  }),
+  "icpApis.uploadIcpMedia": () => ({
+    as: "mp",
+    input: {
+      type: "image",
+      certificate_type: 2,
+      icp_order_field: "icp_subject.principal_info.certificate_photo_front",
+      media: new File([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], "id.jpg"),
+    },
+  }),
+  "icpApis.applyIcpFiling": async (e) => ({ as: "mp", input: await icpApplication(e) }),
+  "icpApis.cancelApplyIcpFiling": async (e) => {
+    await mpCall(e, "/wxa/icp/apply_icp_filing", await icpApplication(e));
+    return { as: "mp" };
+  },
+  "icpApis.cancelIcpFiling": async (
+    e,
+  ) => (await icpFiled(e), { as: "mp", input: { cancel_type: 3 } }),
+  "icpApis.getOnlineIcpOrder": async (e) => (await icpFiled(e), { as: "mp" }),
+  "icpApis.queryIcpCertificateTypes": () => ({ as: "mp" }),
 };
+
+/** An ICP application of the held Mini Program, its administrator's face verified. */
+async function icpApplication(e: Env): Promise<Json> {
+  const { task_id } = await mpCall(e, "/wxa/icp/create_icp_verifytask", {});
+  e.sim.advance(600_000); // the simulator's default verification delay
+  return {
+    icp_subject: { base_info: { type: 5, name: "张三" } },
+    icp_applets: { principal_info: { verify_task_id: task_id } },
+    icp_materials: {},
+  };
+}
+
+/** The held Mini Program filed (both review stages passed). */
+async function icpFiled(e: Env): Promise<void> {
+  await mpCall(e, "/wxa/icp/apply_icp_filing", await icpApplication(e));
+  e.sim.advance(3600_000); // two review stages of the default 30 minutes
+}
 
 /** Errcodes WeChat refuses a credential with: missing, invalid, expired, of the wrong kind. */
 const REFUSALS = new Set([41001, 40001, 40014, 42001, 61014, 61015, 41004, 40125]);

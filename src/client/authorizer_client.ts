@@ -35,6 +35,18 @@ import type { JssdkConfig, JssdkConfigOptions, JsTicketRequest } from "../api/js
 import { jssdkConfig, jsTicket } from "./_jssdk.ts";
 import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
 import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
+import {
+  type ApplyIcpFilingInput,
+  type CancelIcpFilingInput,
+  type CreateIcpVerifyTaskResponse,
+  icpApis,
+  type IcpCertificateTypesResponse,
+  type IcpEntranceInfoResponse,
+  type OnlineIcpOrderResponse,
+  type QueryIcpVerifyTaskResponse,
+  type UploadIcpMediaInput,
+  type UploadIcpMediaResponse,
+} from "../api/icp.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -278,5 +290,55 @@ export class AuthorizerClient extends AuthorizerCalls {
   /** `cgi-bin/openapi/rid/get`: the request behind a failed call's rid (this account's, 7 days). */
   getRidInfo(input: { rid: string }): Promise<RidInfoResponse> {
     return this.#send(diagnosticsApis.getRidInfo, input);
+  }
+
+  // ---- ICP filing ---------------------------------------------------------------------------
+
+  /** `wxa/icp/get_icp_entrance_info`: the filing status (`info.status`) and rejection reasons. */
+  getIcpEntranceInfo(): Promise<IcpEntranceInfoResponse> {
+    return this.#send(icpApis.getIcpEntranceInfo, undefined);
+  }
+
+  /**
+   * `wxa/icp/create_icp_verifytask`: sends the administrator the face verification notice;
+   * the answer's `task_id` goes into `applyIcpFiling`'s `icp_applets.principal_info.verify_task_id`.
+   */
+  createIcpVerifyTask(input?: { along_with_auth?: boolean }): Promise<CreateIcpVerifyTaskResponse> {
+    return this.#send(icpApis.createIcpVerifyTask, input);
+  }
+
+  /** `wxa/icp/query_icp_verifytask`: the face verification's state (final when `is_finish`). */
+  queryIcpVerifyTask(input: { task_id: string }): Promise<QueryIcpVerifyTaskResponse> {
+    return this.#send(icpApis.queryIcpVerifyTask, input);
+  }
+
+  /** `wxa/icp/upload_icp_media`: uploads a picture or video; answers its `media_id`. */
+  uploadIcpMedia(input: UploadIcpMediaInput): Promise<UploadIcpMediaResponse> {
+    return this.#send(icpApis.uploadIcpMedia, input);
+  }
+
+  /** `wxa/icp/apply_icp_filing`: applies for the filing (the verdict is pushed to the platform). */
+  applyIcpFiling(input: ApplyIcpFilingInput): Promise<OkResponse> {
+    return this.#send(icpApis.applyIcpFiling, input);
+  }
+
+  /** `wxa/icp/cancel_apply_icp_filing`: withdraws the application while the platform reviews it. */
+  cancelApplyIcpFiling(): Promise<OkResponse> {
+    return this.#send(icpApis.cancelApplyIcpFiling, undefined);
+  }
+
+  /** `wxa/icp/cancel_icp_filing`: cancels (注销) the completed filing. */
+  cancelIcpFiling(input: CancelIcpFilingInput): Promise<OkResponse> {
+    return this.#send(icpApis.cancelIcpFiling, input);
+  }
+
+  /** `wxa/icp/get_online_icp_order`: the filed application (no media, masked by WeChat). */
+  getOnlineIcpOrder(): Promise<OnlineIcpOrderResponse> {
+    return this.#send(icpApis.getOnlineIcpOrder, undefined);
+  }
+
+  /** `wxa/icp/query_icp_certificate_types`: the certificate types and their subject types. */
+  queryIcpCertificateTypes(): Promise<IcpCertificateTypesResponse> {
+    return this.#send(icpApis.queryIcpCertificateTypes, undefined);
   }
 }

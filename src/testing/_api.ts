@@ -38,6 +38,7 @@ import {
 import { accountRoutes } from "./_account.ts";
 import { codeRoutes } from "./_code.ts";
 import { diagnosticsRoutes, rememberRid } from "./_diagnostics.ts";
+import { icpRoutes } from "./_icp.ts";
 import { domainRoutes } from "./_domains.ts";
 import { jssdkRoutes } from "./_jssdk.ts";
 import { openAccountRoutes } from "./_open_account.ts";
@@ -398,6 +399,8 @@ const ROUTES: Record<string, Route> = table([
   ...openAccountRoutes,
 
   ...diagnosticsRoutes,
+
+  ...icpRoutes,
 ]);
 
 /** Paths the simulated API server answers. */

@@ -10,6 +10,7 @@ import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
 import { CodeStore } from "./_code_state.ts";
 import { TemplateStore } from "./_template_store.ts";
+import { IcpStore } from "./_icp_state.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -180,6 +181,8 @@ export class Model {
   templateExists(templateId: number | string): boolean {
     return this.templates.exists(templateId);
   }
+  // ---- ICP filing (src/testing/_icp.ts, _icp_state.ts) ---------------------------------------
+  readonly icp: IcpStore = new IcpStore();
   // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
   /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
   readonly rids = new Map<string, RidRecord>();

@@ -18,6 +18,8 @@ import { jssdkSignature } from "../client/_jssdk.ts";
 import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
 import { progressAudits } from "./_code.ts";
 import type { AuditOutcome } from "./_code_state.ts";
+import { progressIcp } from "./_icp.ts";
+import type { IcpFilingOutcome, IcpVerifyOutcome } from "./_icp_state.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
@@ -35,6 +37,7 @@ import type { TemplateDraftOptions } from "./_template_store.ts";
 
 export type { AccountKind } from "./_state.ts";
 export type { AuditOutcome } from "./_code_state.ts";
+export type { IcpFilingOutcome, IcpVerifyOutcome } from "./_icp_state.ts";
 export type { TemplateDraftOptions } from "./_template_store.ts";
 
 /** Where the simulator delivers pushes on its own (authorization events, requested tickets). */
@@ -110,6 +113,13 @@ export interface WeChatSimulatorOptions {
   auditQuota?: number;
   /** The platform's audit speed-ups per month (`wxa/speedupaudit`); default 1. */
   speedupQuota?: number;
+  /**
+   * How long each stage of an ICP filing review (platform, then MIIT) takes on the simulator's
+   * clock; default 30 minutes. See {@linkcode WeChatSimulator.setIcpOutcome}.
+   */
+  icpReviewDelayMs?: number;
+  /** How long an administrator takes to pass (or fail) the ICP face verification; default 10 minutes. */
+  icpVerifyDelayMs?: number;
 }
 
 /** A fault {@linkcode WeChatSimulator.inject} applies to matching requests. */
@@ -387,6 +397,9 @@ export class WeChatSimulator {
     code.auditDelayMs = count("auditDelayMs", options.auditDelayMs, code.auditDelayMs);
     code.auditQuota = count("auditQuota", options.auditQuota, code.auditQuota);
     code.speedupQuota = count("speedupQuota", options.speedupQuota, code.speedupQuota);
+    const icp = this.#model.icp.config;
+    icp.reviewDelayMs = count("icpReviewDelayMs", options.icpReviewDelayMs, icp.reviewDelayMs);
+    icp.verifyDelayMs = count("icpVerifyDelayMs", options.icpVerifyDelayMs, icp.verifyDelayMs);
     this.#hooks = this.#makeHooks();
     this.fetch = (input, init) => this.#serve(new Request(input, init));
   }
@@ -408,6 +421,7 @@ export class WeChatSimulator {
   /** Lets time-driven processes catch up with the clock (audits end and are pushed). */
   #progress(): void {
     progressAudits(this.#model, this.#hooks);
+    progressIcp(this.#model, this.#hooks);
   }
 
   // ---- serving -----------------------------------------------------------------------------
@@ -661,6 +675,35 @@ export class WeChatSimulator {
     const current = this.#model.code.inFlight(appId);
     if (current) current.outcome = outcome;
     else this.#model.code.outcomes.set(appId, outcome);
+  }
+
+  /**
+   * How mini program `appId`'s next ICP filing review ends (`filing`: `"approved"` by default,
+   * or rejected by the platform or by MIIT) and how its next face verification ends (`verify`:
+   * `"passed"` by default, or `"failed"`). Each is used once, when its time has come
+   * ({@linkcode WeChatSimulatorOptions.icpReviewDelayMs}, {@linkcode WeChatSimulator.advance}).
+   */
+  setIcpOutcome(
+    appId: string,
+    outcome: { filing?: IcpFilingOutcome; verify?: IcpVerifyOutcome },
+  ): void {
+    const { filing, verify } = outcome ?? {};
+    if (
+      filing !== undefined && filing !== "approved" &&
+      (typeof filing !== "object" || filing === null || filing.status !== "rejected" ||
+        (filing.by !== undefined && filing.by !== "platform" && filing.by !== "miit"))
+    ) {
+      throw new TypeError('ICP filing outcome must be "approved" or { status: "rejected", … }');
+    }
+    if (verify !== undefined && verify !== "passed" && verify !== "failed") {
+      throw new TypeError('ICP verify outcome must be "passed" or "failed"');
+    }
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    if (filing !== undefined) this.#model.icp.outcomes.set(appId, filing);
+    if (verify !== undefined) this.#model.icp.verifyOutcomes.set(appId, verify);
   }
 
   // ---- accounts ----------------------------------------------------------------------------
