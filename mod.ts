@@ -114,3 +114,14 @@ export type {
   UploadIcpMediaInput,
   UploadIcpMediaResponse,
 } from "./src/api/icp.ts";
+
+// 认证 (wxa/sec/*)
+export type {
+  AuthIdentityNode,
+  AuthIdentityTreeResponse,
+  QueryAuthResponse,
+  UploadAuthMaterialInput,
+  UploadAuthMaterialResponse,
+  WxaAuthData,
+  WxaAuthResponse,
+} from "./src/api/wxverify.ts";

@@ -20,6 +20,7 @@ import { snsApis } from "../src/api/sns.ts";
 import { templateApis } from "../src/api/templates.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
 import { icpApis } from "../src/api/icp.ts";
+import { wxverifyApis } from "../src/api/wxverify.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -35,6 +36,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   templateApis,
   diagnosticsApis,
   icpApis,
+  wxverifyApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -412,6 +414,31 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   ) => (await icpFiled(e), { as: "mp", input: { cancel_type: 3 } }),
   "icpApis.getOnlineIcpOrder": async (e) => (await icpFiled(e), { as: "mp" }),
   "icpApis.queryIcpCertificateTypes": () => ({ as: "mp" }),
+  // 认证: a task of the held Mini Program, sent back for refilling for reauth.
+  "wxverifyApis.wxaAuth": () => ({ as: "mp", input: { auth_data: WXA_AUTH_DATA } }),
+  "wxverifyApis.queryAuth": async (e) => ({
+    as: "mp",
+    input: { taskid: (await mpCall(e, "/wxa/sec/wxaauth", { auth_data: WXA_AUTH_DATA })).taskid },
+  }),
+  "wxverifyApis.uploadAuthMaterial": () => ({
+    as: "mp",
+    input: { media: new File([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], "licence.jpg") },
+  }),
+  "wxverifyApis.reauth": async (e) => {
+    e.sim.setWxVerifyOutcome(e.mp.appId, { status: "refill" });
+    const { taskid } = await mpCall(e, "/wxa/sec/wxaauth", { auth_data: WXA_AUTH_DATA });
+    e.sim.advance(3600_000); // the two steps of the default 30 minutes: sent back
+    return { as: "mp", input: { auth_data: { ...WXA_AUTH_DATA, taskid } } };
+  },
+  "wxverifyApis.authIdentityTree": () => ({ as: "mp" }),
+};
+
+const WXA_AUTH_DATA = {
+  customer_type: 1,
+  contact_info: { name: "张三", email: "a@example.com" },
+  account_name: "小店",
+  account_name_type: 1,
+  pay_type: 1,
 };
 
 /** An ICP application of the held Mini Program, its administrator's face verified. */

@@ -1,7 +1,8 @@
 /**
- * ICP filing (`wxa/icp/*`) through `client.authorizer(appid)` against the simulator: the face
- * verification task and its push, media uploads, the application's two review stages and the
- * verdict pushed to the 授权事件接收URL, withdrawal, cancellation and WeChat's refusals.
+ * ICP filing (`wxa/icp/*`) and 认证 (`wxa/sec/*`) through `client.authorizer(appid)` against the
+ * simulator: the face verification task and its push, media uploads, the application's two review
+ * stages and the verdict pushed to the 授权事件接收URL, withdrawal, cancellation; the 认证 task's
+ * steps pushed as `notify_3rd_wxa_auth`, refilling and resubmission; WeChat's refusals.
  *
  * Where WeChat's documentation is silent or disagrees with itself:
  * - `notify_icpfiling_verify_result` and `notify_apply_icpfiling_result` are listed among the
@@ -13,6 +14,10 @@
  *   simulator leaves out); a second application under review answers 86324 (documented for
  *   `cancel_icp_filing`); `get_online_icp_order` before the filing answers 86353: the simulator's
  *   choices.
+ * - 认证: `wxa/sec/wxaauth`'s own page is not in the material searched; its request is the one
+ *   `wxa/sec/reauth` documents (less `taskid`) and its answer (`taskid`, `auth_url`) is what
+ *   WeChat's SDK users read. An unknown `taskid` (40097) and `reauth` of a task not sent back
+ *   (85020) are the simulator's choices; 40005/40006/41005 of `uploadauthmaterial` are WeChat's.
  */
 
 import assert from "node:assert/strict";
@@ -80,7 +85,7 @@ async function setup(options: Partial<WeChatSimulatorOptions> = {}) {
         nonce: url.searchParams.get("nonce")!,
       });
       const event = parseComponentEvent(xml) as unknown as Record<string, unknown>;
-      if (String(event.InfoType).includes("icpfiling")) out.push(event);
+      if (/icpfiling|wxa_auth/.test(String(event.InfoType))) out.push(event);
     }
     return out;
   }
@@ -275,4 +280,100 @@ Deno.test("icp: bad input is refused before any request; other accounts are refu
   await rejects(bare.createIcpVerifyTask(), 61007);
   const filingOnly = await env.authorize("mini_program", [156]);
   assert.equal((await filingOnly.getIcpEntranceInfo()).info.status, 1024);
+});
+
+const AUTH_DATA = {
+  customer_type: 1,
+  contact_info: { name: "张三", email: "zhang@example.com" },
+  qualification: "",
+  account_name: "小店",
+  account_name_type: 1 as const,
+  pay_type: 1 as const,
+};
+
+Deno.test("认证: task steps pushed as notify_3rd_wxa_auth and read back with queryAuth", async () => {
+  const env = await setup({ wxverifyDelayMs: 20 * MINUTE });
+  const mp = await env.authorize();
+  const media = new File([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], "licence.jpg");
+  const { mediaid } = await mp.uploadAuthMaterial({ media });
+  const { taskid, auth_url } = await mp.wxaAuth({
+    auth_data: { ...AUTH_DATA, qualification: mediaid },
+  });
+  assert.match(auth_url ?? "", /^https:\/\//);
+  const created = await env.icpEvents();
+  assert.equal(created.length, 1);
+  assert.equal(created[0].InfoType, "notify_3rd_wxa_auth");
+  assert.equal(created[0].appid, mp.appId);
+  assert.equal(created[0].taskid, taskid);
+  assert.equal(String(created[0].task_status), "0");
+  assert.equal((await mp.queryAuth({ taskid })).task_status, 0);
+
+  env.sim.advance(20 * MINUTE);
+  const order = await env.icpEvents();
+  assert.deepEqual([String(order[0].task_status), String(order[0].apply_status)], ["12", "2"]);
+  const reviewing = await mp.queryAuth({ taskid });
+  assert.equal(reviewing.apply_status, 2);
+  assert.equal(typeof reviewing.orderid, "number");
+
+  env.sim.advance(20 * MINUTE);
+  assert.equal(String((await env.icpEvents())[0].apply_status), "4");
+  assert.equal((await mp.queryAuth({ taskid })).apply_status, 4);
+  // A query for another account's task, or none, is refused.
+  const other = await env.authorize();
+  await rejects(other.queryAuth({ taskid }), 40097);
+});
+
+Deno.test("认证: sent back for refilling, resubmitted, then finally failed", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  env.sim.setWxVerifyOutcome(mp.appId, { status: "refill", reason: "营业执照模糊" });
+  const { taskid } = await mp.wxaAuth({ auth_data: AUTH_DATA });
+  await rejects(mp.reauth({ auth_data: { ...AUTH_DATA, taskid } }), 85020);
+  env.sim.advance(HOUR);
+  const refill = await mp.queryAuth({ taskid });
+  assert.equal(refill.apply_status, 3);
+  assert.equal(refill.refill_reason, "营业执照模糊");
+
+  env.sim.setWxVerifyOutcome(mp.appId, { status: "failed", reason: "主体不符" });
+  await mp.reauth({ auth_data: { ...AUTH_DATA, taskid, account_name: "小店铺" } });
+  assert.equal((await mp.queryAuth({ taskid })).apply_status, 2);
+  env.sim.advance(30 * MINUTE);
+  const failed = await mp.queryAuth({ taskid });
+  assert.equal(failed.apply_status, 5);
+  assert.equal(failed.fail_reason, "主体不符");
+  const pushed = await env.icpEvents();
+  assert.deepEqual(pushed.map((e) => String(e.apply_status)), ["0", "2", "3", "5"]);
+  await rejects(mp.reauth({ auth_data: { ...AUTH_DATA, taskid } }), 85020);
+});
+
+Deno.test("认证: material uploads, the identity tree, and refusals", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  await rejects(
+    mp.uploadAuthMaterial({ media: new File([new Uint8Array([1])], "licence.pdf") }),
+    40005,
+  );
+  await rejects(
+    mp.uploadAuthMaterial({ media: new File([new Uint8Array(2 * 1024 * 1024 + 1)], "big.png") }),
+    40006,
+  );
+  assert.throws(() => mp.uploadAuthMaterial({ media: new Blob([]) }), RangeError);
+  assert.throws(
+    () => mp.wxaAuth({ auth_data: { ...AUTH_DATA, pay_type: 3 as 1 } }),
+    RangeError,
+  );
+  assert.throws(() => mp.reauth({ auth_data: AUTH_DATA }), TypeError, "reauth needs the taskid");
+  assert.throws(() => mp.queryAuth({ taskid: "" }), TypeError);
+
+  const tree = await mp.authIdentityTree();
+  const leaves: string[] = [];
+  const walk = (nodes: typeof tree.identity_tree_list) =>
+    nodes.forEach((n) => n.leaf_info ? leaves.push(n.name) : walk(n.node_list ?? []));
+  walk(tree.identity_tree_list);
+  assert.ok(leaves.includes("导演"));
+
+  const oa = await env.authorize("official_account");
+  await rejects(oa.wxaAuth({ auth_data: AUTH_DATA }), 61007);
+  const filingOnly = await env.authorize("mini_program", [156]);
+  await rejects(filingOnly.authIdentityTree(), 61007);
 });

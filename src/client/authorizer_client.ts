@@ -47,6 +47,15 @@ import {
   type UploadIcpMediaInput,
   type UploadIcpMediaResponse,
 } from "../api/icp.ts";
+import {
+  type AuthIdentityTreeResponse,
+  type QueryAuthResponse,
+  type UploadAuthMaterialInput,
+  type UploadAuthMaterialResponse,
+  type WxaAuthData,
+  type WxaAuthResponse,
+  wxverifyApis,
+} from "../api/wxverify.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -340,5 +349,38 @@ export class AuthorizerClient extends AuthorizerCalls {
   /** `wxa/icp/query_icp_certificate_types`: the certificate types and their subject types. */
   queryIcpCertificateTypes(): Promise<IcpCertificateTypesResponse> {
     return this.#send(icpApis.queryIcpCertificateTypes, undefined);
+  }
+
+  // ---- 认证 (wxa/sec) -------------------------------------------------------------------------
+
+  /**
+   * `wxa/sec/wxaauth`: submits the mini program's 认证 (or yearly review); answers the task's
+   * `taskid` and the administrator's `auth_url`. Progress is pushed as `notify_3rd_wxa_auth`.
+   */
+  wxaAuth(input: { auth_data: WxaAuthData }): Promise<WxaAuthResponse> {
+    return this.#send(wxverifyApis.wxaAuth, input);
+  }
+
+  /**
+   * `wxa/sec/queryauth`: the 认证 task's progress (`task_status`, then `apply_status`). Not
+   * to be confused with `ComponentClient.queryAuth`, which exchanges an authorization code.
+   */
+  queryAuth(input: { taskid: string }): Promise<QueryAuthResponse> {
+    return this.#send(wxverifyApis.queryAuth, input);
+  }
+
+  /** `wxa/sec/uploadauthmaterial`: uploads a picture (≤ 2 MB) for `auth_data`; answers its `mediaid`. */
+  uploadAuthMaterial(input: UploadAuthMaterialInput): Promise<UploadAuthMaterialResponse> {
+    return this.#send(wxverifyApis.uploadAuthMaterial, input);
+  }
+
+  /** `wxa/sec/reauth`: resubmits a 认证 sent back for refilling (`auth_data.taskid` required). */
+  reauth(input: { auth_data: WxaAuthData }): Promise<OkResponse> {
+    return this.#send(wxverifyApis.reauth, input);
+  }
+
+  /** `wxa/sec/authidentitytree`: the identities a personal mini program may be verified as. */
+  authIdentityTree(): Promise<AuthIdentityTreeResponse> {
+    return this.#send(wxverifyApis.authIdentityTree, undefined);
   }
 }

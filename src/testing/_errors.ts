@@ -70,6 +70,9 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   86330: "icp filing order is not in a state that can be withdrawn",
   86353: "miniprogram has no icp filing",
   86368: "no icp filing order to withdraw",
+  // 认证 (wxa/sec/uploadauthmaterial)
+  40005: "invalid file type",
+  40006: "invalid meida size",
   87011: "current version is in gray release, can not revert",
   87012: "this version can not revert",
   87013: "undo audit reach limit",

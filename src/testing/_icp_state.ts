@@ -3,7 +3,7 @@
  * (status, the application under review, the rejection reasons, the filed order), its face
  * verification tasks and its uploaded media. Reviews and verifications end on the simulator's
  * clock: {@linkcode IcpStore.dueFilings} and {@linkcode IcpStore.dueTasks} hand out those whose
- * time has come.
+ * time has come. 小程序认证 (`wxa/sec/*`) keeps its tasks in {@linkcode WxVerifyStore}.
  *
  * @module
  */
@@ -100,5 +100,48 @@ export class IcpStore {
   dueTasks(now: number): IcpVerifyTask[] {
     return [...this.tasks.values()].filter((t) => !t.finished && t.endsAt <= now)
       .sort((a, b) => a.endsAt - b.endsAt);
+  }
+}
+
+// ---- 认证 (wxa/sec) ------------------------------------------------------------------------
+
+/** How a verification's review ends. */
+export type WxVerifyOutcome =
+  | "approved"
+  | { status: "refill"; reason?: string }
+  | { status: "failed"; reason?: string };
+
+/** One verification task. */
+export interface WxVerifyTask {
+  taskid: string;
+  appId: string;
+  orderid: number;
+  taskStatus: number;
+  applyStatus: number;
+  /** When the current step ends (milliseconds); `Infinity` once decided. */
+  endsAt: number;
+  refillReason?: string;
+  failReason?: string;
+  authData: Record<string, unknown>;
+}
+
+/** What the simulator remembers of 认证. */
+export class WxVerifyStore {
+  readonly tasks = new Map<string, WxVerifyTask>();
+  readonly media = new Map<string, { appId: string; size: number }>();
+  /** Outcome per appid of its next review. */
+  readonly outcomes = new Map<string, WxVerifyOutcome>();
+  /** How long each step (the administrator's checks, then the review) takes. */
+  delayMs = 1800_000;
+  #nextOrder = 160_000_000;
+
+  newOrderId(): number {
+    return this.#nextOrder++;
+  }
+
+  due(now: number): WxVerifyTask[] {
+    return [...this.tasks.values()].filter((t) => t.endsAt <= now).sort((a, b) =>
+      a.endsAt - b.endsAt
+    );
   }
 }

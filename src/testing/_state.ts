@@ -10,7 +10,7 @@ import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
 import { CodeStore } from "./_code_state.ts";
 import { TemplateStore } from "./_template_store.ts";
-import { IcpStore } from "./_icp_state.ts";
+import { IcpStore, WxVerifyStore } from "./_icp_state.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -183,6 +183,8 @@ export class Model {
   }
   // ---- ICP filing (src/testing/_icp.ts, _icp_state.ts) ---------------------------------------
   readonly icp: IcpStore = new IcpStore();
+  // ---- 认证 (src/testing/_wxverify.ts) -------------------------------------------------------
+  readonly wxverify: WxVerifyStore = new WxVerifyStore();
   // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
   /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
   readonly rids = new Map<string, RidRecord>();

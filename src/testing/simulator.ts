@@ -19,7 +19,8 @@ import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_ap
 import { progressAudits } from "./_code.ts";
 import type { AuditOutcome } from "./_code_state.ts";
 import { progressIcp } from "./_icp.ts";
-import type { IcpFilingOutcome, IcpVerifyOutcome } from "./_icp_state.ts";
+import type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
+import { progressWxVerify } from "./_wxverify.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
@@ -37,7 +38,7 @@ import type { TemplateDraftOptions } from "./_template_store.ts";
 
 export type { AccountKind } from "./_state.ts";
 export type { AuditOutcome } from "./_code_state.ts";
-export type { IcpFilingOutcome, IcpVerifyOutcome } from "./_icp_state.ts";
+export type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
 export type { TemplateDraftOptions } from "./_template_store.ts";
 
 /** Where the simulator delivers pushes on its own (authorization events, requested tickets). */
@@ -120,6 +121,11 @@ export interface WeChatSimulatorOptions {
   icpReviewDelayMs?: number;
   /** How long an administrator takes to pass (or fail) the ICP face verification; default 10 minutes. */
   icpVerifyDelayMs?: number;
+  /**
+   * How long each step of a 认证 task (`wxa/sec/wxaauth`) takes: the administrator's checks,
+   * then the review; default 30 minutes. See {@linkcode WeChatSimulator.setWxVerifyOutcome}.
+   */
+  wxverifyDelayMs?: number;
 }
 
 /** A fault {@linkcode WeChatSimulator.inject} applies to matching requests. */
@@ -400,6 +406,8 @@ export class WeChatSimulator {
     const icp = this.#model.icp.config;
     icp.reviewDelayMs = count("icpReviewDelayMs", options.icpReviewDelayMs, icp.reviewDelayMs);
     icp.verifyDelayMs = count("icpVerifyDelayMs", options.icpVerifyDelayMs, icp.verifyDelayMs);
+    const verify = this.#model.wxverify;
+    verify.delayMs = count("wxverifyDelayMs", options.wxverifyDelayMs, verify.delayMs);
     this.#hooks = this.#makeHooks();
     this.fetch = (input, init) => this.#serve(new Request(input, init));
   }
@@ -422,6 +430,7 @@ export class WeChatSimulator {
   #progress(): void {
     progressAudits(this.#model, this.#hooks);
     progressIcp(this.#model, this.#hooks);
+    progressWxVerify(this.#model, this.#hooks);
   }
 
   // ---- serving -----------------------------------------------------------------------------
@@ -704,6 +713,25 @@ export class WeChatSimulator {
     }
     if (filing !== undefined) this.#model.icp.outcomes.set(appId, filing);
     if (verify !== undefined) this.#model.icp.verifyOutcomes.set(appId, verify);
+  }
+
+  /**
+   * How mini program `appId`'s next 认证 review (`wxa/sec/wxaauth`, `reauth`) ends:
+   * `"approved"` by default, sent back for refilling, or finally failed, with a reason.
+   */
+  setWxVerifyOutcome(appId: string, outcome: WxVerifyOutcome): void {
+    if (
+      outcome !== "approved" &&
+      (typeof outcome !== "object" || outcome === null ||
+        (outcome.status !== "refill" && outcome.status !== "failed"))
+    ) {
+      throw new TypeError('认证 outcome must be "approved" or { status: "refill" | "failed", … }');
+    }
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    this.#model.wxverify.outcomes.set(appId, outcome);
   }
 
   // ---- accounts ----------------------------------------------------------------------------
