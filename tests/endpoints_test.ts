@@ -414,6 +414,19 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   ) => (await icpFiled(e), { as: "mp", input: { cancel_type: 3 } }),
   "icpApis.getOnlineIcpOrder": async (e) => (await icpFiled(e), { as: "mp" }),
   "icpApis.queryIcpCertificateTypes": () => ({ as: "mp" }),
+  "icpApis.queryIcpSubjectTypes": () => ({ as: "mp" }),
+  "icpApis.queryIcpNrlxTypes": () => ({ as: "mp" }),
+  "icpApis.queryIcpServiceContentTypes": () => ({ as: "mp" }),
+  "icpApis.queryIcpDistrictCode": () => ({ as: "mp" }),
+  "icpApis.getIcpMedia": async (e) => {
+    const form = new FormData();
+    form.append("type", "image");
+    form.append("icp_order_field", "icp_subject.principal_info.certificate_photo_front");
+    form.append("media", new File([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], "id.jpg"));
+    const url = `${API}/wxa/icp/upload_icp_media?access_token=${encodeURIComponent(e.mp.at)}`;
+    const { media_id } = await (await e.sim.fetch(url, { method: "POST", body: form })).json();
+    return { as: "mp", input: { media_id } };
+  },
   // 认证: a task of the held Mini Program, sent back for refilling for reauth.
   "wxverifyApis.wxaAuth": () => ({ as: "mp", input: { auth_data: WXA_AUTH_DATA } }),
   "wxverifyApis.queryAuth": async (e) => ({

@@ -152,6 +152,10 @@ Deno.test("icp: face task pushed, application reviewed in two stages, filing pus
   assert.equal(photo.type, "image");
   assert.ok(photo.media_id.length > 20);
   assert.equal(photo.created_at, Math.floor(env.sim.now() / 1000));
+  assert.deepEqual(
+    await mp.getIcpMedia({ media_id: photo.media_id }),
+    new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+  );
 
   await mp.applyIcpFiling(application(task_id, photo.media_id));
   assert.equal((await mp.getIcpEntranceInfo()).info.status, 2);
@@ -174,6 +178,11 @@ Deno.test("icp: face task pushed, application reviewed in two stages, filing pus
   assert.equal((await mp.getIcpEntranceInfo()).info.status, 6);
   const order = await mp.getOnlineIcpOrder();
   assert.equal((order.icp_subject?.base_info as Record<string, unknown>).name, "张三");
+  assert.deepEqual(
+    order.icp_subject?.principal_info,
+    { name: "张三" },
+    "no media in the filed order",
+  );
   assert.equal(order.icp_applets?.length, 1);
 
   await mp.cancelIcpFiling({ cancel_type: 3, reason_type: 1 });
@@ -273,6 +282,13 @@ Deno.test("icp: bad input is refused before any request; other accounts are refu
 
   const certificates = await mp.queryIcpCertificateTypes();
   assert.ok(certificates.items.some((c) => c.type === 2 && c.subject_type === 5));
+  assert.ok((await mp.queryIcpSubjectTypes()).items.some((t) => t.name === "个人"));
+  assert.ok((await mp.queryIcpNrlxTypes()).items.length > 0);
+  const services = (await mp.queryIcpServiceContentTypes()).items;
+  assert.ok(services.some((t) => (t.parent_type ?? 0) > 0), "second-level service types");
+  const beijing = (await mp.queryIcpDistrictCode()).items.find((d) => d.code === 110000);
+  assert.equal(beijing?.sub_list?.[0].sub_list?.[0].type, 3);
+  await rejects(mp.getIcpMedia({ media_id: "no-such-media" }), 86328);
 
   const oa = await env.authorize("official_account");
   await rejects(oa.getIcpEntranceInfo(), 61007);

@@ -117,6 +117,50 @@ export interface IcpCertificateTypesResponse {
   [key: string]: unknown;
 }
 
+/** One entry of the ICP lookup tables (subject types, 前置审批 types, service content types). */
+export interface IcpTypeItem {
+  /** The id the application's fields take. */
+  type: number;
+  /** Its name. */
+  name: string;
+  /** Service content types only: the first-level type (0 for a first-level one). */
+  parent_type?: number;
+  /** A remark. */
+  remark?: string;
+  /** Fields WeChat may add. */
+  [key: string]: unknown;
+}
+
+/** An ICP lookup table (`items`). */
+export interface IcpTypesResponse {
+  /** The table's entries. */
+  items: IcpTypeItem[];
+  /** Fields WeChat may add. */
+  [key: string]: unknown;
+}
+
+/** One area of `wxa/icp/query_icp_district_code`: 1 province, 2 city, 3 district. */
+export interface IcpDistrict {
+  /** 1 province, 2 city, 3 district. */
+  type: number;
+  /** The area code (the application's `province`, `city`, `district`). */
+  code: number;
+  /** Its name. */
+  name: string;
+  /** Its subdivisions. */
+  sub_list?: IcpDistrict[];
+  /** Fields WeChat may add. */
+  [key: string]: unknown;
+}
+
+/** `wxa/icp/query_icp_district_code` response. */
+export interface IcpDistrictCodeResponse {
+  /** The provinces, with their cities and districts. */
+  items: IcpDistrict[];
+  /** Fields WeChat may add. */
+  [key: string]: unknown;
+}
+
 // ---- inputs -----------------------------------------------------------------------------------
 
 /** `wxa/icp/apply_icp_filing` input: WeChat's three objects, as its documentation lays them out. */
@@ -203,6 +247,30 @@ const CertificateTypesSchema = /* @__PURE__ */ (() =>
     })),
   }))();
 
+const TypesSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    items: v.array(v.looseObject({
+      type: Num,
+      name: v.string(),
+      parent_type: v.optional(Num),
+      remark: v.optional(v.string()),
+    })),
+  }))();
+
+const DistrictSchema: v.GenericSchema<unknown, IcpDistrict> = /* @__PURE__ */ (() =>
+  v.looseObject({
+    type: Num,
+    code: Num,
+    name: v.string(),
+    sub_list: v.optional(v.array(v.lazy(() => DistrictSchema))),
+  }))();
+
+const DistrictCodeSchema =
+  /* @__PURE__ */ (() => v.looseObject({ items: v.array(DistrictSchema) }))();
+
+/** Bytes (binary answers are not parsed; the schema only types them). */
+const BytesSchema = /* @__PURE__ */ (() => v.instance(Uint8Array))();
+
 const OkSchema =
   /* @__PURE__ */ (() =>
     v.looseObject({ errcode: v.optional(v.number()), errmsg: v.optional(v.string()) }))();
@@ -216,8 +284,10 @@ const _fits: [
   Fits<typeof UploadMediaSchema, UploadIcpMediaResponse>,
   Fits<typeof OnlineOrderSchema, OnlineIcpOrderResponse>,
   Fits<typeof CertificateTypesSchema, IcpCertificateTypesResponse>,
+  Fits<typeof TypesSchema, IcpTypesResponse>,
+  Fits<typeof DistrictCodeSchema, IcpDistrictCodeResponse>,
   Fits<typeof OkSchema, OkResponse>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 void _fits;
 
 // ---- builders ---------------------------------------------------------------------------------
@@ -364,4 +434,46 @@ export const icpApis = {
     auth: "authorizer",
     schema: CertificateTypesSchema,
   } satisfies Endpoint<void, IcpCertificateTypesResponse>,
+
+  /** `wxa/icp/query_icp_subject_types`: the subject types (单位性质). */
+  queryIcpSubjectTypes: {
+    path: "/wxa/icp/query_icp_subject_types",
+    method: "GET",
+    auth: "authorizer",
+    schema: TypesSchema,
+  } satisfies Endpoint<void, IcpTypesResponse>,
+
+  /** `wxa/icp/query_icp_nrlx_types`: the 前置审批 (prior approval) types. */
+  queryIcpNrlxTypes: {
+    path: "/wxa/icp/query_icp_nrlx_types",
+    method: "GET",
+    auth: "authorizer",
+    schema: TypesSchema,
+  } satisfies Endpoint<void, IcpTypesResponse>,
+
+  /** `wxa/icp/query_icp_service_content_types`: the service content types (two levels). */
+  queryIcpServiceContentTypes: {
+    path: "/wxa/icp/query_icp_service_content_types",
+    method: "GET",
+    auth: "authorizer",
+    schema: TypesSchema,
+  } satisfies Endpoint<void, IcpTypesResponse>,
+
+  /** `wxa/icp/query_icp_district_code`: the provinces, cities and districts a filing may name. */
+  queryIcpDistrictCode: {
+    path: "/wxa/icp/query_icp_district_code",
+    method: "GET",
+    auth: "authorizer",
+    schema: DistrictCodeSchema,
+  } satisfies Endpoint<void, IcpDistrictCodeResponse>,
+
+  /** `wxa/icp/get_icp_media`: the bytes of an uploaded filing media (JSON only on failure). */
+  getIcpMedia: {
+    path: "/wxa/icp/get_icp_media",
+    method: "GET",
+    auth: "authorizer",
+    query: (input) => ({ media_id: nonEmpty("media_id", object("input", input).media_id) }),
+    binary: true,
+    schema: BytesSchema,
+  } satisfies Endpoint<{ media_id: string }, Uint8Array>,
 } as const;

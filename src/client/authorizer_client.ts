@@ -41,7 +41,9 @@ import {
   type CreateIcpVerifyTaskResponse,
   icpApis,
   type IcpCertificateTypesResponse,
+  type IcpDistrictCodeResponse,
   type IcpEntranceInfoResponse,
+  type IcpTypesResponse,
   type OnlineIcpOrderResponse,
   type QueryIcpVerifyTaskResponse,
   type UploadIcpMediaInput,
@@ -349,6 +351,31 @@ export class AuthorizerClient extends AuthorizerCalls {
   /** `wxa/icp/query_icp_certificate_types`: the certificate types and their subject types. */
   queryIcpCertificateTypes(): Promise<IcpCertificateTypesResponse> {
     return this.#send(icpApis.queryIcpCertificateTypes, undefined);
+  }
+
+  /** `wxa/icp/query_icp_subject_types`: the subject types (单位性质) of `icp_subject.base_info.type`. */
+  queryIcpSubjectTypes(): Promise<IcpTypesResponse> {
+    return this.#send(icpApis.queryIcpSubjectTypes, undefined);
+  }
+
+  /** `wxa/icp/query_icp_nrlx_types`: the 前置审批 types of `icp_applets.base_info.nrlx_details`. */
+  queryIcpNrlxTypes(): Promise<IcpTypesResponse> {
+    return this.#send(icpApis.queryIcpNrlxTypes, undefined);
+  }
+
+  /** `wxa/icp/query_icp_service_content_types`: the service content types (use second-level ones). */
+  queryIcpServiceContentTypes(): Promise<IcpTypesResponse> {
+    return this.#send(icpApis.queryIcpServiceContentTypes, undefined);
+  }
+
+  /** `wxa/icp/query_icp_district_code`: the provinces, cities and districts a filing may name. */
+  queryIcpDistrictCode(): Promise<IcpDistrictCodeResponse> {
+    return this.#send(icpApis.queryIcpDistrictCode, undefined);
+  }
+
+  /** `wxa/icp/get_icp_media`: the bytes of a media uploaded with `uploadIcpMedia`. */
+  getIcpMedia(input: { media_id: string }): Promise<Uint8Array> {
+    return this.#send(icpApis.getIcpMedia, input);
   }
 
   // ---- 认证 (wxa/sec) -------------------------------------------------------------------------

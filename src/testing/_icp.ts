@@ -47,6 +47,43 @@ const CERTIFICATE_TYPES: Json[] = [
   { type: 6, subject_type: 2, name: "组织机构代码证" },
 ];
 
+const SUBJECT_TYPES: Json[] = [
+  { type: 1, name: "国防机构" },
+  { type: 2, name: "政府机关" },
+  { type: 3, name: "事业单位" },
+  { type: 4, name: "企业" },
+  { type: 5, name: "个人" },
+];
+
+const NRLX_TYPES: Json[] = [
+  { type: 1, name: "新闻" },
+  { type: 2, name: "出版" },
+  { type: 3, name: "教育" },
+  { type: 4, name: "医疗保健" },
+];
+
+const SERVICE_CONTENT_TYPES: Json[] = [
+  { type: 500, parent_type: 0, name: "生活服务" },
+  { type: 1, parent_type: 500, name: "生活缴费", remark: "水电煤气话费等" },
+  { type: 2, parent_type: 500, name: "招聘" },
+];
+
+const DISTRICTS: Json[] = [{
+  type: 1,
+  code: 110000,
+  name: "北京市",
+  sub_list: [{
+    type: 2,
+    code: 110100,
+    name: "市辖区",
+    sub_list: [{ type: 3, code: 110101, name: "东城区" }, {
+      type: 3,
+      code: 110105,
+      name: "朝阳区",
+    }],
+  }],
+}];
+
 /**
  * Ends every face verification and review stage whose time has come and pushes the results to
  * the platform. Called on every request and whenever the clock moves.
@@ -99,6 +136,20 @@ function reviewStageEnds(store: IcpStore, hooks: ApiHooks, appId: string, icp: A
     authorizer_appid: appId,
     beian_status: icp.status,
   });
+}
+
+function withoutMedia(value: unknown, icp: AccountIcp): unknown {
+  if (Array.isArray(value)) {
+    return value.filter((x) => !(typeof x === "string" && icp.media.has(x)))
+      .map((x) => withoutMedia(x, icp));
+  }
+  if (!isObject(value)) return value;
+  const out: Json = {};
+  for (const [key, x] of Object.entries(value)) {
+    if (typeof x === "string" && icp.media.has(x)) continue;
+    out[key] = withoutMedia(x, icp);
+  }
+  return out;
 }
 
 /** The routes of this area, in the simulator's table. */
@@ -161,6 +212,7 @@ export const icpRoutes: Route[] = [
       field,
       certificateType: certificate === null ? undefined : Number(certificate),
       createdAt,
+      blob: media,
     });
     return { ...OK, type, media_id: mediaId, created_at: seconds(createdAt) };
   }, { form: true }),
@@ -217,12 +269,46 @@ export const icpRoutes: Route[] = [
   serve(icpApis.getOnlineIcpOrder, (ctx) => {
     const { icp } = miniProgram(ctx);
     if (icp.status !== 6 || !icp.application) throw new ApiFailure(86353);
-    const app = icp.application;
+    // "No pictures or videos": every field that names an uploaded media is left out.
+    const app = withoutMedia(icp.application, icp) as Json;
     return { ...OK, icp_subject: app.icp_subject, icp_applets: [app.icp_applets] };
   }),
 
   serve(icpApis.queryIcpCertificateTypes, (ctx) => {
     miniProgram(ctx);
     return { ...OK, items: CERTIFICATE_TYPES };
+  }),
+
+  serve(icpApis.queryIcpSubjectTypes, (ctx) => {
+    miniProgram(ctx);
+    return { ...OK, items: SUBJECT_TYPES };
+  }),
+
+  serve(icpApis.queryIcpNrlxTypes, (ctx) => {
+    miniProgram(ctx);
+    return { ...OK, items: NRLX_TYPES };
+  }),
+
+  serve(icpApis.queryIcpServiceContentTypes, (ctx) => {
+    miniProgram(ctx);
+    return { ...OK, items: SERVICE_CONTENT_TYPES };
+  }),
+
+  serve(icpApis.queryIcpDistrictCode, (ctx) => {
+    miniProgram(ctx);
+    return { ...OK, items: DISTRICTS };
+  }),
+
+  serve(icpApis.getIcpMedia, (ctx) => {
+    const { icp } = miniProgram(ctx);
+    const media = icp.media.get(ctx.query.get("media_id") ?? "");
+    if (!media) throw new ApiFailure(86328);
+    return new Response(media.blob, {
+      status: 200,
+      headers: {
+        "content-type": media.type === "video" ? "video/mp4" : "image/jpeg",
+        "content-length": String(media.blob.size),
+      },
+    });
   }),
 ];

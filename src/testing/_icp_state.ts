@@ -50,7 +50,10 @@ export interface AccountIcp {
   endsAt: number;
   auditData?: { key_name: string; error: string; suggest: string }[];
   canceling: boolean;
-  media: Map<string, { type: string; field: string; certificateType?: number; createdAt: number }>;
+  media: Map<
+    string,
+    { type: string; field: string; certificateType?: number; createdAt: number; blob: Blob }
+  >;
 }
 
 /** Settings of the filing lifecycle. */
