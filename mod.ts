@@ -70,7 +70,6 @@ export {
 } from "./src/client/oauth_result.ts";
 
 // code management
-export { codeApis } from "./src/api/code.ts";
 export type * from "./src/api/code_types.ts";
 
 // templates
@@ -86,16 +85,75 @@ export type {
 } from "./src/api/templates.ts";
 
 // domains
+export type {
+  ConfirmFileResponse,
+  DomainAction,
+  ModifyDomainInput,
+  ModifyDomainResponse,
+  ModifyWxaJumpDomainInput,
+  ModifyWxaServerDomainInput,
+  PlatformDomainResponse,
+  ServerDomains,
+  SetWebViewDomainInput,
+  WebViewDomainResponse,
+} from "./src/api/domains.ts";
 
 // testers
+export type {
+  BindTesterInput,
+  BindTesterResponse,
+  MemberAuthInput,
+  MemberAuthResponse,
+  UnbindTesterInput,
+} from "./src/api/testers.ts";
 
 // basic info and categories
+export type {
+  AccountBasicInfoResponse,
+  AddCategoryInput,
+  AllCategoriesResponse,
+  CategoryInput,
+  CategoryNode,
+  CategoryResponse,
+  Certificate,
+  CheckNicknameResponse,
+  DeleteCategoryInput,
+  ModifyHeadImageInput,
+  ModifyQuota,
+  QueryNicknameResponse,
+  SearchStatusResponse,
+  SetNicknameInput,
+  SetNicknameResponse,
+} from "./src/api/account.ts";
 
 // privacy
+export type {
+  ApplyPrivacyInterfaceInput,
+  ApplyPrivacyInterfaceResponse,
+  PrivacyInterface,
+  PrivacyInterfaceResponse,
+  PrivacyOwnerSetting,
+  PrivacySettingItem,
+  PrivacySettingResponse,
+  SetPrivacySettingInput,
+  UploadPrivacyExtFileInput,
+  UploadPrivacyExtFileResponse,
+} from "./src/api/privacy.ts";
 
 // fast registration
+export type {
+  AccountFastRegisterResponse,
+  BetaVerifyInfo,
+  FastRegisterBetaWeappResponse,
+  FastRegisterPersonalWeappInput,
+  FastRegisterPersonalWeappResponse,
+  FastRegisterWeappCreate,
+  FastRegisterWeappInput,
+  FastRegisterWeappSearch,
+} from "./src/api/register.ts";
 
 // open account
+export type { HaveOpenResponse, OpenAppIdResponse, OwnAppId } from "./src/api/open_account.ts";
 
 // diagnostics
 export type { RidInfoResponse } from "./src/api/diagnostics.ts";

@@ -11,11 +11,16 @@
  *   `ScreenShot`: the simulator sends both on a rejection, the schema accepts both.
  * - `wxa/queryquota` is the platform's quota, shared by all its mini programs (openApi page:
  *   "all Mini Program shares this amount"), although it is called with one authorizer's token.
- * - `wxa/undocodeaudit` without an audit under review is undocumented (a forum answer says WeChat
- *   answered ok and called that a bug): the simulator refuses with 85020 (status not allowed).
- * - `wxa/change_visitstatus` documents no refusal; the simulator answers 85079 when nothing is
- *   online, and `wxa/revertgrayrelease` without a running plan 85020: both are the simulator's
- *   choices, not WeChat's documented codes.
+ * - `wxa/undocodeaudit` documents only 87013 (its limit: "5 a day, 10 a month"; a forum reply
+ *   quoting the error text says "once a day" and WeChat's staff answered 5): withdrawing an audit
+ *   already decided got 87012 "forbid revert this version release" in a forum report, which the
+ *   simulator follows.
+ * - `wxa/speedupaudit`: the English page says `component_access_token` or
+ *   `authorizer_access_token`, the Chinese pages only the latter; the client sends the latter.
+ * - 85079 "miniprogram has no online release" (小程序没有线上版本，不能进行灰度) is what WeChat
+ *   answers a gray release without an online version; `wxa/change_visitstatus` documents no
+ *   refusal, and the simulator answers it 85079 too when nothing is online (its choice), as
+ *   `wxa/revertgrayrelease` without a running plan gets 85020 (its choice, undocumented).
  */
 
 import assert from "node:assert/strict";
@@ -296,6 +301,197 @@ Deno.test("code: bad input is refused before any request", async () => {
   assert.equal(env.sim.calls(/\/wxa\//), 0);
 });
 
+Deno.test("code: get_qrcode answers JPEG bytes, and WeChat's JSON error before any commit", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  await rejects(mp.getQrcode(), 86001);
+  await mp.commit(commitInput);
+  const jpeg = await mp.getQrcode({ path: "pages/shop/list?id=1" });
+  assert.ok(jpeg instanceof Uint8Array);
+  assert.deepEqual([...jpeg.slice(0, 2)], [0xff, 0xd8]);
+  assert.deepEqual([...jpeg.slice(-2)], [0xff, 0xd9]);
+  assert.match(new TextDecoder().decode(jpeg), /pages\/shop\/list\?id=1/); // the page asked for
+});
+
+Deno.test("code: get_category and get_page describe what an audit may name", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  const { category_list } = await mp.getCategory();
+  assert.ok(category_list.length > 0);
+  for (const c of category_list) {
+    assert.equal(typeof c.first_class, "string");
+    assert.equal(typeof c.second_id, "number");
+  }
+  await rejects(mp.getPage(), 86001);
+  await mp.commit(commitInput);
+  assert.deepEqual((await mp.getPage()).page_list, ["pages/index/index", "pages/shop/list"]);
+});
+
+Deno.test("code: undocodeaudit withdraws (status 3, no verdict), 87012 without an audit, 5 a day", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await mp.commit(commitInput);
+  await rejects(mp.undoCodeAudit(), 87012);
+  const { auditid } = await mp.submitAudit();
+  assert.equal((await mp.undoCodeAudit()).errcode, 0);
+  assert.equal((await mp.getAuditStatus({ auditid })).status, 3);
+  env.sim.advance(HOUR);
+  assert.deepEqual(await env.events(), []);
+  assert.equal((await mp.getAuditStatus({ auditid })).status, 3);
+  await rejects(mp.undoCodeAudit(), 87012);
+  // The withdrawn audit spent its quota; four more withdrawals today, then 87013.
+  for (let i = 0; i < 4; i++) {
+    await mp.submitAudit();
+    await mp.undoCodeAudit();
+  }
+  await mp.submitAudit();
+  await rejects(mp.undoCodeAudit(), 87013);
+  assert.equal((await mp.queryQuota()).rest, 20 - 6);
+});
+
+Deno.test("code: speedupaudit decides sooner, once per audit, within the monthly speed-up quota", async () => {
+  const env = await setup({ auditDelayMs: 10 * HOUR });
+  const mp = await env.authorize();
+  const other = await env.authorize();
+  await mp.commit(commitInput);
+  await other.commit(commitInput);
+  const { auditid } = await mp.submitAudit();
+  assert.equal((await mp.speedupAudit({ auditid })).errcode, 0);
+  await rejects(mp.speedupAudit({ auditid }), 89404);
+  assert.equal((await mp.queryQuota()).speedup_rest, 0);
+  const second = await other.submitAudit();
+  await rejects(other.speedupAudit(second), 89405);
+  env.sim.advance(HOUR); // a tenth of the delay
+  const [pushed] = await env.events();
+  assert.ok(pushed.message.MsgType === "event" && pushed.message.Event === "weapp_audit_success");
+  assert.equal(pushed.path, `/wechat/authorizers/${mp.appId}/callback`);
+  await rejects(mp.speedupAudit({ auditid }), 89402); // decided: no longer in the queue
+  await rejects(mp.speedupAudit({ auditid: 1 }), 85012);
+});
+
+Deno.test("code: uploadmedia takes a multipart picture or video and answers its mediaid", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  const picture = new File([new Uint8Array([0xff, 0xd8, 1, 2, 3, 0xff, 0xd9])], "home.jpg", {
+    type: "image/jpeg",
+  });
+  const image = await mp.uploadMedia({ media: picture });
+  assert.equal(image.type, "image");
+  assert.match(image.mediaid, /^\w{16,}$/);
+  const video = await mp.uploadMedia({
+    media: new Blob([new Uint8Array(64)], { type: "video/mp4" }),
+  });
+  assert.equal(video.type, "video");
+  assert.notEqual(video.mediaid, image.mediaid);
+  await rejects(
+    mp.uploadMedia({ media: new File(["hello"], "notes.txt", { type: "text/plain" }) }),
+    40005,
+  );
+  const big = new Blob([new Uint8Array(2 * 1024 * 1024 + 1)], { type: "image/png" });
+  await rejects(mp.uploadMedia({ media: big }), 40006);
+  assert.throws(() => mp.uploadMedia({ media: new Blob([]) }), RangeError);
+  // The media id goes into the audit's preview_info.
+  await mp.commit(commitInput);
+  assert.ok((await mp.submitAudit({ preview_info: { pic_id_list: [image.mediaid] } })).auditid > 0);
+});
+
+type Env = Awaited<ReturnType<typeof setup>>;
+type MiniProgram = Awaited<ReturnType<Env["authorize"]>>;
+
+/** Commits `version` on `mp`, has it pass its audit, and releases it unless told not to. */
+async function ship(env: Env, mp: MiniProgram, version: string, release = true) {
+  await mp.commit({ ...commitInput, user_version: version, user_desc: `desc ${version}` });
+  await mp.submitAudit();
+  env.sim.advance(HOUR);
+  await env.events();
+  if (release) await mp.release();
+}
+
+Deno.test("code: revertcoderelease lists the earlier releases and goes back to the previous one once", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await rejects(mp.revertCodeRelease(), 87012); // nothing online
+  await ship(env, mp, "1.0.0");
+  await rejects(mp.revertCodeRelease(), 87012); // no previous release
+  await ship(env, mp, "1.1.0");
+  const history = await mp.revertCodeRelease({ action: "get_history_version" });
+  assert.deepEqual(history.version_list?.map((v) => v.user_version), ["1.0.0"]);
+  assert.equal((await mp.getVersionInfo()).release_info?.release_version, "1.1.0");
+  assert.equal((await mp.revertCodeRelease()).errcode, 0);
+  assert.equal((await mp.getVersionInfo()).release_info?.release_version, "1.0.0");
+  await rejects(mp.revertCodeRelease(), 87012); // a reverted version cannot be reverted
+});
+
+Deno.test("code: gray release after a first full release, raised, reverted, then released fully", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await ship(env, mp, "1.0.0", false);
+  await rejects(mp.grayRelease({ gray_percentage: 10 }), 85079); // nothing online yet
+  await mp.release();
+  assert.equal((await mp.getGrayReleasePlan()).gray_release_plan.status, 0);
+  await ship(env, mp, "2.0.0", false);
+  assert.equal(
+    (await mp.grayRelease({ gray_percentage: 10, support_debuger_first: true })).errcode,
+    0,
+  );
+  let plan = (await mp.getGrayReleasePlan()).gray_release_plan;
+  assert.equal(plan.status, 1);
+  assert.equal(plan.gray_percentage, 10);
+  assert.equal(plan.support_debuger_first, true);
+  assert.equal(plan.create_timestamp, Math.floor(env.sim.now() / 1000));
+  await mp.grayRelease({ gray_percentage: 50 });
+  assert.equal((await mp.getGrayReleasePlan()).gray_release_plan.gray_percentage, 50);
+  await rejects(mp.revertCodeRelease(), 87011); // not while a gray release runs
+  assert.equal((await mp.getVersionInfo()).release_info?.release_version, "1.0.0");
+  await mp.revertGrayRelease();
+  assert.equal((await mp.getGrayReleasePlan()).gray_release_plan.status, 4);
+  await mp.grayRelease({ gray_percentage: 20 });
+  await mp.release();
+  plan = (await mp.getGrayReleasePlan()).gray_release_plan;
+  assert.equal(plan.status, 3);
+  assert.equal((await mp.getVersionInfo()).release_info?.release_version, "2.0.0");
+  assert.throws(() => mp.grayRelease({ gray_percentage: 0 }), RangeError);
+});
+
+Deno.test("code: change_visitstatus closes and reopens the online version", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await rejects(mp.changeVisitStatus({ action: "close" }), 85079);
+  await ship(env, mp, "1.0.0");
+  assert.equal((await mp.changeVisitStatus({ action: "close" })).errcode, 0);
+  assert.equal((await mp.changeVisitStatus({ action: "open" })).errcode, 0);
+  assert.throws(() => mp.changeVisitStatus({ action: "hide" as "open" }), TypeError);
+});
+
+Deno.test("code: the lowest base library version is read and set", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  const before = await mp.getWeappSupportVersion();
+  assert.match(before.now_version, /^\d+\.\d+\.\d+$/);
+  assert.ok(before.uv_info.items.length > 0);
+  await mp.setWeappSupportVersion({ version: "2.25.3" });
+  assert.equal((await mp.getWeappSupportVersion()).now_version, "2.25.3");
+  assert.throws(() => mp.setWeappSupportVersion({ version: "latest" }), TypeError);
+});
+
+Deno.test("code: an answer lost after submit_audit leaves the audit in flight (85009 on retry)", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await mp.commit(commitInput);
+  env.sim.inject({ path: "submit_audit", drop: "after" });
+  await assert.rejects(mp.submitAudit());
+  await rejects(mp.submitAudit(), 85009);
+  const latest = await mp.getLatestAuditStatus();
+  assert.equal(latest.status, 2);
+  assert.equal((await mp.queryQuota()).rest, 19); // the lost submission spent its quota
+  env.sim.inject({ path: "release", status: 502 });
+  env.sim.advance(HOUR);
+  await assert.rejects(mp.release());
+  assert.equal((await mp.getVersionInfo()).release_info, undefined);
+  await mp.release();
+  assert.equal((await mp.getVersionInfo()).release_info?.release_version, "1.0.0");
+});
+
 Deno.test("code: once the platform keeps templates, commit takes only a library template's id", async () => {
   const { sim, client, authorize } = await setup();
   const mp = await authorize();
@@ -306,4 +502,48 @@ Deno.test("code: once the platform keeps templates, commit takes only a library 
   const [template] = (await client.getTemplateList()).template_list;
   await rejects(mp.commit({ ...commitInput, template_id: template.template_id + 1000 }), 85014);
   await mp.commit({ ...commitInput, template_id: template.template_id, user_version: "2.0.0" });
+});
+
+Deno.test("code: audits submitted at different times are each decided once, when their time comes", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mps = [await env.authorize(), await env.authorize(), await env.authorize()];
+  for (const mp of mps) {
+    await mp.commit(commitInput);
+    await mp.submitAudit();
+    env.sim.advance(10 * 60_000);
+  }
+  // 30 minutes after the first submission: none decided; at 65 minutes only the first.
+  assert.deepEqual(await env.events(), []);
+  env.sim.advance(35 * 60_000);
+  let pushed = await env.events();
+  assert.deepEqual(pushed.map((p) => p.path), [`/wechat/authorizers/${mps[0].appId}/callback`]);
+  env.sim.advance(20 * 60_000);
+  pushed = await env.events();
+  assert.deepEqual(pushed.map((p) => p.path), [
+    `/wechat/authorizers/${mps[1].appId}/callback`,
+    `/wechat/authorizers/${mps[2].appId}/callback`,
+  ]);
+  env.sim.advance(24 * HOUR);
+  await env.client.acceptTicket(env.sim.issueTicket());
+  assert.deepEqual(await env.events(), []);
+  for (const mp of mps) assert.equal((await mp.getLatestAuditStatus()).status, 0);
+});
+
+Deno.test("code: a verdict without its push (WeChat's missed push) is only seen by asking", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await mp.commit(commitInput);
+  env.sim.setAuditOutcome(mp.appId, { status: "fail", reason: "类目不符", push: false });
+  const { auditid } = await mp.submitAudit();
+  env.sim.advance(HOUR);
+  assert.deepEqual(await env.events(), []);
+  const status = await mp.getAuditStatus({ auditid });
+  assert.equal(status.status, 1);
+  assert.equal(status.reason, "类目不符");
+  const [audit] = env.sim.audits(mp.appId);
+  assert.equal(audit.auditid, auditid);
+  assert.equal(audit.status, 1);
+  assert.equal(audit.userVersion, "1.0.0");
+  assert.equal(audit.released, false);
+  assert.throws(() => env.sim.setAuditOutcome(mp.appId, "maybe" as "success"), TypeError);
 });

@@ -8,9 +8,11 @@
 
 import assert from "node:assert/strict";
 import * as v from "valibot";
+import { accountApis } from "../src/api/account.ts";
 import { authorizerApis } from "../src/api/authorizer.ts";
 import { codeApis } from "../src/api/code.ts";
 import { componentApis } from "../src/api/component.ts";
+import { domainApis } from "../src/api/domains.ts";
 import { type AnyEndpoint, type EndpointContext, TOKEN_PARAM } from "../src/api/endpoint.ts";
 import { jssdkApis } from "../src/api/jssdk.ts";
 import { menuApis } from "../src/api/menu.ts";
@@ -18,25 +20,35 @@ import { messageApis } from "../src/api/message.ts";
 import { openApis } from "../src/api/openapi.ts";
 import { snsApis } from "../src/api/sns.ts";
 import { templateApis } from "../src/api/templates.ts";
+import { testerApis } from "../src/api/testers.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
 import { icpApis } from "../src/api/icp.ts";
 import { wxverifyApis } from "../src/api/wxverify.ts";
+import { openAccountApis } from "../src/api/open_account.ts";
+import { privacyApis } from "../src/api/privacy.ts";
+import { registerApis } from "../src/api/register.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
 const TABLES: Record<string, Record<string, AnyEndpoint>> = {
+  accountApis,
   authorizerApis,
   codeApis,
   componentApis,
+  domainApis,
   menuApis,
   messageApis,
   openApis,
   jssdkApis,
   snsApis,
   templateApis,
+  testerApis,
   diagnosticsApis,
   icpApis,
   wxverifyApis,
+  privacyApis,
+  registerApis,
+  openAccountApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -161,9 +173,15 @@ async function request(
     body = Object.fromEntries(Object.entries(body as Json).filter(([, x]) => x !== ""));
   }
   const payload = endpoint.form ? endpoint.form(input, ctx) : JSON.stringify(body ?? {});
+  const form = endpoint.form?.(input, ctx);
   const res = await sim.fetch(url, {
     method: endpoint.method,
     ...(endpoint.method === "POST" ? { body: payload } : {}),
+    ...(form
+      ? { body: form }
+      : endpoint.method === "POST"
+      ? { body: JSON.stringify(body ?? {}) }
+      : {}),
   });
   assert.equal(res.status, 200);
   if (endpoint.binary && !/json/.test(res.headers.get("content-type") ?? "")) {
@@ -198,6 +216,7 @@ async function env(): Promise<Env> {
     componentToken: "token",
     encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
     now: () => t++,
+    auditDelayMs: 60_000,
   });
   const token = await request(
     sim,
@@ -216,10 +235,48 @@ async function env(): Promise<Env> {
 }
 
 /** A valid input for a descriptor (authorizer APIs act for the Official Account unless `as`). */
+/** The Open Platform account `held` creates (and is bound to). */
+async function openOf(e: Env, held: Held): Promise<string> {
+  const json = await request(e.sim, openAccountApis.createOpenAccount, {}, held.appId, {
+    token: held.at,
+  });
+  return json.open_appid as string;
+}
+
+/** A trial Mini Program created by fast registration, with its token. */
+async function betaApp(e: Env): Promise<Held> {
+  await request(
+    e.sim,
+    registerApis.fastRegisterBetaWeapp,
+    {
+      name: "小麦烤鸡店",
+      openid: "oUser",
+    },
+    undefined,
+    { token: e.ct },
+  );
+  e.sim.advance(60_000);
+  const app = e.sim.accounts().find((a) => a.nickName.endsWith("的体验小程序"))!;
+  const json = await request(
+    e.sim,
+    componentApis.authorizerToken,
+    {
+      authorizer_appid: app.appId,
+      authorizer_refresh_token: app.refreshToken,
+    },
+    undefined,
+    { token: e.ct },
+  );
+  return { appId: app.appId, at: json.authorizer_access_token as string, rt: app.refreshToken! };
+}
+
+/** A valid input for a descriptor (authorizer APIs act for the Official Account). */
 interface Sample {
   input?: unknown;
   /** The authorizer the API acts for: the Mini Program for the mini-program-only APIs. */
   as?: "mp";
+  /** Act for this account instead. */
+  holder?: Held;
   /** The input when the component asks about itself, if not `input`. */
   componentInput?: unknown;
 }
@@ -242,7 +299,7 @@ async function audited(e: Env, passed = false): Promise<number> {
     user_desc: "sample",
   });
   const { auditid } = await mpCall(e, "/wxa/submit_audit", {});
-  if (passed) e.sim.advance(3600_000); // the simulator's default audit delay
+  if (passed) e.sim.advance(60_000); // the audit delay env() sets
   return auditid as number;
 }
 
@@ -303,6 +360,63 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     });
     return { input: { template_id: (list.template_list as Json[])[0].template_id } };
   },
+  "domainApis.modifyDomain": () => ({ as: "mp", input: { action: "get" } }),
+  "domainApis.modifyDomainDirectly": () => ({
+    as: "mp",
+    input: { action: "add", requestdomain: ["https://api.example.com"] },
+  }),
+  "domainApis.setWebViewDomain": () => ({ as: "mp", input: { action: "get" } }),
+  "domainApis.setWebViewDomainDirectly": () => ({
+    as: "mp",
+    input: { action: "add", webviewdomain: ["https://h5.example.com"] },
+  }),
+  "domainApis.getWebViewDomainConfirmFile": () => ({ as: "mp" }),
+  "domainApis.modifyWxaServerDomain": () => ({
+    input: { action: "add", wxa_server_domain: "api.example.com" },
+  }),
+  "domainApis.modifyWxaJumpDomain": () => ({ input: { action: "get" } }),
+  "testerApis.bindTester": () => ({ as: "mp", input: { wechatid: "tester_one" } }),
+  "testerApis.unbindTester": async (e) => {
+    const url = `${API}/wxa/bind_tester?access_token=${encodeURIComponent(e.mp.at)}`;
+    await e.sim.fetch(url, { method: "POST", body: JSON.stringify({ wechatid: "tester_two" }) });
+    return { as: "mp", input: { wechatid: "tester_two" } };
+  },
+  "testerApis.memberAuth": () => ({ as: "mp", input: { action: "get_experiencer" } }),
+  "accountApis.setNickname": () => ({ as: "mp", input: { nick_name: "模拟改名好店" } }),
+  "accountApis.apiWxaQueryNickname": async (e) => {
+    const url = `${API}/wxa/setnickname?access_token=${encodeURIComponent(e.mp.at)}`;
+    const body = JSON.stringify({ nick_name: "官方模拟店", license: "media-license" });
+    const json = await (await e.sim.fetch(url, { method: "POST", body })).json();
+    return { as: "mp", input: { audit_id: json.audit_id } };
+  },
+  "accountApis.checkWxVerifyNickname": () => ({ input: { nick_name: "模拟检查名称" } }),
+  "accountApis.modifyHeadImage": () => ({
+    as: "mp",
+    input: { head_img_media_id: "media-head", x1: 0, y1: 0, x2: 1, y2: 1 },
+  }),
+  "accountApis.modifySignature": () => ({ as: "mp", input: { signature: "提供好玩的服务" } }),
+  "accountApis.getAllCategories": () => ({ as: "mp" }),
+  "accountApis.addCategory": () => ({
+    as: "mp",
+    input: { categories: [{ first: 1, second: 2 }] },
+  }),
+  "accountApis.deleteCategory": async (e) => {
+    const url = `${API}/cgi-bin/wxopen/addcategory?access_token=${encodeURIComponent(e.mp.at)}`;
+    const body = JSON.stringify({ categories: [{ first: 1, second: 3 }] });
+    await e.sim.fetch(url, { method: "POST", body });
+    return { as: "mp", input: { first: 1, second: 3 } };
+  },
+  "accountApis.getSettingCategories": () => ({ as: "mp" }),
+  "accountApis.modifyCategory": async (e) => {
+    const url = `${API}/cgi-bin/wxopen/addcategory?access_token=${encodeURIComponent(e.mp.at)}`;
+    const certicates = [{ key: "办学许可证", value: "media-cert" }];
+    const body = JSON.stringify({ categories: [{ first: 30, second: 31, certicates }] });
+    await e.sim.fetch(url, { method: "POST", body });
+    e.sim.auditCategory(e.mp.appId, { first: 30, second: 31, approved: false });
+    return { as: "mp", input: { first: 30, second: 31, certicates } };
+  },
+  "accountApis.changeWxaSearchStatus": () => ({ as: "mp", input: { status: 1 } }),
+  "accountApis.getWxaSearchStatus": () => ({ as: "mp" }),
   "openApis.getApiQuota": () => ({ input: { cgi_path: "/cgi-bin/get_current_selfmenu_info" } }),
   "codeApis.commit": () => ({
     as: "mp",
@@ -335,11 +449,15 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
   }),
   "codeApis.release": async (e) => (await audited(e, true), { as: "mp" }),
   "codeApis.revertCodeRelease": () => ({ as: "mp", input: { action: "get_history_version" } }),
-  "codeApis.grayRelease": async (e) => (await audited(e, true), {
-    as: "mp",
-    input: { gray_percentage: 10 },
-  }),
+  "codeApis.grayRelease": async (e) => {
+    await audited(e, true);
+    await mpCall(e, "/wxa/release", {}); // gray releases follow a first full release
+    await audited(e, true);
+    return { as: "mp", input: { gray_percentage: 10 } };
+  },
   "codeApis.revertGrayRelease": async (e) => {
+    await audited(e, true);
+    await mpCall(e, "/wxa/release", {});
     await audited(e, true);
     await mpCall(e, "/wxa/grayrelease", { gray_percentage: 5 });
     return { as: "mp" };
@@ -365,6 +483,56 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     );
     return { input: { access_token: json.access_token, openid: json.openid } };
   },
+  "privacyApis.setPrivacySetting": () => ({
+    as: "mp",
+    input: { owner_setting: { contact_qq: "10000", notice_method: "弹窗" }, setting_list: [] },
+  }),
+  "privacyApis.getPrivacySetting": () => ({ as: "mp" }),
+  "privacyApis.uploadPrivacyExtFile": () => ({ as: "mp", input: { file: "guide" } }),
+  "privacyApis.applyPrivacyInterface": () => ({
+    as: "mp",
+    input: { api_name: "wx.getLocation", content: "门店", url_list: ["https://example.com"] },
+  }),
+  "privacyApis.getPrivacyInterface": () => ({ as: "mp" }),
+  "registerApis.fastRegisterWeapp": () => ({
+    input: {
+      action: "create",
+      name: "模拟科技有限公司",
+      code: "91440300MA5XXXXXXX",
+      code_type: 1,
+      legal_persona_wechat: "legal_wx_01",
+      legal_persona_name: "张三",
+    },
+  }),
+  "registerApis.fastRegisterPersonalWeapp": () => ({
+    input: { action: "create", idname: "李四", wxuser: "lisi_wx_99" },
+  }),
+  "registerApis.fastRegisterBetaWeapp": () => ({ input: { name: "小麦烤鸡店", openid: "oUser" } }),
+  "registerApis.verifyBetaWeapp": async (e) => ({
+    holder: await betaApp(e),
+    input: {
+      verify_info: {
+        enterprise_name: "模拟科技有限公司",
+        code: "91440300MA5XXXXXXX",
+        code_type: 1,
+        legal_persona_wechat: "legal_wx_01",
+        legal_persona_name: "张三",
+      },
+    },
+  }),
+  "registerApis.setBetaWeappNickname": async (e) => ({
+    holder: await betaApp(e),
+    input: { name: "小麦烤鸡旗舰店" },
+  }),
+  "registerApis.fastRegister": (e) => ({ input: { ticket: e.sim.fastRegisterTicket(e.oa.appId) } }),
+  "openAccountApis.bindOpenAccount": async (e) => ({
+    as: "mp",
+    input: { open_appid: await openOf(e, e.oa) },
+  }),
+  "openAccountApis.unbindOpenAccount": async (e) => ({
+    input: { open_appid: await openOf(e, e.oa) },
+  }),
+  "openAccountApis.getOpenAccount": async (e) => (await openOf(e, e.oa), {}),
   "diagnosticsApis.getRidInfo": async (e) => {
     // A failed call's rid, of the account asking.
     const rid = (json: Json) => ({ rid: /rid: (\S+)$/.exec(String(json.errmsg))![1] });
@@ -494,7 +662,7 @@ for (const [name, endpoint] of DESCRIPTORS) {
   Deno.test(`${name} (${endpoint.method} ${endpoint.path}, ${endpoint.auth}): refused without its credential, served with it`, async () => {
     const e = await env();
     const sample = await (SAMPLES[name] ?? (() => ({})))(e);
-    const held = sample.as === "mp" ? e.mp : e.oa;
+    const held = sample.holder ?? (sample.as === "mp" ? e.mp : e.oa);
     const send = (credential: Credential, appId = held.appId, input = sample.input) =>
       request(e.sim, endpoint, input, appId, credential);
     switch (endpoint.auth) {

@@ -32,12 +32,21 @@ async function platform(
   await eventually(async () =>
     (await h.snapshot()).has(`wxopen:v1:authorizer_token:${auth.appId}`)
   );
+  // With a forward URL, the `authorized` event is delivered too: counted before the test starts.
+  if (options.settings?.FORWARD_URL !== undefined || !("FORWARD_URL" in (options.settings ?? {}))) {
+    await eventually(() => h.forwardedEvents.length >= 1);
+    await eventually(async () => (await counters(h)).delivered >= 1);
+  }
   return {
     h,
     appid: auth.appId,
     url: `${ORIGIN}/wechat/authorizers/${auth.appId}/callback`,
     auth,
   };
+}
+
+async function counters(h: Harness): Promise<Record<string, number>> {
+  return (await (await h.fetch("/healthz")).json()).messages;
 }
 
 /** The same push again (WeChat's retry: same body, same query). */
@@ -57,26 +66,28 @@ async function replyText(h: Harness, res: Response): Promise<string> {
 }
 
 Deno.test({
-  name: "delivery: a handler's passive reply, the same reply for WeChat's retries, one call",
+  name:
+    "delivery: a handler's passive reply, the same reply for WeChat's retries on any isolate, one call",
   ...opts,
   async fn() {
-    const { h, appid, url } = await platform({ entry: ENTRY, settings: NO_FORWARD });
+    const { h, appid, url } = await platform({ entry: ENTRY, settings: NO_FORWARD, instances: 2 });
     try {
       const push = await copyOf(
         await h.sim.textMessagePush(url, { appId: appid, content: "hours" }),
       );
       const first = await replyText(h, await h.send(push()));
-      assert.equal(first, `open 9-18 (${appid}, call 1)`);
-      // Three retries, one after the other and then two at once: the first call's reply.
+      assert.match(first, new RegExp(`^open 9-18 \\(${appid}, call 1 in [0-9a-f]{8}\\)$`));
+      // Retries, one after the other, on another isolate, and two at once: the first reply.
       assert.equal(await replyText(h, await h.send(push())), first);
-      const [a, b] = await Promise.all([h.send(push()), h.send(push())]);
+      assert.equal(await replyText(h, await h.fetchOn(1, push())), first);
+      const [a, b] = await Promise.all([h.send(push()), h.fetchOn(1, push())]);
       assert.equal(await replyText(h, a), first);
       assert.equal(await replyText(h, b), first);
       // Another message is another call.
       const other = await h.send(
         await h.sim.textMessagePush(url, { appId: appid, content: "hours" }),
       );
-      assert.equal(await replyText(h, other), `open 9-18 (${appid}, call 2)`);
+      assert.match(await replyText(h, other), /, call 2 in /);
       // The release test still passes with a handler installed.
       const release = await h.send(
         await h.sim.releaseTestTextPush(`${ORIGIN}/wechat/authorizers/wx570bc396a51b8ff8/callback`),
@@ -122,10 +133,6 @@ const json = (body: unknown, status = 200) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Fast queue retries for the tests (1 s, 2 s, 4 s). */
 const QUEUED = { DELIVERY_RETRY_SECONDS: "1" };
-
-async function counters(h: Harness): Promise<Record<string, number>> {
-  return (await (await h.fetch("/healthz")).json()).messages;
-}
 
 /** The `message.Content` of each forward in `log`. */
 function contents(log: { body: string }[]): string[] {
@@ -180,7 +187,7 @@ Deno.test({
       const c = await counters(h);
       assert.equal(c.replied, 2);
       assert.equal(c.bad_replies, 1);
-      assert.equal(c.delivered, 5);
+      assert.equal(c.delivered, 5 + 1, "five messages and the authorized event");
     } finally {
       await h.dispose();
     }
@@ -235,7 +242,7 @@ Deno.test({
       assert.equal(h.forwardLog.length, 1);
       const c = await counters(h);
       assert.equal(c.late, 1);
-      assert.equal(c.delivered, 1);
+      assert.equal(c.delivered, 1 + 1, "the message and the authorized event");
     } finally {
       await h.dispose();
     }
@@ -265,7 +272,7 @@ Deno.test({
       assert.equal(h.forwardLog[1].headers.get("x-wxopen-reply-within-ms"), null);
       const c = await counters(h);
       assert.equal(c.retried, 1);
-      assert.equal(c.delivered, 1);
+      assert.equal(c.delivered, 1 + 1, "the message and the authorized event");
     } finally {
       await h.dispose();
     }
@@ -328,7 +335,7 @@ Deno.test({
   name: "delivery: a queue that refuses the delivery — 5xx, and WeChat's retry delivers it",
   ...opts,
   async fn() {
-    let queueDown = true;
+    let queueDown = false;
     let targetDown = true;
     const { h, appid, url } = await platform({
       queue: { failSends: () => queueDown },
@@ -336,6 +343,7 @@ Deno.test({
       forward: () => targetDown ? new Response("down", { status: 503 }) : json({}),
     });
     try {
+      queueDown = true;
       const push = await copyOf(
         await h.sim.textMessagePush(url, { appId: appid, content: "keep" }),
       );

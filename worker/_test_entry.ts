@@ -4,7 +4,8 @@
  * `worker/index.ts`. Kept out of `tests/` so that the worker's types (workerd's globals) are not
  * checked with the tests', and out of the published package.
  *
- * - `hours`: a text reply, numbered by how many times the handler ran in this isolate;
+ * - `hours`: a text reply, numbered by how many times the handler ran in this isolate, which it
+ *   names;
  * - `slow`: a reply after 6 s (past the reply budget);
  * - `boom`: throws;
  * - anything else: no reply (the forward URL may answer).
@@ -19,13 +20,19 @@ import { replyTo, textReply } from "../src/events/mod.ts";
 import { createWorker } from "./mod.ts";
 
 let calls = 0;
+/** Which isolate answered (instances of the worker are separate isolates). */
+let isolate: string | undefined;
 
 const worker = createWorker({
   async onMessage(message, { authorizerAppId }) {
     if (message.MsgType !== "text") return;
     calls++;
+    isolate ??= crypto.randomUUID().slice(0, 8);
     if (message.Content === "hours") {
-      return textReply(replyTo(message), `open 9-18 (${authorizerAppId}, call ${calls})`);
+      return textReply(
+        replyTo(message),
+        `open 9-18 (${authorizerAppId}, call ${calls} in ${isolate})`,
+      );
     }
     if (message.Content === "slow") {
       await new Promise((r) => setTimeout(r, 6000));

@@ -13,6 +13,7 @@ import { authorizeRoutes } from "./routes/authorize.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { pushRoutes } from "./routes/pushes.ts";
+import { releasePageRoutes } from "./routes/release_page.ts";
 import { runtimeFor } from "./runtime.ts";
 
 export type { AppOptions } from "./context.ts";
@@ -37,5 +38,6 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/authorize", authorizeRoutes(options));
   app.route("/oauth", oauthRoutes(options));
   app.route("/api/v1", adminRoutes());
+  app.route("/releases", releasePageRoutes());
   return app;
 }

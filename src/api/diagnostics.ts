@@ -9,6 +9,7 @@
 import { nonEmpty } from "../_check.ts";
 import { RidInfoSchema } from "./_onboard_schemas.ts";
 import type { Endpoint } from "./endpoint.ts";
+import { type ApiQuotaResponse, openApis } from "./openapi.ts";
 
 /** `cgi-bin/openapi/rid/get` response: the request a rid names. */
 export interface RidInfoResponse {
@@ -52,4 +53,23 @@ export const diagnosticsApis = {
     },
     schema: RidInfoSchema,
   } satisfies Endpoint<{ rid: string }, RidInfoResponse>,
+} as const;
+
+/**
+ * The same two APIs with the component's own `component_access_token`: the platform asking
+ * about its own quota (`api_component_token`'s…) and its own failed calls. Kept out of the
+ * `…Apis` tables because the simulator serves one route per path, the authorizer descriptor's,
+ * which WeChat also opens to the component token.
+ */
+export const componentDiagnostics = {
+  /** `cgi-bin/openapi/quota/get` with the component token. */
+  getApiQuota: { ...openApis.getApiQuota, auth: "component" } satisfies Endpoint<
+    { cgi_path: string },
+    ApiQuotaResponse
+  >,
+  /** `cgi-bin/openapi/rid/get` with the component token. */
+  getRidInfo: { ...diagnosticsApis.getRidInfo, auth: "component" } satisfies Endpoint<
+    { rid: string },
+    RidInfoResponse
+  >,
 } as const;

@@ -12,6 +12,9 @@ import { checkAppId } from "../tokens/keys.ts";
 import type { AccessTokenInfo } from "../tokens/types.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
+import * as domains from "../api/domains.ts";
+import * as testers from "../api/testers.ts";
+import * as account from "../api/account.ts";
 import { codeApis } from "../api/code.ts";
 import type {
   AuditStatusResponse,
@@ -34,6 +37,12 @@ import type {
 import type { JssdkConfig, JssdkConfigOptions, JsTicketRequest } from "../api/jssdk.ts";
 import { jssdkConfig, jsTicket } from "./_jssdk.ts";
 import { diagnosticsApis, type RidInfoResponse } from "../api/diagnostics.ts";
+import type * as openAccount from "../api/open_account.ts";
+import { openAccountApis } from "../api/open_account.ts";
+import type * as privacy from "../api/privacy.ts";
+import { privacyApis } from "../api/privacy.ts";
+import type * as register from "../api/register.ts";
+import { registerApis } from "../api/register.ts";
 import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
 import {
   type ApplyIcpFilingInput,
@@ -281,15 +290,201 @@ export class AuthorizerClient extends AuthorizerCalls {
 
   // ---- domains ------------------------------------------------------------------------------
 
+  /** `wxa/modify_domain`: the mini program's server domains, within the platform's own. */
+  modifyDomain(input: domains.ModifyDomainInput): Promise<domains.ModifyDomainResponse> {
+    return this.#send(domains.modifyDomain, input);
+  }
+
+  /** `wxa/modify_domain_directly`: the mini program's server domains, any valid ones. */
+  modifyDomainDirectly(input: domains.ModifyDomainInput): Promise<domains.ModifyDomainResponse> {
+    return this.#send(domains.modifyDomainDirectly, input);
+  }
+
+  /**
+   * `wxa/setwebviewdomain`: the mini program's web-view domains, within the platform's own;
+   * without `action`, all of the platform's.
+   */
+  setWebViewDomain(input?: domains.SetWebViewDomainInput): Promise<domains.WebViewDomainResponse> {
+    return this.#send(domains.setWebViewDomain, input);
+  }
+
+  /** `wxa/setwebviewdomain_directly`: the mini program's web-view domains, any valid ones. */
+  setWebViewDomainDirectly(
+    input: domains.SetWebViewDomainInput,
+  ): Promise<domains.WebViewDomainResponse> {
+    return this.#send(domains.setWebViewDomainDirectly, input);
+  }
+
+  /** `wxa/get_webviewdomain_confirmfile`: the confirm file a web-view domain must serve. */
+  getWebViewDomainConfirmFile(): Promise<domains.ConfirmFileResponse> {
+    return this.#send(domains.getWebViewDomainConfirmFile, undefined);
+  }
+
   // ---- testers ------------------------------------------------------------------------------
+
+  /** `wxa/bind_tester`: makes a WeChat user (by WeChat id) a tester of the mini program. */
+  bindTester(input: testers.BindTesterInput): Promise<testers.BindTesterResponse> {
+    return this.#send(testers.bindTester, input);
+  }
+
+  /** `wxa/unbind_tester`: removes a tester, by WeChat id or `userstr`. */
+  unbindTester(input: testers.UnbindTesterInput): Promise<OkResponse> {
+    return this.#send(testers.unbindTester, input);
+  }
+
+  /** `wxa/memberauth`: the testers (`action` defaults to `get_experiencer`). */
+  memberAuth(input?: testers.MemberAuthInput): Promise<testers.MemberAuthResponse> {
+    return this.#send(testers.memberAuth, input);
+  }
 
   // ---- basic info and categories ------------------------------------------------------------
 
+  /** `cgi-bin/account/getaccountbasicinfo`: the account's profile and change budgets. */
+  getAccountBasicInfo(): Promise<account.AccountBasicInfoResponse> {
+    return this.#send(account.getAccountBasicInfo, undefined);
+  }
+
+  /** `wxa/setnickname`: sets the mini program's name, at once or after an audit (`audit_id`). */
+  setNickname(input: account.SetNicknameInput): Promise<account.SetNicknameResponse> {
+    return this.#send(account.setNickname, input);
+  }
+
+  /** `wxa/api_wxa_querynickname`: the state of a name audit. */
+  apiWxaQueryNickname(input: { audit_id: number }): Promise<account.QueryNicknameResponse> {
+    return this.#send(account.apiWxaQueryNickname, input);
+  }
+
+  /** `cgi-bin/wxverify/checkwxverifynickname`: whether a name would need proof or an audit. */
+  checkWxVerifyNickname(input: { nick_name: string }): Promise<account.CheckNicknameResponse> {
+    return this.#send(account.checkWxVerifyNickname, input);
+  }
+
+  /** `cgi-bin/account/modifyheadimage`: sets the head image from an uploaded image. */
+  modifyHeadImage(input: account.ModifyHeadImageInput): Promise<OkResponse> {
+    return this.#send(account.modifyHeadImage, input);
+  }
+
+  /** `cgi-bin/account/modifysignature`: sets the introduction (功能介绍). */
+  modifySignature(input: { signature: string }): Promise<OkResponse> {
+    return this.#send(account.modifySignature, input);
+  }
+
+  /** `cgi-bin/wxopen/getallcategories`: WeChat's category tree. */
+  getAllCategories(): Promise<account.AllCategoriesResponse> {
+    return this.#send(account.getAllCategories, undefined);
+  }
+
+  /** `cgi-bin/wxopen/addcategory`: adds categories to the mini program. */
+  addCategory(input: account.AddCategoryInput): Promise<OkResponse> {
+    return this.#send(account.addCategory, input);
+  }
+
+  /** `cgi-bin/wxopen/deletecategory`: removes one category. */
+  deleteCategory(input: account.DeleteCategoryInput): Promise<OkResponse> {
+    return this.#send(account.deleteCategory, input);
+  }
+
+  /**
+   * `cgi-bin/wxopen/getcategory`: the mini program's categories and their audit (WeChat's
+   * English name for it; `getCategory` is `wxa/get_category`, the categories an audit may name).
+   */
+  getSettingCategories(): Promise<account.CategoryResponse> {
+    return this.#send(account.getSettingCategories, undefined);
+  }
+
+  /** `cgi-bin/wxopen/modifycategory`: new certificates for a rejected category. */
+  modifyCategory(input: account.CategoryInput): Promise<OkResponse> {
+    return this.#send(account.modifyCategory, input);
+  }
+
+  /** `wxa/changewxasearchstatus`: 0 lets WeChat search find the mini program, 1 hides it. */
+  changeWxaSearchStatus(input: { status: 0 | 1 }): Promise<OkResponse> {
+    return this.#send(account.changeWxaSearchStatus, input);
+  }
+
+  /** `wxa/getwxasearchstatus`: whether WeChat search finds the mini program. */
+  getWxaSearchStatus(): Promise<account.SearchStatusResponse> {
+    return this.#send(account.getWxaSearchStatus, undefined);
+  }
+
   // ---- privacy ------------------------------------------------------------------------------
+
+  /** `cgi-bin/component/setprivacysetting`: sets the privacy guide (draft, or released owner). */
+  setPrivacySetting(input: privacy.SetPrivacySettingInput): Promise<OkResponse> {
+    return this.#send(privacyApis.setPrivacySetting, input);
+  }
+
+  /** `cgi-bin/component/getprivacysetting`: the privacy guide, draft (default) or released. */
+  getPrivacySetting(input?: { privacy_ver?: 1 | 2 }): Promise<privacy.PrivacySettingResponse> {
+    return this.#send(privacyApis.getPrivacySetting, input);
+  }
+
+  /** `cgi-bin/component/uploadprivacyextfile`: uploads a custom privacy guide (txt, ≤ 100 KB). */
+  uploadPrivacyExtFile(
+    input: privacy.UploadPrivacyExtFileInput,
+  ): Promise<privacy.UploadPrivacyExtFileResponse> {
+    return this.#send(privacyApis.uploadPrivacyExtFile, input);
+  }
+
+  /** `wxa/security/apply_privacy_interface`: applies for a front-end API (`wx.getLocation`…). */
+  applyPrivacyInterface(
+    input: privacy.ApplyPrivacyInterfaceInput,
+  ): Promise<privacy.ApplyPrivacyInterfaceResponse> {
+    return this.#send(privacyApis.applyPrivacyInterface, input);
+  }
+
+  /** `wxa/security/get_privacy_interface`: the APIs that need an application, and their state. */
+  getPrivacyInterface(): Promise<privacy.PrivacyInterfaceResponse> {
+    return this.#send(privacyApis.getPrivacyInterface, undefined);
+  }
 
   // ---- fast registration --------------------------------------------------------------------
 
+  /** `wxa/verifybetaweapp`: verifies this trial Mini Program as an enterprise's. */
+  verifyBetaWeapp(input: { verify_info: register.BetaVerifyInfo }): Promise<OkResponse> {
+    return this.#send(registerApis.verifyBetaWeapp, input);
+  }
+
+  /** `wxa/setbetaweappnickname`: renames this trial Mini Program. */
+  setBetaWeappNickname(input: { name: string }): Promise<OkResponse> {
+    return this.#send(registerApis.setBetaWeappNickname, input);
+  }
+
+  /**
+   * `cgi-bin/account/fastregister`: a Mini Program reusing this Official Account's subject,
+   * with the ticket its administrator's confirmation gave. Exchange the answer's
+   * `authorization_code` with `queryAuth` to manage the new Mini Program.
+   */
+  fastRegister(input: { ticket: string }): Promise<register.AccountFastRegisterResponse> {
+    return this.#send(registerApis.fastRegister, input);
+  }
+
   // ---- open account -------------------------------------------------------------------------
+
+  /** `cgi-bin/open/create`: creates an Open Platform account and binds this account to it. */
+  createOpenAccount(input?: openAccount.OwnAppId): Promise<openAccount.OpenAppIdResponse> {
+    return this.#send(openAccountApis.createOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/bind`: binds this account to an Open Platform account of its subject. */
+  bindOpenAccount(input: openAccount.OwnAppId & { open_appid: string }): Promise<OkResponse> {
+    return this.#send(openAccountApis.bindOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/unbind`: unbinds this account from its Open Platform account. */
+  unbindOpenAccount(input: openAccount.OwnAppId & { open_appid: string }): Promise<OkResponse> {
+    return this.#send(openAccountApis.unbindOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/get`: the Open Platform account this account is bound to (89002: none). */
+  getOpenAccount(input?: openAccount.OwnAppId): Promise<openAccount.OpenAppIdResponse> {
+    return this.#send(openAccountApis.getOpenAccount, input);
+  }
+
+  /** `cgi-bin/open/have`: whether this account is bound to an Open Platform account. */
+  haveOpenAccount(): Promise<openAccount.HaveOpenResponse> {
+    return this.#send(openAccountApis.haveOpenAccount, undefined);
+  }
 
   // ---- diagnostics --------------------------------------------------------------------------
 

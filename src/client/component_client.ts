@@ -9,6 +9,10 @@
 
 import { componentApis } from "../api/component.ts";
 import { snsApis, type SnsUserInfoInput, type SnsUserInfoResponse } from "../api/sns.ts";
+import { componentDiagnostics, type RidInfoResponse } from "../api/diagnostics.ts";
+import type { ApiQuotaResponse } from "../api/openapi.ts";
+import type * as register from "../api/register.ts";
+import { registerApis } from "../api/register.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { type ApiContext, send } from "../api/send.ts";
 import type * as api from "../api/types.ts";
@@ -29,6 +33,7 @@ import {
 import { checkOptions, type ComponentClientOptions } from "./_options.ts";
 import { wire } from "./_wiring.ts";
 import * as templates from "../api/templates.ts";
+import * as domains from "../api/domains.ts";
 import { AuthorizerClient } from "./authorizer_client.ts";
 
 const orNull = (error: unknown) => {
@@ -352,7 +357,59 @@ export class ComponentClient {
 
   // ---- platform domains (component token) -------------------------------------------------
 
+  /** `cgi-bin/component/modify_wxa_server_domain`: the platform's mini-program server domains. */
+  modifyWxaServerDomain(
+    input: domains.ModifyWxaServerDomainInput,
+  ): Promise<domains.PlatformDomainResponse> {
+    return this.#send(domains.modifyWxaServerDomain, input);
+  }
+
+  /** `cgi-bin/component/get_domain_confirmfile`: the platform's web-view confirm file. */
+  getDomainConfirmFile(): Promise<domains.ConfirmFileResponse> {
+    return this.#send(domains.getDomainConfirmFile, undefined);
+  }
+
+  /** `cgi-bin/component/modify_wxa_jump_domain`: the platform's mini-program web-view domains. */
+  modifyWxaJumpDomain(
+    input: domains.ModifyWxaJumpDomainInput,
+  ): Promise<domains.PlatformDomainResponse> {
+    return this.#send(domains.modifyWxaJumpDomain, input);
+  }
+
   // ---- privacy and fast registration (component token) ------------------------------------
 
+  /**
+   * `cgi-bin/component/fastregisterweapp`: registers an enterprise's Mini Program
+   * (`action: "create"`) or asks how it goes (`"search"`). The result is pushed as
+   * `notify_third_fasteregister`; {@linkcode handleComponentEvent} exchanges its `auth_code`.
+   */
+  fastRegisterWeapp(input: register.FastRegisterWeappInput): Promise<api.OkResponse> {
+    return this.#send(registerApis.fastRegisterWeapp, input);
+  }
+
+  /** `wxa/component/fastregisterpersonalweapp`: a person's Mini Program (`create`, `query`). */
+  fastRegisterPersonalWeapp(
+    input: register.FastRegisterPersonalWeappInput,
+  ): Promise<register.FastRegisterPersonalWeappResponse> {
+    return this.#send(registerApis.fastRegisterPersonalWeapp, input);
+  }
+
+  /** `wxa/component/fastregisterbetaweapp`: a trial Mini Program for a WeChat user. */
+  fastRegisterBetaWeapp(
+    input: { name: string; openid: string },
+  ): Promise<register.FastRegisterBetaWeappResponse> {
+    return this.#send(registerApis.fastRegisterBetaWeapp, input);
+  }
+
   // ---- open account and diagnostics (component token) -------------------------------------
+
+  /** `cgi-bin/openapi/quota/get` with the component token: the platform's own quota of an API. */
+  getApiQuota(input: { cgi_path: string }): Promise<ApiQuotaResponse> {
+    return this.#send(componentDiagnostics.getApiQuota, input);
+  }
+
+  /** `cgi-bin/openapi/rid/get` with the component token: one of the platform's failed calls. */
+  getRidInfo(input: { rid: string }): Promise<RidInfoResponse> {
+    return this.#send(componentDiagnostics.getRidInfo, input);
+  }
 }

@@ -27,6 +27,10 @@ import {
 const CODE_FUNC_ID = 18;
 const CST_OFFSET_MS = 8 * 3600_000;
 
+function day(nowMs: number): number {
+  return Math.floor((nowMs + CST_OFFSET_MS) / 86_400_000);
+}
+
 function month(nowMs: number): number {
   const d = new Date(nowMs + CST_OFFSET_MS);
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
@@ -117,15 +121,18 @@ export function progressAudits(model: Model, hooks: ApiHooks): void {
     audit.outcome = undefined;
     const at = String(seconds(audit.endsAt));
     const kind = typeof outcome === "string" ? outcome : outcome.status;
+    const push = typeof outcome === "string" || outcome.push !== false
+      ? hooks.authorizerPush
+      : () => {};
     if (kind === "success") {
       audit.status = 0;
-      hooks.authorizerPush(appId, { Event: "weapp_audit_success", SuccTime: at });
+      push(appId, { Event: "weapp_audit_success", SuccTime: at });
     } else if (kind === "fail") {
       const o = outcome as { reason?: string; screenshot?: string };
       audit.status = 1;
       audit.reason = o.reason ?? DEFAULT_FAIL_REASON;
       audit.screenshot = o.screenshot ?? "";
-      hooks.authorizerPush(appId, {
+      push(appId, {
         Event: "weapp_audit_fail",
         Reason: audit.reason,
         FailTime: at,
@@ -136,7 +143,8 @@ export function progressAudits(model: Model, hooks: ApiHooks): void {
       audit.status = 4;
       audit.reason = (outcome as { reason?: string }).reason ?? DEFAULT_DELAY_REASON;
       audit.endsAt += store.config.auditDelayMs;
-      hooks.authorizerPush(appId, {
+      store.schedule(audit.endsAt);
+      push(appId, {
         Event: "weapp_audit_delay",
         Reason: audit.reason,
         DelayTime: at,
@@ -230,6 +238,7 @@ export const codeRoutes: Route[] = [
     };
     store.outcomes.delete(account.appId);
     code.audits.push(audit);
+    store.schedule(audit.endsAt);
     return { ...OK, auditid: audit.auditid };
   }),
 
@@ -266,11 +275,19 @@ export const codeRoutes: Route[] = [
   serve(codeApis.undoCodeAudit, (ctx) => {
     const { account, code } = miniProgram(ctx);
     const audit = ctx.model.code.inFlight(account.appId);
-    if (!audit) throw new ApiFailure(85020);
-    const m = month(ctx.model.now());
-    if (code.undos.month !== m) code.undos = { month: m, used: 0 };
-    if (code.undos.used >= ctx.model.code.config.undoMonthlyLimit) throw new ApiFailure(87013);
+    // WeChat answered 87012 to a withdrawal of an audit already decided (forum answer).
+    if (!audit) throw new ApiFailure(87012);
+    const now = ctx.model.now();
+    const m = month(now);
+    const d = day(now);
+    if (code.undos.month !== m) code.undos = { month: m, used: 0, day: d, today: 0 };
+    if (code.undos.day !== d) Object.assign(code.undos, { day: d, today: 0 });
+    const { undoMonthlyLimit, undoDailyLimit } = ctx.model.code.config;
+    if (code.undos.used >= undoMonthlyLimit || code.undos.today >= undoDailyLimit) {
+      throw new ApiFailure(87013);
+    }
     code.undos.used++;
+    code.undos.today++;
     audit.status = 3;
     audit.outcome = undefined;
     return OK;
@@ -280,14 +297,16 @@ export const codeRoutes: Route[] = [
     const { account, code } = miniProgram(ctx);
     const store = ctx.model.code;
     const audit = findAudit(code, auditIdOf(ctx));
-    if (audit !== store.inFlight(account.appId) || audit.speedup) throw new ApiFailure(85020);
+    if (audit !== store.inFlight(account.appId)) throw new ApiFailure(89402);
+    if (audit.speedup) throw new ApiFailure(89404);
     const quota = store.quota(month(ctx.model.now()));
-    if (quota.speedups >= store.config.speedupQuota) throw new ApiFailure(85085);
+    if (quota.speedups >= store.config.speedupQuota) throw new ApiFailure(89405);
     quota.speedups++;
     audit.speedup = true;
     const faster = ctx.model.now() +
       (store.config.speedupDelayMs ?? Math.floor(store.config.auditDelayMs / 10));
     audit.endsAt = Math.min(audit.endsAt, faster);
+    store.schedule(audit.endsAt);
     return OK;
   }),
 
@@ -314,7 +333,8 @@ export const codeRoutes: Route[] = [
       : media.type.startsWith("image/") || /\.(jpe?g|png|gif|bmp)$/.test(name)
       ? "image"
       : undefined;
-    if (type === undefined) throw new ApiFailure(40004);
+    if (type === undefined) throw new ApiFailure(40005);
+    if (media.size > (type === "image" ? 2 : 10) * 1024 * 1024) throw new ApiFailure(40006);
     const mediaid = crypto.randomUUID().replaceAll("-", "");
     code.media.set(mediaid, { type, size: media.size });
     return { ...OK, type, mediaid };
@@ -365,8 +385,11 @@ export const codeRoutes: Route[] = [
     }
     const running = code.gray?.status === 1 ? code.gray : undefined;
     // Raising the share of a running plan is allowed; otherwise the audited version must be new.
-    if (!running) releasable(code);
-    else if (pct < running.percentage) throw new ApiFailure(40097);
+    if (!running) {
+      releasable(code);
+      // "小程序没有线上版本，不能进行灰度": the first release is a full one.
+      if (!code.online) throw new ApiFailure(85079);
+    } else if (pct < running.percentage) throw new ApiFailure(40097);
     code.gray = {
       status: 1,
       createdAt: running?.createdAt ?? ctx.model.now(),

@@ -19,13 +19,17 @@ export interface CodeVersion {
   committedAt: number;
 }
 
-/** How an audit ends: passes, fails with a reason, or is delayed (then decided again). */
+/**
+ * How an audit ends: passes, fails with a reason, or is delayed (then decided again). The object
+ * forms take `push: false` for a verdict WeChat never delivers (a missed push: only
+ * `get_auditstatus` tells).
+ */
 export type AuditOutcome =
   | "success"
   | "delay"
-  | { status: "success" }
-  | { status: "fail"; reason?: string; screenshot?: string }
-  | { status: "delay"; reason?: string };
+  | { status: "success"; push?: boolean }
+  | { status: "fail"; reason?: string; screenshot?: string; push?: boolean }
+  | { status: "delay"; reason?: string; push?: boolean };
 
 /** One audit. */
 export interface AuditRecord {
@@ -75,8 +79,8 @@ export interface AccountCode {
   visitStatus: "open" | "close";
   supportVersion: string;
   media: Map<string, { type: string; size: number }>;
-  /** Undos this month: `month` and count. */
-  undos: { month: number; used: number };
+  /** Withdrawals: this month's (`used`) and today's (`today`), China time. */
+  undos: { month: number; used: number; day: number; today: number };
 }
 
 /** Settings of the code lifecycle (see `WeChatSimulatorOptions`). */
@@ -89,8 +93,10 @@ export interface CodeConfig {
   auditQuota: number;
   /** Speed-ups per month (default 1). */
   speedupQuota: number;
-  /** Withdrawals per mini program per month (default 10). */
+  /** Withdrawals per mini program per month (WeChat: 10). */
   undoMonthlyLimit: number;
+  /** Withdrawals per mini program per day (WeChat: 5). */
+  undoDailyLimit: number;
 }
 
 /** The default reason of a failed audit (status 1). */
@@ -108,8 +114,10 @@ export class CodeStore {
     auditQuota: 20,
     speedupQuota: 1,
     undoMonthlyLimit: 10,
+    undoDailyLimit: 5,
   };
   #quota = { month: -1, audits: 0, speedups: 0 };
+  #earliest = Infinity;
   #nextAuditId = 420_000_000 + Math.floor(Math.random() * 10_000_000);
 
   /** The code state of `appId`, created empty. */
@@ -124,7 +132,7 @@ export class CodeStore {
         visitStatus: "open",
         supportVersion: "2.20.0",
         media: new Map(),
-        undos: { month: -1, used: 0 },
+        undos: { month: -1, used: 0, day: -1, today: 0 },
       };
       this.accounts.set(appId, code);
     }
@@ -147,15 +155,26 @@ export class CodeStore {
     return last && (last.status === 2 || last.status === 4) ? last : undefined;
   }
 
-  /** Every audit whose review decides at or before `now`, oldest first, with its appid. */
+  /** Notes that an audit decides at `endsAt` (so {@linkcode CodeStore.due} looks again then). */
+  schedule(endsAt: number): void {
+    this.#earliest = Math.min(this.#earliest, endsAt);
+  }
+
+  /**
+   * Every audit whose review decides at or before `now`, oldest first, with its appid. Runs
+   * before every simulated request, so it returns at once until the earliest audit is due.
+   */
   due(now: number): { appId: string; audit: AuditRecord }[] {
+    if (now < this.#earliest) return [];
     const out: { appId: string; audit: AuditRecord }[] = [];
+    let earliest = Infinity;
     for (const [appId, code] of this.accounts) {
       const last = code.audits.at(-1);
-      if (last && (last.status === 2 || last.status === 4) && last.endsAt <= now) {
-        out.push({ appId, audit: last });
-      }
+      if (!last || (last.status !== 2 && last.status !== 4)) continue;
+      if (last.endsAt <= now) out.push({ appId, audit: last });
+      else earliest = Math.min(earliest, last.endsAt);
     }
+    this.#earliest = earliest;
     return out.sort((a, b) => a.audit.endsAt - b.audit.endsAt);
   }
 }

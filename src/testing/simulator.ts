@@ -17,12 +17,14 @@ import { MessageCrypto } from "../crypto/message_crypto.ts";
 import { jssdkSignature } from "../client/_jssdk.ts";
 import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
 import { progressAudits } from "./_code.ts";
+import { decideNicknameAudit, progressNicknameAudits } from "./_account.ts";
 import type { AuditOutcome } from "./_code_state.ts";
 import { progressIcp } from "./_icp.ts";
 import type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
 import { progressWxVerify } from "./_wxverify.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
+import { releasePrivacyGuide } from "./_privacy.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
 import {
   type Account,
@@ -99,6 +101,13 @@ export interface WeChatSimulatorOptions {
   /** `clear_quota` uses per account per month (shared by all variants); default 10. */
   clearQuotaMonthlyLimit?: number;
   /**
+   * How long WeChat takes to decide a privacy-interface application (`apply_privacy_interface`)
+   * or to finish a fast registration (the legal person's confirmation), on the simulator's
+   * clock; default 60 s. The result is pushed once the clock has passed it (at the next request
+   * or {@linkcode WeChatSimulator.advance}); 0 decides at once.
+   */
+  reviewDelaySeconds?: number;
+  /**
    * The platform's 登录授权的发起页域名. When set, the authorization page must be opened with a
    * Referer on this domain (or a subdomain) and redirect_uri must be on it, as on WeChat.
    */
@@ -126,6 +135,24 @@ export interface WeChatSimulatorOptions {
    * then the review; default 30 minutes. See {@linkcode WeChatSimulator.setWxVerifyOutcome}.
    */
   wxverifyDelayMs?: number;
+}
+
+/** One code audit as {@linkcode WeChatSimulator.audits} reports it. */
+export interface SimulatedAudit {
+  /** `submit_audit`'s answer. */
+  auditid: number;
+  /** 0 passed, 1 rejected, 2 under review, 3 withdrawn, 4 delayed. */
+  status: number;
+  /** The audited version's `user_version`. */
+  userVersion: string;
+  /** The template it was committed from. */
+  templateId: number | string;
+  /** Milliseconds on the simulator's clock. */
+  submittedAt: number;
+  /** Why it was rejected or delayed. */
+  reason?: string;
+  /** Whether it went online. */
+  released: boolean;
 }
 
 /** A fault {@linkcode WeChatSimulator.inject} applies to matching requests. */
@@ -368,6 +395,10 @@ export class WeChatSimulator {
     if (base !== "" && (!base.startsWith("/") || base.endsWith("/"))) {
       throw new TypeError('Option basePath must start with "/" and not end with "/"');
     }
+    const review = options.reviewDelaySeconds;
+    if (review !== undefined && !(Number.isFinite(review) && review >= 0)) {
+      throw new TypeError("Option reviewDelaySeconds must be a non-negative number");
+    }
     this.#basePath = base;
     this.#options = options;
     const clock = options.now ?? Date.now;
@@ -382,6 +413,7 @@ export class WeChatSimulator {
       singleUseAuthCodes: options.singleUseAuthCodes ?? true,
       defaultDailyQuota: options.defaultDailyQuota ?? 10_000,
       clearQuotaMonthlyLimit: options.clearQuotaMonthlyLimit ?? 10,
+      reviewDelayS: options.reviewDelaySeconds ?? 60,
     });
     for (const [path, limit] of Object.entries(options.dailyQuotas ?? {})) {
       this.setDailyQuota(path, limit);
@@ -419,7 +451,10 @@ export class WeChatSimulator {
     return this.#model.now();
   }
 
-  /** Moves the simulator's clock forward by `ms` milliseconds (tokens and codes age). */
+  /**
+   * Moves the simulator's clock forward by `ms` milliseconds: tokens and codes age, and code
+   * audits whose time has come are decided and pushed (see {@linkcode WeChatSimulator.setAuditOutcome}).
+   */
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError("Advance needs a non-negative number");
     this.#offset += ms;
@@ -428,9 +463,12 @@ export class WeChatSimulator {
 
   /** Lets time-driven processes catch up with the clock (audits end and are pushed). */
   #progress(): void {
+    // What WeChat finished meanwhile (privacy applications, fast registrations) happens first.
+    this.#model.runDue();
     progressAudits(this.#model, this.#hooks);
     progressIcp(this.#model, this.#hooks);
     progressWxVerify(this.#model, this.#hooks);
+    progressNicknameAudits(this.#model, this.#hooks);
   }
 
   // ---- serving -----------------------------------------------------------------------------
@@ -669,8 +707,9 @@ export class WeChatSimulator {
    * Decides how the audit of mini program `appId` ends: the one under review, or else its next
    * one. `"success"` passes (the default), `{ status: "fail", reason, screenshot? }` rejects,
    * `"delay"` / `{ status: "delay", reason? }` delays it by another audit delay (then it is
-   * decided again, passing unless told otherwise). The verdict comes when the audit's time has
-   * come ({@linkcode WeChatSimulatorOptions.auditDelayMs}, {@linkcode WeChatSimulator.advance}).
+   * decided again, passing unless told otherwise); `push: false` in the object forms decides it
+   * without a push (WeChat's missed push). The verdict comes when the audit's time has come
+   * ({@linkcode WeChatSimulatorOptions.auditDelayMs}, {@linkcode WeChatSimulator.advance}).
    */
   setAuditOutcome(appId: string, outcome: AuditOutcome): void {
     const kind = typeof outcome === "string" ? outcome : outcome?.status;
@@ -732,6 +771,23 @@ export class WeChatSimulator {
       throw new RangeError(`Account ${appId} is not a known mini program`);
     }
     this.#model.wxverify.outcomes.set(appId, outcome);
+  }
+
+  /**
+   * The code audits of mini program `appId`, oldest first, as WeChat holds them (for checking,
+   * e.g., that a version was submitted only once).
+   */
+  audits(appId: string): SimulatedAudit[] {
+    const code = this.#model.code.accounts.get(appId);
+    return (code?.audits ?? []).map((a) => ({
+      auditid: a.auditid,
+      status: a.status,
+      userVersion: a.version.userVersion,
+      templateId: a.version.templateId,
+      submittedAt: a.submittedAt,
+      ...(a.reason === undefined ? {} : { reason: a.reason }),
+      released: a.released,
+    }));
   }
 
   // ---- accounts ----------------------------------------------------------------------------
@@ -1199,6 +1255,104 @@ export class WeChatSimulator {
       source_miniprogram: o.source_miniprogram ?? "模拟开发小程序",
       developer: o.developer ?? "模拟开发者",
     }).draft_id;
+  }
+
+  // ---- names and categories ----------------------------------------------------------------
+
+  /**
+   * Decides a running name audit (`wxa/setnickname` answered an `audit_id`) now, instead of
+   * the approval an hour after submission: approved (the name becomes the account's) or
+   * rejected with `reason`. The verdict is pushed as `wxa_nickname_audit` to the message URL
+   * ({@linkcode SimulatorEventTarget.messageUrl}). Throws a `RangeError` when no such audit runs.
+   */
+  endNicknameAudit(
+    appId: string,
+    auditId: number,
+    verdict: { approved: boolean; reason?: string },
+  ): void {
+    this.#authorized(appId);
+    const audit = this.#model.profiles.of(appId).audits.get(auditId);
+    if (!audit || audit.decision) throw new RangeError(`No name audit ${auditId} running`);
+    decideNicknameAudit(this.#model, this.#hooks, appId, audit, { ...verdict, at: this.now() });
+  }
+
+  /**
+   * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
+   * with certificates): approved, or rejected with `reason` (then `modifycategory` may send
+   * new certificates). Throws a `RangeError` when no such category is under review.
+   */
+  auditCategory(
+    appId: string,
+    options: { first: number; second: number; approved: boolean; reason?: string },
+  ): void {
+    this.#authorized(appId);
+    const category = this.#model.profiles.of(appId).categories.find((c) =>
+      c.first === options.first && c.second === options.second
+    );
+    if (!category || category.audit_status !== 1) {
+      throw new RangeError(`No category ${options.first}/${options.second} under review`);
+    }
+    category.audit_status = options.approved ? 3 : 2;
+    category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
+  }
+
+  // ---- privacy ------------------------------------------------------------------------------
+
+  /**
+   * Makes a Mini Program's draft privacy guide (privacy_ver 2) its released one (privacy_ver 1),
+   * as releasing a version submitted with it does. Returns false when it has no draft.
+   */
+  releasePrivacySetting(appId: string): boolean {
+    this.#authorized(appId);
+    return releasePrivacyGuide(this.#model.privacy.get(appId));
+  }
+
+  /**
+   * The next privacy-interface application made is refused with `reason` when WeChat decides
+   * it (each call refuses one more); the others are granted.
+   */
+  refuseNextPrivacyApplication(reason = "小程序内未含有相应使用场景"): void {
+    this.#model.privacyRefusals.push(reason);
+  }
+
+  // ---- fast registration ----------------------------------------------------------------
+
+  /**
+   * The next fast registration started (enterprise, personal or trial) or trial verification
+   * fails with `status` and `msg` when WeChat finishes it, instead of creating the Mini Program
+   * (each call fails one more). Default: the legal person did not confirm within 24 hours.
+   */
+  failNextFastRegistration(
+    failure: { status: number; msg?: string } = { status: 100001, msg: "法人未确认" },
+  ): void {
+    if (!Number.isInteger(failure.status) || failure.status === 0) {
+      throw new RangeError("A failure status is a non-zero integer");
+    }
+    this.#model.registrationFailures.push({ status: failure.status, msg: failure.msg ?? "fail" });
+  }
+
+  /**
+   * What an Official Account's administrator gets by confirming on WeChat's fast-registration
+   * page (`mp.weixin.qq.com/cgi-bin/fastregisterauth`): the single-use `ticket` (1 hour) that
+   * `cgi-bin/account/fastregister` takes with the account's token. `copyWxVerify`: reuse the
+   * account's verification (default true).
+   */
+  fastRegisterTicket(
+    officialAccountAppId: string,
+    options: { copyWxVerify?: boolean } = {},
+  ): string {
+    const account = this.#authorized(officialAccountAppId);
+    if (account.kind !== "official_account") {
+      throw new TypeError("Fast registration tickets are for Official Accounts");
+    }
+    const ticket = "fastregister@@@" + opaque(32);
+    this.#model.fastRegisterTickets.set(ticket, {
+      appId: account.appId,
+      copyWxVerify: options.copyWxVerify ?? true,
+      expiresAt: this.now() + 3600_000,
+      used: false,
+    });
+    return ticket;
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */

@@ -67,7 +67,7 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
     #ledger: MessageLedger | undefined;
 
     #messages(): MessageLedger {
-      return this.#ledger ??= new MessageLedger(this.ctx.storage.sql);
+      return this.#ledger ??= new MessageLedger(this.ctx.storage);
     }
 
     #setup(): { client: WorkerClient; store: DurableStore } {
@@ -248,7 +248,7 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
       return capture("authorizer delivered", async () => {
         await this.#appid(appid);
         if (mark) this.#messages().markDelivered(id);
-        return mark || this.#messages().isDelivered(id);
+        return mark || await this.#messages().isDelivered(id);
       });
     }
 

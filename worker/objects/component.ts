@@ -213,7 +213,7 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
      */
     platformEvent(id: string, release: boolean): Promise<RpcResult<boolean>> {
       return capture("component platform event", async () => {
-        const ledger = this.#ledger ??= new MessageLedger(this.ctx.storage.sql);
+        const ledger = this.#ledger ??= new MessageLedger(this.ctx.storage);
         if (release) {
           ledger.release(id);
           return false;

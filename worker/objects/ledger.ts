@@ -1,11 +1,17 @@
 /**
- * An authorizer's message ledger, in its Durable Object's SQLite storage: which messages were
- * taken (so WeChat's retries of one reach the handler and the forward URL once, whichever
- * isolate they land on) with the passive reply each was answered with, and which deliveries
- * reached the forward URL (so a queued copy behind a late success is dropped).
+ * An authorizer's message ledger, in its Durable Object: which messages were taken (so WeChat's
+ * retries of one reach the handler and the forward URL once, whichever isolate they land on)
+ * with the passive reply each was answered with, and which deliveries reached the forward URL
+ * (so a queued copy behind a late success is dropped).
  *
  * Workers KV cannot do this: it is eventually consistent, so two isolates could both read
- * "not seen" for the same message. The object is the single writer.
+ * "not seen" for the same message. The object is the single instance that decides.
+ *
+ * Decisions are made from this instance's memory, and each is written to the object's storage
+ * without waiting for the write to be confirmed (`allowUnconfirmed`): waiting for the disk on
+ * every message halved the message path's throughput (BENCHMARKS.md), and the storage copy is
+ * only needed if the object restarts between WeChat's copies of one message. A new instance
+ * reads what earlier ones stored once, before its first decision.
  *
  * @module
  */
@@ -19,6 +25,9 @@ export const DELIVERED_KEEP_MS = 6 * 3600 * 1000;
 /** A message still being answered after this long is taken as answered `success`. */
 const BUSY_MS = 30_000;
 const SWEEP_EVERY_MS = 60_000;
+const MESSAGE = "ledger:m:";
+const DELIVERED = "ledger:d:";
+const UNCONFIRMED = { allowUnconfirmed: true };
 
 /** What {@linkcode MessageLedger.claim} answers. */
 export type Claim =
@@ -29,43 +38,43 @@ export type Claim =
   /** Another copy is being answered and did not finish within the wait. */
   | { state: "busy" };
 
+interface Entry {
+  at: number;
+  done: boolean;
+  reply?: string;
+}
+
 /** See the module documentation. */
 export class MessageLedger {
-  readonly #sql: SqlStorage;
-  #sweptAt = 0;
-  /** Copies waiting for the first copy's answer, by key (this object is the only writer). */
+  readonly #storage: DurableObjectStorage;
+  /** What this instance knows, by storage key: message entries and delivery times. */
+  readonly #known = new Map<string, Entry | number>();
+  #sweptAt = Date.now();
+  /** What earlier instances stored, read once (then this instance knows every entry). */
+  #loaded: Promise<void> | undefined;
+  /** Copies waiting for the first copy's answer, by key. */
   readonly #waiting = new Map<string, (() => void)[]>();
 
-  constructor(sql: SqlStorage) {
-    this.#sql = sql;
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS wx_messages (key TEXT PRIMARY KEY, at INTEGER NOT NULL, done INTEGER NOT NULL, reply TEXT)",
-    );
-    sql.exec("CREATE INDEX IF NOT EXISTS wx_messages_at ON wx_messages (at)");
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS wx_delivered (id TEXT PRIMARY KEY, at INTEGER NOT NULL)",
-    );
-    sql.exec("CREATE INDEX IF NOT EXISTS wx_delivered_at ON wx_delivered (at)");
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
   }
 
   /**
-   * Takes `key`, or tells how it was answered; a copy that arrives while the first is still
+   * Takes `id`, or tells how it was answered; a copy that arrives while the first is still
    * being answered waits up to `waitMs` for that answer.
    */
-  async claim(key: string, waitMs: number): Promise<Claim> {
+  async claim(id: string, waitMs: number): Promise<Claim> {
+    const key = MESSAGE + id;
+    await (this.#loaded ??= this.#load());
     const now = Date.now();
     this.#sweep(now);
-    const row = this.#row(key);
-    if (!row || now - row.at > MESSAGE_KEEP_MS) {
-      this.#sql.exec(
-        "INSERT OR REPLACE INTO wx_messages (key, at, done, reply) VALUES (?, ?, 0, NULL)",
-        key,
-        now,
-      );
+    const entry = this.#known.get(key) as Entry | undefined;
+    if (!entry || now - entry.at > MESSAGE_KEEP_MS) {
+      this.#write(key, { at: now, done: false });
       return { state: "new" };
     }
-    if (row.done) return answered(row.reply);
-    if (now - row.at < BUSY_MS && waitMs > 0) {
+    if (entry.done) return answered(entry);
+    if (now - entry.at < BUSY_MS && waitMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
         const list = this.#waiting.get(key) ?? [];
@@ -75,42 +84,62 @@ export class MessageLedger {
         });
         this.#waiting.set(key, list);
       });
-      const after = this.#row(key);
-      if (after?.done) return answered(after.reply);
-      if (!after) return this.claim(key, 0);
+      const after = this.#known.get(key) as Entry | undefined;
+      if (after?.done) return answered(after);
+      if (!after) return await this.claim(id, 0);
     }
     return { state: "busy" };
   }
 
-  /** Records how `key` was answered (`reply`: the plaintext XML; `null`: `success`). */
-  complete(key: string, reply: string | null): void {
-    this.#sql.exec("UPDATE wx_messages SET done = 1, reply = ? WHERE key = ?", reply, key);
+  /** Records how `id` was answered (`reply`: the plaintext XML; `null`: `success`). */
+  complete(id: string, reply: string | null): void {
+    const key = MESSAGE + id;
+    const entry = this.#known.get(key) as Entry | undefined;
+    this.#write(key, {
+      at: entry?.at ?? Date.now(),
+      done: true,
+      ...(reply === null ? {} : { reply }),
+    });
     this.#wake(key);
   }
 
-  /** Forgets `key`: it was answered with a 5xx, so WeChat's retry must be taken again. */
-  release(key: string): void {
-    this.#sql.exec("DELETE FROM wx_messages WHERE key = ?", key);
+  /** Forgets `id`: it was answered with a 5xx, so WeChat's retry must be taken again. */
+  release(id: string): void {
+    const key = MESSAGE + id;
+    this.#known.delete(key);
+    this.#storage.delete(key, UNCONFIRMED).catch(() => {});
     this.#wake(key);
   }
 
   /** Records that delivery `id` reached the forward URL. */
   markDelivered(id: string): void {
-    this.#sql.exec("INSERT OR REPLACE INTO wx_delivered (id, at) VALUES (?, ?)", id, Date.now());
+    this.#write(DELIVERED + id, Date.now());
   }
 
   /** Whether delivery `id` reached the forward URL (within {@linkcode DELIVERED_KEEP_MS}). */
-  isDelivered(id: string): boolean {
-    const rows = this.#sql.exec<{ at: number }>("SELECT at FROM wx_delivered WHERE id = ?", id)
-      .toArray();
-    return rows.length > 0 && Date.now() - rows[0].at <= DELIVERED_KEEP_MS;
+  async isDelivered(id: string): Promise<boolean> {
+    await (this.#loaded ??= this.#load());
+    const at = this.#known.get(DELIVERED + id);
+    return typeof at === "number" && Date.now() - at <= DELIVERED_KEEP_MS;
   }
 
-  #row(key: string): { at: number; done: number; reply: string | null } | undefined {
-    return this.#sql.exec<{ at: number; done: number; reply: string | null }>(
-      "SELECT at, done, reply FROM wx_messages WHERE key = ?",
-      key,
-    ).toArray()[0];
+  /** Takes in what earlier instances of this object stored, dropping what expired. */
+  async #load(): Promise<void> {
+    const stored = await this.#storage.list<Entry | number>({ prefix: "ledger:" });
+    const now = Date.now();
+    const old: string[] = [];
+    for (const [key, value] of stored) {
+      if (expired(key, value, now)) old.push(key);
+      else if (!this.#known.has(key)) this.#known.set(key, value);
+    }
+    this.#delete(old);
+  }
+
+  #write(key: string, value: Entry | number): void {
+    this.#known.set(key, value);
+    this.#storage.put(key, value, UNCONFIRMED).catch((err) =>
+      console.warn(`[wxopen] ledger write failed: ${(err as Error).name}`)
+    );
   }
 
   #wake(key: string): void {
@@ -119,14 +148,29 @@ export class MessageLedger {
     for (const wake of list ?? []) wake();
   }
 
+  /** Drops expired entries from memory and storage, at most once a minute. */
   #sweep(now: number): void {
     if (now - this.#sweptAt < SWEEP_EVERY_MS) return;
     this.#sweptAt = now;
-    this.#sql.exec("DELETE FROM wx_messages WHERE at < ?", now - MESSAGE_KEEP_MS);
-    this.#sql.exec("DELETE FROM wx_delivered WHERE at < ?", now - DELIVERED_KEEP_MS);
+    const old: string[] = [];
+    for (const [key, value] of this.#known) if (expired(key, value, now)) old.push(key);
+    for (const key of old) this.#known.delete(key);
+    this.#delete(old);
+  }
+
+  #delete(keys: string[]): void {
+    // At most 128 keys per call.
+    for (let i = 0; i < keys.length; i += 128) {
+      this.#storage.delete(keys.slice(i, i + 128), UNCONFIRMED).catch(() => {});
+    }
   }
 }
 
-function answered(reply: string | null): Claim {
-  return reply === null ? { state: "done" } : { state: "done", reply };
+function expired(key: string, value: Entry | number, now: number): boolean {
+  const at = typeof value === "number" ? value : value.at;
+  return now - at > (key.startsWith(DELIVERED) ? DELIVERED_KEEP_MS : MESSAGE_KEEP_MS);
+}
+
+function answered(entry: Entry): Claim {
+  return entry.reply === undefined ? { state: "done" } : { state: "done", reply: entry.reply };
 }
