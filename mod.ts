@@ -181,9 +181,9 @@ export type {
 export type {
   AuthIdentityNode,
   AuthIdentityTreeResponse,
-  QueryAuthResponse,
   UploadAuthMaterialInput,
   UploadAuthMaterialResponse,
   WxaAuthData,
   WxaAuthResponse,
+  WxaQueryAuthResponse,
 } from "./src/api/wxverify.ts";

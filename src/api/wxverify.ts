@@ -63,7 +63,7 @@ export interface WxaAuthResponse {
  * created, 15 awaiting payment (failures 1, 2, 5, 8, 11, 14); `apply_status` once the order
  * exists: 1 awaiting payment, 2 under review, 3 to be refilled, 4 verified, 5 finally failed.
  */
-export interface QueryAuthResponse {
+export interface WxaQueryAuthResponse {
   /** The task's state (see the interface's doc). */
   task_status: number;
   /** The administrator's authorization link. */
@@ -168,7 +168,7 @@ const OkSchema =
 type Fits<S extends v.GenericSchema, I> = v.InferOutput<S> extends I ? true : never;
 const _fits: [
   Fits<typeof WxaAuthSchema, WxaAuthResponse>,
-  Fits<typeof QueryAuthSchema, QueryAuthResponse>,
+  Fits<typeof QueryAuthSchema, WxaQueryAuthResponse>,
   Fits<typeof UploadMaterialSchema, UploadAuthMaterialResponse>,
   Fits<typeof IdentityTreeSchema, AuthIdentityTreeResponse>,
   Fits<typeof OkSchema, OkResponse>,
@@ -235,7 +235,7 @@ export const wxverifyApis = {
     auth: "authorizer",
     body: (input) => ({ taskid: nonEmpty("taskid", object("input", input).taskid) }),
     schema: QueryAuthSchema,
-  } satisfies Endpoint<{ taskid: string }, QueryAuthResponse>,
+  } satisfies Endpoint<{ taskid: string }, WxaQueryAuthResponse>,
 
   /** `wxa/sec/uploadauthmaterial`: uploads a picture for `auth_data`'s material fields. */
   uploadAuthMaterial: {

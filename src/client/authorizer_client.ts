@@ -60,11 +60,11 @@ import {
 } from "../api/icp.ts";
 import {
   type AuthIdentityTreeResponse,
-  type QueryAuthResponse,
   type UploadAuthMaterialInput,
   type UploadAuthMaterialResponse,
   type WxaAuthData,
   type WxaAuthResponse,
+  type WxaQueryAuthResponse,
   wxverifyApis,
 } from "../api/wxverify.ts";
 
@@ -587,7 +587,7 @@ export class AuthorizerClient extends AuthorizerCalls {
    * `wxa/sec/queryauth`: the 认证 task's progress (`task_status`, then `apply_status`). Not
    * to be confused with `ComponentClient.queryAuth`, which exchanges an authorization code.
    */
-  queryAuth(input: { taskid: string }): Promise<QueryAuthResponse> {
+  queryAuth(input: { taskid: string }): Promise<WxaQueryAuthResponse> {
     return this.#send(wxverifyApis.queryAuth, input);
   }
 
