@@ -23,7 +23,7 @@
 import assert from "node:assert/strict";
 import { ComponentClient, MemoryStore, WeChatError } from "../mod.ts";
 import { MessageCrypto } from "../src/crypto/mod.ts";
-import { parseComponentEvent } from "../src/events/mod.ts";
+import { parseComponentEvent, parseMessage } from "../src/events/mod.ts";
 import { WeChatSimulator, type WeChatSimulatorOptions } from "../src/testing/mod.ts";
 
 const APPID = "wx3cf0f39249000061";
@@ -31,6 +31,7 @@ const SECRET = "sim-component-secret-7d1e0a4b";
 const TOKEN = "sim-message-token";
 const AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 const EVENTS_URL = "https://platform.example/wechat/component/events";
+const MESSAGE_URL = "https://platform.example/wechat/authorizers/$APPID$/callback";
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -44,6 +45,7 @@ async function setup(options: Partial<WeChatSimulatorOptions> = {}) {
     now: () => Date.parse("2026-03-10T08:00:00Z"),
     events: {
       url: EVENTS_URL,
+      messageUrl: MESSAGE_URL,
       fetch: (request) => {
         pushes.push(request);
         return Promise.resolve(new Response("success"));
@@ -72,24 +74,29 @@ async function setup(options: Partial<WeChatSimulatorOptions> = {}) {
     await client.queryAuth(auth.authCode);
     return client.authorizer(auth.appId);
   }
-  /** The component pushes of the ICP kinds delivered so far, decrypted and parsed. */
+  /** Authorizer events delivered so far (to the 消息与事件接收URL), decrypted and parsed. */
+  const messages: Record<string, unknown>[] = [];
+  /** The component pushes of the ICP and 认证 kinds delivered so far, decrypted and parsed. */
   async function icpEvents(): Promise<Record<string, unknown>[]> {
     await sim.settled();
     const out = [];
     for (const request of pushes.splice(0)) {
       const url = new URL(request.url);
-      assert.equal(url.origin + url.pathname, EVENTS_URL);
       const xml = await crypto.open(await request.text(), {
         msg_signature: url.searchParams.get("msg_signature")!,
         timestamp: url.searchParams.get("timestamp")!,
         nonce: url.searchParams.get("nonce")!,
       });
+      if (url.origin + url.pathname !== EVENTS_URL) {
+        messages.push(parseMessage(xml) as unknown as Record<string, unknown>);
+        continue;
+      }
       const event = parseComponentEvent(xml) as unknown as Record<string, unknown>;
       if (/icpfiling|wxa_auth/.test(String(event.InfoType))) out.push(event);
     }
     return out;
   }
-  return { sim, client, authorize, icpEvents };
+  return { sim, client, authorize, icpEvents, messages };
 }
 
 async function rejects(promise: Promise<unknown>, errcode: number): Promise<void> {
@@ -392,4 +399,28 @@ Deno.test("认证: material uploads, the identity tree, and refusals", async () 
   await rejects(oa.wxaAuth({ auth_data: AUTH_DATA }), 61007);
   const filingOnly = await env.authorize("mini_program", [156]);
   await rejects(filingOnly.authIdentityTree(), 61007);
+});
+
+Deno.test("认证: the developer pays, wx_verify_pay_succ and wx_verify_dispatch reach the mini program", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  const { taskid } = await mp.wxaAuth({ auth_data: { ...AUTH_DATA, pay_type: 2 } });
+  env.sim.advance(30 * MINUTE);
+  const waiting = await mp.queryAuth({ taskid });
+  assert.deepEqual([waiting.task_status, waiting.apply_status], [15, 1]);
+  await env.icpEvents();
+  assert.equal(env.messages.length, 0, "nothing paid yet");
+
+  env.sim.advance(30 * MINUTE);
+  const notices = await env.icpEvents();
+  assert.deepEqual(
+    notices.map((e) => [String(e.task_status), String(e.apply_status)]),
+    [["12", "2"]],
+  );
+  const dispatched = notices[0].dispatch_info as Record<string, unknown>;
+  assert.ok(String(dispatched.provider).length > 0);
+  assert.deepEqual(env.messages.map((m) => m.Event), ["wx_verify_pay_succ", "wx_verify_dispatch"]);
+  assert.equal(String(env.messages[0].OrderId), String((await mp.queryAuth({ taskid })).orderid));
+  assert.equal(env.messages[1].Provider, dispatched.provider);
+  assert.equal(String(env.messages[1].DispatchTime), String(dispatched.dispatch_time));
 });

@@ -5,11 +5,13 @@
  * otherwise); a task starts at `task_status` 0 with the administrator's authorization link; after
  * the configured delay the administrator has authorized, passed the face and SMS checks and the
  * review order exists (`task_status` 12, `apply_status` 2, or 1 awaiting payment when the
- * developer pays, which the simulator settles at once); one delay later the review decides
- * (`apply_status` 4 verified, 3 to refill with a reason, 5 finally failed). Each of those steps
- * is pushed to the 授权事件接收URL as `notify_3rd_wxa_auth`, as WeChat documents it ("task_status
- * 0, 6, 9, 12; apply_status 2, 3, 4, 5"; the simulator pushes 0, 12 and the verdict). `reauth`
- * only for a task sent back for refilling.
+ * developer pays: `task_status` 15, `apply_status` 1, paid one delay later, pushed to the mini
+ * program as `wx_verify_pay_succ`); the order goes to a review provider (`dispatch_info`, and
+ * `wx_verify_dispatch` to the mini program's message URL); one delay later the review decides
+ * (`apply_status` 4 verified, 3 to refill with a reason, 5 finally failed). Each step is pushed to
+ * the 授权事件接收URL as `notify_3rd_wxa_auth`, as WeChat documents it ("task_status 0, 6, 9, 12;
+ * apply_status 2, 3, 4, 5"; the simulator pushes 0, 15, 12 and the verdict). `reauth` only for a
+ * task sent back for refilling.
  *
  * @module
  */
@@ -52,7 +54,12 @@ function authData(ctx: Ctx): Json {
   return data;
 }
 
-function push(hooks: ApiHooks, task: WxVerifyTask, message: string): void {
+function push(
+  hooks: ApiHooks,
+  task: WxVerifyTask,
+  message: string,
+  dispatchInfo?: { provider: string; contact: string; dispatch_time: string },
+): void {
   hooks.componentPush({
     InfoType: "notify_3rd_wxa_auth",
     appid: task.appId,
@@ -60,6 +67,7 @@ function push(hooks: ApiHooks, task: WxVerifyTask, message: string): void {
     task_status: task.taskStatus,
     apply_status: task.applyStatus,
     message,
+    ...(dispatchInfo ? { dispatch_info: dispatchInfo } : {}),
   });
 }
 
@@ -67,31 +75,68 @@ function push(hooks: ApiHooks, task: WxVerifyTask, message: string): void {
 export function progressWxVerify(model: Model, hooks: ApiHooks): void {
   const s = model.wxverify;
   for (let due = s.due(model.now()); due.length > 0; due = s.due(model.now())) {
-    for (const task of due) {
-      if (task.taskStatus !== 12) {
-        // The administrator authorized, passed the face and SMS checks: the order exists.
-        task.taskStatus = 12;
-        task.applyStatus = 2;
-        task.endsAt += s.delayMs;
-        push(hooks, task, "审核单创建成功 (simulated)");
-        continue;
-      }
-      const outcome = s.outcomes.get(task.appId) ?? "approved";
-      s.outcomes.delete(task.appId);
-      task.endsAt = Infinity;
-      if (outcome === "approved") {
-        task.applyStatus = 4;
-        push(hooks, task, "认证通过 (simulated)");
-      } else if (outcome.status === "refill") {
-        task.applyStatus = 3;
-        task.refillReason = outcome.reason ?? "资质材料不清晰,请重新上传 (simulated)";
-        push(hooks, task, task.refillReason);
-      } else {
-        task.applyStatus = 5;
-        task.failReason = outcome.reason ?? "主体信息与资质不符 (simulated)";
-        push(hooks, task, task.failReason);
-      }
+    for (const task of due) stepEnds(model, hooks, task);
+  }
+}
+
+const PROVIDER = {
+  provider: "第三方审核机构 (simulated)",
+  contact: "咨询电话:400-000-0000",
+};
+
+/** The review order goes to a provider: pushed to the platform and to the mini program. */
+function dispatch(model: Model, hooks: ApiHooks, task: WxVerifyTask): void {
+  const at = String(Math.floor(task.endsAt / 1000));
+  task.taskStatus = 12;
+  task.applyStatus = 2;
+  task.endsAt += model.wxverify.delayMs;
+  push(hooks, task, "审核单创建成功 (simulated)", { ...PROVIDER, dispatch_time: at });
+  hooks.authorizerPush(task.appId, {
+    Event: "wx_verify_dispatch",
+    Provider: PROVIDER.provider,
+    Contact: PROVIDER.contact,
+    DispatchTime: at,
+  });
+}
+
+function stepEnds(model: Model, hooks: ApiHooks, task: WxVerifyTask): void {
+  const s = model.wxverify;
+  if (task.taskStatus === 0) {
+    // The administrator authorized and passed the face and SMS checks: the order exists, and
+    // waits for the developer's payment unless the platform's prepaid package pays it.
+    if (task.authData.pay_type === 2) {
+      task.taskStatus = 15;
+      task.applyStatus = 1;
+      task.endsAt += s.delayMs;
+      push(hooks, task, "等待支付 (simulated)");
+    } else {
+      dispatch(model, hooks, task);
     }
+    return;
+  }
+  if (task.taskStatus === 15) {
+    // The developer paid (the simulator pays one step later).
+    hooks.authorizerPush(task.appId, {
+      Event: "wx_verify_pay_succ",
+      OrderId: String(task.orderid),
+    });
+    dispatch(model, hooks, task);
+    return;
+  }
+  const outcome = s.outcomes.get(task.appId) ?? "approved";
+  s.outcomes.delete(task.appId);
+  task.endsAt = Infinity;
+  if (outcome === "approved") {
+    task.applyStatus = 4;
+    push(hooks, task, "认证通过 (simulated)");
+  } else if (outcome.status === "refill") {
+    task.applyStatus = 3;
+    task.refillReason = outcome.reason ?? "资质材料不清晰,请重新上传 (simulated)";
+    push(hooks, task, task.refillReason);
+  } else {
+    task.applyStatus = 5;
+    task.failReason = outcome.reason ?? "主体信息与资质不符 (simulated)";
+    push(hooks, task, task.failReason);
   }
 }
 
