@@ -38,6 +38,8 @@ import {
 import { accountRoutes } from "./_account.ts";
 import { codeRoutes } from "./_code.ts";
 import { diagnosticsRoutes, rememberRid } from "./_diagnostics.ts";
+import { icpRoutes } from "./_icp.ts";
+import { wxverifyRoutes } from "./_wxverify.ts";
 import { domainRoutes } from "./_domains.ts";
 import { jssdkRoutes } from "./_jssdk.ts";
 import { openAccountRoutes } from "./_open_account.ts";
@@ -404,6 +406,10 @@ const ROUTES: Record<string, Route> = table([
   ...openAccountRoutes,
 
   ...diagnosticsRoutes,
+
+  ...icpRoutes,
+
+  ...wxverifyRoutes,
 ]);
 
 /** Paths the simulated API server answers. */
