@@ -407,7 +407,10 @@ Deno.test("handle() serves API and page under a base path; the form posts back t
   );
   assert.ok((await api.json()).component_access_token);
   assert.equal(sim.calls("/cgi-bin/component/api_component_token"), 1);
-  assert.equal((await sim.handle(new Request("http://localhost:8787/_sim/nope"))).status, 404);
+  // Outside the mount's known paths: WeChat's JSON refusal for an unknown URL, not "Not Found".
+  const nope = await sim.handle(new Request("http://localhost:8787/_sim/nope"));
+  assert.equal(nope.status, 200);
+  assert.equal((await nope.json()).errcode, 40066);
 });
 
 Deno.test("authorizationDomain: the page needs a Referer and redirect_uri on that domain", async () => {
@@ -821,7 +824,12 @@ Deno.test("get_current_selfmenu_info answers for an Official Account, 48001 for 
     48001,
   );
   assertErr(await get(sim, `${API}/cgi-bin/get_current_selfmenu_info`), 41001);
-  assert.equal((await sim.fetch(`${API}/cgi-bin/no_such_api`)).status, 404);
+  const unknown = await sim.fetch(`${API}/cgi-bin/no_such_api?access_token=${mp.at}`);
+  assert.equal(unknown.status, 200);
+  assert.match(unknown.headers.get("content-type") ?? "", /^application\/json/);
+  const body = await unknown.json();
+  assert.equal(body.errcode, 40066);
+  assert.match(body.errmsg, /^invalid url rid: /);
 });
 
 // ---- faults and counters --------------------------------------------------------------------------

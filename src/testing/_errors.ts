@@ -18,6 +18,7 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   40014: "invalid access_token",
   40029: "invalid code",
   40030: "invalid refresh_token",
+  40066: "invalid url",
   40097: "invalid args",
   40125: "invalid appsecret",
   40163: "code been used",

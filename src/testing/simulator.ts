@@ -564,7 +564,10 @@ export class WeChatSimulator {
       query,
     );
     if (page) return page;
-    return new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
+    // A path WeChat does not serve: its JSON error (HTTP 200, errcode 40066 "invalid url", which
+    // WeChat documents as "check that the API's URL is the documented one"), never a bare 404, so
+    // that a caller of an API the simulator lacks gets a WeChatError as from WeChat.
+    return jsonResponse(errorBody(40066, this.now()));
   }
 
   // ---- faults and counters -----------------------------------------------------------------
