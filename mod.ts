@@ -187,3 +187,14 @@ export type {
   WxaAuthResponse,
   WxaQueryAuthResponse,
 } from "./src/api/wxverify.ts";
+
+// users (an Official Account's followers)
+export type {
+  BatchGetUserInfoInput,
+  BatchGetUserInfoResponse,
+  UserInfo,
+  UserInfoInput,
+  UserLang,
+  UserListInput,
+  UserListResponse,
+} from "./src/api/users.ts";

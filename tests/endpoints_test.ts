@@ -27,6 +27,7 @@ import { wxverifyApis } from "../src/api/wxverify.ts";
 import { openAccountApis } from "../src/api/open_account.ts";
 import { privacyApis } from "../src/api/privacy.ts";
 import { registerApis } from "../src/api/register.ts";
+import { userApis } from "../src/api/users.ts";
 import { apiRoutes } from "../src/testing/_api.ts";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 
@@ -49,6 +50,7 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   privacyApis,
   registerApis,
   openAccountApis,
+  userApis,
 };
 
 const APPID = "wx3cf0f39249000060";
@@ -612,6 +614,12 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     return { as: "mp", input: { auth_data: { ...WXA_AUTH_DATA, taskid } } };
   },
   "wxverifyApis.authIdentityTree": () => ({ as: "mp" }),
+  "userApis.getUserInfo": (e) => ({
+    input: { openid: e.sim.account(e.oa.appId)!.openid, lang: "en" },
+  }),
+  "userApis.batchGetUserInfo": (e) => ({
+    input: { user_list: [{ openid: e.sim.account(e.oa.appId)!.openid }] },
+  }),
 };
 
 const WXA_AUTH_DATA = {

@@ -14,6 +14,7 @@ import type { Endpoint } from "../api/endpoint.ts";
 import { anyJsonApi } from "./_any_api.ts";
 import * as domains from "../api/domains.ts";
 import * as testers from "../api/testers.ts";
+import * as users from "../api/users.ts";
 import * as account from "../api/account.ts";
 import { codeApis } from "../api/code.ts";
 import type {
@@ -604,5 +605,24 @@ export class AuthorizerClient extends AuthorizerCalls {
   /** `wxa/sec/authidentitytree`: the identities a personal mini program may be verified as. */
   authIdentityTree(): Promise<AuthIdentityTreeResponse> {
     return this.#send(wxverifyApis.authIdentityTree, undefined);
+  }
+
+  // ---- users --------------------------------------------------------------------------------
+  // WeChat's paths end in `get`, `info` and `batchget`; bare `get`/`info` would say nothing (and
+  // `get` clashes with `cgi-bin/open/get`), so the names add `User…`.
+
+  /** `cgi-bin/user/get`: one page (≤ 10,000) of an Official Account's followers' openids. */
+  getUserList(input?: users.UserListInput): Promise<users.UserListResponse> {
+    return this.#send(users.userApis.getUserList, input);
+  }
+
+  /** `cgi-bin/user/info`: a follower's basic information (`lang`: zh_CN, zh_TW or en). */
+  getUserInfo(input: users.UserInfoInput): Promise<users.UserInfo> {
+    return this.#send(users.userApis.getUserInfo, input);
+  }
+
+  /** `cgi-bin/user/info/batchget`: the basic information of 1 to 100 followers. */
+  batchGetUserInfo(input: users.BatchGetUserInfoInput): Promise<users.BatchGetUserInfoResponse> {
+    return this.#send(users.userApis.batchGetUserInfo, input);
   }
 }

@@ -47,6 +47,7 @@ import { privacyRoutes } from "./_privacy.ts";
 import { registerRoutes } from "./_register.ts";
 import { templateRoutes } from "./_templates.ts";
 import { testerRoutes } from "./_testers.ts";
+import { userRoutes } from "./_users.ts";
 
 export type { ApiHooks, ApiRoute, RecordedMessage, RouteToken } from "./_route.ts";
 
@@ -410,6 +411,8 @@ const ROUTES: Record<string, Route> = table([
   ...icpRoutes,
 
   ...wxverifyRoutes,
+
+  ...userRoutes,
 ]);
 
 /** Paths the simulated API server answers. */

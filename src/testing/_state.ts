@@ -13,6 +13,7 @@ import { TemplateStore } from "./_template_store.ts";
 import { IcpStore, WxVerifyStore } from "./_icp_state.ts";
 import { DomainStore } from "./_domain_store.ts";
 import { TesterStore } from "./_tester_store.ts";
+import { FollowerStore } from "./_follower_store.ts";
 import { AccountProfileStore } from "./_account_store.ts";
 
 /** Kinds of account a merchant can authorize. */
@@ -258,6 +259,11 @@ export class Model {
 
   /** Each mini program's testers (`wxa/bind_tester` …). */
   readonly testers = new TesterStore();
+
+  // ---- followers (src/testing/_users.ts, _follower_store.ts) ---------------------------------
+
+  /** Each Official Account's followers (`cgi-bin/user/get` …). */
+  readonly followers = new FollowerStore();
 
   // ---- basic info and categories -------------------------------------------------------
 

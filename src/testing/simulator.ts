@@ -37,6 +37,10 @@ import {
 import { randomBytes, toHex } from "../_bytes.ts";
 import type { XmlInputObject } from "../xml/build.ts";
 import type { TemplateDraftOptions } from "./_template_store.ts";
+import { follower, newOpenId } from "./_follower_store.ts";
+
+/** What `addFollowers` accepts as an openid. */
+const OPENID = /^[-_A-Za-z0-9]{1,64}$/;
 
 export type { AccountKind } from "./_state.ts";
 export type { AuditOutcome } from "./_code_state.ts";
@@ -1383,6 +1387,37 @@ export class WeChatSimulator {
       used: false,
     });
     return ticket;
+  }
+
+  // ---- followers ---------------------------------------------------------------------------
+
+  /**
+   * Makes users follow the Official Account `appId` (after the three followers
+   * it starts with, the first of them its default user) and returns their openids in follow
+   * order: `count` new ones, or the given `openids` (one already following is left as is).
+   * `cgi-bin/user/get` lists them after the earlier followers.
+   */
+  addFollowers(appId: string, followers: number | { openids: string[] }): string[] {
+    const a = this.#model.accounts.get(appId);
+    if (!a) throw new RangeError(`Unknown account ${appId}`);
+    if (a.kind !== "official_account") throw new TypeError("Only Official Accounts have followers");
+    let openids: string[];
+    if (typeof followers === "number") {
+      if (!Number.isInteger(followers) || followers < 1 || followers > 1_000_000) {
+        throw new RangeError("Invalid follower count: expected an integer from 1 to 1000000");
+      }
+      openids = Array.from({ length: followers }, newOpenId);
+    } else {
+      openids = followers?.openids;
+      if (!Array.isArray(openids) || openids.some((o) => !OPENID.test(String(o)))) {
+        throw new TypeError("Invalid openids: expected 1 to 64 letters, digits, - or _ each");
+      }
+    }
+    const store = this.#model.followers.of(a.appId, a.defaultOpenId, this.now());
+    for (const openid of openids) {
+      if (!store.has(openid)) store.set(openid, follower(openid, this.now()));
+    }
+    return [...openids];
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */
