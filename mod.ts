@@ -158,3 +158,32 @@ export type { HaveOpenResponse, OpenAppIdResponse, OwnAppId } from "./src/api/op
 // diagnostics
 export type { RidInfoResponse } from "./src/api/diagnostics.ts";
 export type { ApiQuotaResponse } from "./src/api/openapi.ts";
+
+// ICP filing (wxa/icp/*)
+export type {
+  ApplyIcpFilingInput,
+  CancelIcpFilingInput,
+  CreateIcpVerifyTaskResponse,
+  IcpAuditData,
+  IcpCertificateTypesResponse,
+  IcpDistrict,
+  IcpDistrictCodeResponse,
+  IcpEntranceInfoResponse,
+  IcpTypeItem,
+  IcpTypesResponse,
+  OnlineIcpOrderResponse,
+  QueryIcpVerifyTaskResponse,
+  UploadIcpMediaInput,
+  UploadIcpMediaResponse,
+} from "./src/api/icp.ts";
+
+// 认证 (wxa/sec/*)
+export type {
+  AuthIdentityNode,
+  AuthIdentityTreeResponse,
+  UploadAuthMaterialInput,
+  UploadAuthMaterialResponse,
+  WxaAuthData,
+  WxaAuthResponse,
+  WxaQueryAuthResponse,
+} from "./src/api/wxverify.ts";

@@ -22,6 +22,8 @@ import { snsApis } from "../src/api/sns.ts";
 import { templateApis } from "../src/api/templates.ts";
 import { testerApis } from "../src/api/testers.ts";
 import { diagnosticsApis } from "../src/api/diagnostics.ts";
+import { icpApis } from "../src/api/icp.ts";
+import { wxverifyApis } from "../src/api/wxverify.ts";
 import { openAccountApis } from "../src/api/open_account.ts";
 import { privacyApis } from "../src/api/privacy.ts";
 import { registerApis } from "../src/api/register.ts";
@@ -42,6 +44,8 @@ const TABLES: Record<string, Record<string, AnyEndpoint>> = {
   templateApis,
   testerApis,
   diagnosticsApis,
+  icpApis,
+  wxverifyApis,
   privacyApis,
   registerApis,
   openAccountApis,
@@ -552,7 +556,88 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     );
     return { input: rid(mine), componentInput: rid(component) };
   },
+  // ICP filing: the held Mini Program through its lifecycle (face task, application, filing).
+  "icpApis.getIcpEntranceInfo": () => ({ as: "mp" }),
+  "icpApis.createIcpVerifyTask": () => ({ as: "mp", input: {} }),
+  "icpApis.queryIcpVerifyTask": async (e) => ({
+    as: "mp",
+    input: { task_id: (await mpCall(e, "/wxa/icp/create_icp_verifytask", {})).task_id },
+  }),
+  "icpApis.uploadIcpMedia": () => ({
+    as: "mp",
+    input: {
+      type: "image",
+      certificate_type: 2,
+      icp_order_field: "icp_subject.principal_info.certificate_photo_front",
+      media: new File([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], "id.jpg"),
+    },
+  }),
+  "icpApis.applyIcpFiling": async (e) => ({ as: "mp", input: await icpApplication(e) }),
+  "icpApis.cancelApplyIcpFiling": async (e) => {
+    await mpCall(e, "/wxa/icp/apply_icp_filing", await icpApplication(e));
+    return { as: "mp" };
+  },
+  "icpApis.cancelIcpFiling": async (
+    e,
+  ) => (await icpFiled(e), { as: "mp", input: { cancel_type: 3 } }),
+  "icpApis.getOnlineIcpOrder": async (e) => (await icpFiled(e), { as: "mp" }),
+  "icpApis.queryIcpCertificateTypes": () => ({ as: "mp" }),
+  "icpApis.queryIcpSubjectTypes": () => ({ as: "mp" }),
+  "icpApis.queryIcpNrlxTypes": () => ({ as: "mp" }),
+  "icpApis.queryIcpServiceContentTypes": () => ({ as: "mp" }),
+  "icpApis.queryIcpDistrictCode": () => ({ as: "mp" }),
+  "icpApis.getIcpMedia": async (e) => {
+    const form = new FormData();
+    form.append("type", "image");
+    form.append("icp_order_field", "icp_subject.principal_info.certificate_photo_front");
+    form.append("media", new File([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], "id.jpg"));
+    const url = `${API}/wxa/icp/upload_icp_media?access_token=${encodeURIComponent(e.mp.at)}`;
+    const { media_id } = await (await e.sim.fetch(url, { method: "POST", body: form })).json();
+    return { as: "mp", input: { media_id } };
+  },
+  // 认证: a task of the held Mini Program, sent back for refilling for reauth.
+  "wxverifyApis.wxaAuth": () => ({ as: "mp", input: { auth_data: WXA_AUTH_DATA } }),
+  "wxverifyApis.queryAuth": async (e) => ({
+    as: "mp",
+    input: { taskid: (await mpCall(e, "/wxa/sec/wxaauth", { auth_data: WXA_AUTH_DATA })).taskid },
+  }),
+  "wxverifyApis.uploadAuthMaterial": () => ({
+    as: "mp",
+    input: { media: new File([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], "licence.jpg") },
+  }),
+  "wxverifyApis.reauth": async (e) => {
+    e.sim.setWxVerifyOutcome(e.mp.appId, { status: "refill" });
+    const { taskid } = await mpCall(e, "/wxa/sec/wxaauth", { auth_data: WXA_AUTH_DATA });
+    e.sim.advance(3600_000); // the two steps of the default 30 minutes: sent back
+    return { as: "mp", input: { auth_data: { ...WXA_AUTH_DATA, taskid } } };
+  },
+  "wxverifyApis.authIdentityTree": () => ({ as: "mp" }),
 };
+
+const WXA_AUTH_DATA = {
+  customer_type: 1,
+  contact_info: { name: "张三", email: "a@example.com" },
+  account_name: "小店",
+  account_name_type: 1,
+  pay_type: 1,
+};
+
+/** An ICP application of the held Mini Program, its administrator's face verified. */
+async function icpApplication(e: Env): Promise<Json> {
+  const { task_id } = await mpCall(e, "/wxa/icp/create_icp_verifytask", {});
+  e.sim.advance(600_000); // the simulator's default verification delay
+  return {
+    icp_subject: { base_info: { type: 5, name: "张三" } },
+    icp_applets: { principal_info: { verify_task_id: task_id } },
+    icp_materials: {},
+  };
+}
+
+/** The held Mini Program filed (both review stages passed). */
+async function icpFiled(e: Env): Promise<void> {
+  await mpCall(e, "/wxa/icp/apply_icp_filing", await icpApplication(e));
+  e.sim.advance(3600_000); // two review stages of the default 30 minutes
+}
 
 /** Errcodes WeChat refuses a credential with: missing, invalid, expired, of the wrong kind. */
 const REFUSALS = new Set([41001, 40001, 40014, 42001, 61014, 61015, 41004, 40125]);

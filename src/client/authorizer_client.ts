@@ -44,6 +44,29 @@ import { privacyApis } from "../api/privacy.ts";
 import type * as register from "../api/register.ts";
 import { registerApis } from "../api/register.ts";
 import { type ApiQuotaResponse, openApis } from "../api/openapi.ts";
+import {
+  type ApplyIcpFilingInput,
+  type CancelIcpFilingInput,
+  type CreateIcpVerifyTaskResponse,
+  icpApis,
+  type IcpCertificateTypesResponse,
+  type IcpDistrictCodeResponse,
+  type IcpEntranceInfoResponse,
+  type IcpTypesResponse,
+  type OnlineIcpOrderResponse,
+  type QueryIcpVerifyTaskResponse,
+  type UploadIcpMediaInput,
+  type UploadIcpMediaResponse,
+} from "../api/icp.ts";
+import {
+  type AuthIdentityTreeResponse,
+  type UploadAuthMaterialInput,
+  type UploadAuthMaterialResponse,
+  type WxaAuthData,
+  type WxaAuthResponse,
+  type WxaQueryAuthResponse,
+  wxverifyApis,
+} from "../api/wxverify.ts";
 
 /** Options of {@linkcode AuthorizerCalls.call}. */
 export interface CallOptions {
@@ -473,5 +496,113 @@ export class AuthorizerClient extends AuthorizerCalls {
   /** `cgi-bin/openapi/rid/get`: the request behind a failed call's rid (this account's, 7 days). */
   getRidInfo(input: { rid: string }): Promise<RidInfoResponse> {
     return this.#send(diagnosticsApis.getRidInfo, input);
+  }
+
+  // ---- ICP filing ---------------------------------------------------------------------------
+
+  /** `wxa/icp/get_icp_entrance_info`: the filing status (`info.status`) and rejection reasons. */
+  getIcpEntranceInfo(): Promise<IcpEntranceInfoResponse> {
+    return this.#send(icpApis.getIcpEntranceInfo, undefined);
+  }
+
+  /**
+   * `wxa/icp/create_icp_verifytask`: sends the administrator the face verification notice;
+   * the answer's `task_id` goes into `applyIcpFiling`'s `icp_applets.principal_info.verify_task_id`.
+   */
+  createIcpVerifyTask(input?: { along_with_auth?: boolean }): Promise<CreateIcpVerifyTaskResponse> {
+    return this.#send(icpApis.createIcpVerifyTask, input);
+  }
+
+  /** `wxa/icp/query_icp_verifytask`: the face verification's state (final when `is_finish`). */
+  queryIcpVerifyTask(input: { task_id: string }): Promise<QueryIcpVerifyTaskResponse> {
+    return this.#send(icpApis.queryIcpVerifyTask, input);
+  }
+
+  /** `wxa/icp/upload_icp_media`: uploads a picture or video; answers its `media_id`. */
+  uploadIcpMedia(input: UploadIcpMediaInput): Promise<UploadIcpMediaResponse> {
+    return this.#send(icpApis.uploadIcpMedia, input);
+  }
+
+  /** `wxa/icp/apply_icp_filing`: applies for the filing (the verdict is pushed to the platform). */
+  applyIcpFiling(input: ApplyIcpFilingInput): Promise<OkResponse> {
+    return this.#send(icpApis.applyIcpFiling, input);
+  }
+
+  /** `wxa/icp/cancel_apply_icp_filing`: withdraws the application while the platform reviews it. */
+  cancelApplyIcpFiling(): Promise<OkResponse> {
+    return this.#send(icpApis.cancelApplyIcpFiling, undefined);
+  }
+
+  /** `wxa/icp/cancel_icp_filing`: cancels (注销) the completed filing. */
+  cancelIcpFiling(input: CancelIcpFilingInput): Promise<OkResponse> {
+    return this.#send(icpApis.cancelIcpFiling, input);
+  }
+
+  /** `wxa/icp/get_online_icp_order`: the filed application (no media, masked by WeChat). */
+  getOnlineIcpOrder(): Promise<OnlineIcpOrderResponse> {
+    return this.#send(icpApis.getOnlineIcpOrder, undefined);
+  }
+
+  /** `wxa/icp/query_icp_certificate_types`: the certificate types and their subject types. */
+  queryIcpCertificateTypes(): Promise<IcpCertificateTypesResponse> {
+    return this.#send(icpApis.queryIcpCertificateTypes, undefined);
+  }
+
+  /** `wxa/icp/query_icp_subject_types`: the subject types (单位性质) of `icp_subject.base_info.type`. */
+  queryIcpSubjectTypes(): Promise<IcpTypesResponse> {
+    return this.#send(icpApis.queryIcpSubjectTypes, undefined);
+  }
+
+  /** `wxa/icp/query_icp_nrlx_types`: the 前置审批 types of `icp_applets.base_info.nrlx_details`. */
+  queryIcpNrlxTypes(): Promise<IcpTypesResponse> {
+    return this.#send(icpApis.queryIcpNrlxTypes, undefined);
+  }
+
+  /** `wxa/icp/query_icp_service_content_types`: the service content types (use second-level ones). */
+  queryIcpServiceContentTypes(): Promise<IcpTypesResponse> {
+    return this.#send(icpApis.queryIcpServiceContentTypes, undefined);
+  }
+
+  /** `wxa/icp/query_icp_district_code`: the provinces, cities and districts a filing may name. */
+  queryIcpDistrictCode(): Promise<IcpDistrictCodeResponse> {
+    return this.#send(icpApis.queryIcpDistrictCode, undefined);
+  }
+
+  /** `wxa/icp/get_icp_media`: the bytes of a media uploaded with `uploadIcpMedia`. */
+  getIcpMedia(input: { media_id: string }): Promise<Uint8Array> {
+    return this.#send(icpApis.getIcpMedia, input);
+  }
+
+  // ---- 认证 (wxa/sec) -------------------------------------------------------------------------
+
+  /**
+   * `wxa/sec/wxaauth`: submits the mini program's 认证 (or yearly review); answers the task's
+   * `taskid` and the administrator's `auth_url`. Progress is pushed as `notify_3rd_wxa_auth`.
+   */
+  wxaAuth(input: { auth_data: WxaAuthData }): Promise<WxaAuthResponse> {
+    return this.#send(wxverifyApis.wxaAuth, input);
+  }
+
+  /**
+   * `wxa/sec/queryauth`: the 认证 task's progress (`task_status`, then `apply_status`). Not
+   * to be confused with `ComponentClient.queryAuth`, which exchanges an authorization code.
+   */
+  queryAuth(input: { taskid: string }): Promise<WxaQueryAuthResponse> {
+    return this.#send(wxverifyApis.queryAuth, input);
+  }
+
+  /** `wxa/sec/uploadauthmaterial`: uploads a picture (≤ 2 MB) for `auth_data`; answers its `mediaid`. */
+  uploadAuthMaterial(input: UploadAuthMaterialInput): Promise<UploadAuthMaterialResponse> {
+    return this.#send(wxverifyApis.uploadAuthMaterial, input);
+  }
+
+  /** `wxa/sec/reauth`: resubmits a 认证 sent back for refilling (`auth_data.taskid` required). */
+  reauth(input: { auth_data: WxaAuthData }): Promise<OkResponse> {
+    return this.#send(wxverifyApis.reauth, input);
+  }
+
+  /** `wxa/sec/authidentitytree`: the identities a personal mini program may be verified as. */
+  authIdentityTree(): Promise<AuthIdentityTreeResponse> {
+    return this.#send(wxverifyApis.authIdentityTree, undefined);
   }
 }

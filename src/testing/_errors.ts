@@ -98,6 +98,13 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   85086: "must commit before submit audit",
   86000: "should be called only from third party",
   86001: "no code committed by the component",
+  // ICP filing (wxa/icp/*)
+  86202: "apply icp filing fail",
+  86324: "icp filing is under review, do not submit again",
+  86328: "resource not found",
+  86330: "icp filing order is not in a state that can be withdrawn",
+  86353: "miniprogram has no icp filing",
+  86368: "no icp filing order to withdraw",
   87011: "current version is in gray release, can not revert",
   87012: "forbid revert this version release",
   87013: "no quota to undo code",

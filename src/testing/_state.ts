@@ -10,6 +10,7 @@ import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
 import { CodeStore } from "./_code_state.ts";
 import { TemplateStore } from "./_template_store.ts";
+import { IcpStore, WxVerifyStore } from "./_icp_state.ts";
 import { DomainStore } from "./_domain_store.ts";
 import { TesterStore } from "./_tester_store.ts";
 import { AccountProfileStore } from "./_account_store.ts";
@@ -240,6 +241,10 @@ export class Model {
   templateExists(templateId: number | string): boolean {
     return this.templates.exists(templateId);
   }
+  // ---- ICP filing (src/testing/_icp.ts, _icp_state.ts) ---------------------------------------
+  readonly icp: IcpStore = new IcpStore();
+  // ---- 认证 (src/testing/_wxverify.ts) -------------------------------------------------------
+  readonly wxverify: WxVerifyStore = new WxVerifyStore();
   // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
   /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
   readonly rids = new Map<string, RidRecord>();

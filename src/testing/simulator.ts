@@ -19,6 +19,9 @@ import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_ap
 import { progressAudits } from "./_code.ts";
 import { decideNicknameAudit, progressNicknameAudits } from "./_account.ts";
 import type { AuditOutcome } from "./_code_state.ts";
+import { progressIcp } from "./_icp.ts";
+import type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
+import { progressWxVerify } from "./_wxverify.ts";
 import { ERRMSG, errorBody, jsonResponse, newRid } from "./_errors.ts";
 import { rememberRid } from "./_diagnostics.ts";
 import { handlePage } from "./_page.ts";
@@ -38,6 +41,7 @@ import type { TemplateDraftOptions } from "./_template_store.ts";
 
 export type { AccountKind } from "./_state.ts";
 export type { AuditOutcome } from "./_code_state.ts";
+export type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
 export type { TemplateDraftOptions } from "./_template_store.ts";
 
 /** Where the simulator delivers pushes on its own (authorization events, requested tickets). */
@@ -120,6 +124,18 @@ export interface WeChatSimulatorOptions {
   auditQuota?: number;
   /** The platform's audit speed-ups per month (`wxa/speedupaudit`); default 1. */
   speedupQuota?: number;
+  /**
+   * How long each stage of an ICP filing review (platform, then MIIT) takes on the simulator's
+   * clock; default 30 minutes. See {@linkcode WeChatSimulator.setIcpOutcome}.
+   */
+  icpReviewDelayMs?: number;
+  /** How long an administrator takes to pass (or fail) the ICP face verification; default 10 minutes. */
+  icpVerifyDelayMs?: number;
+  /**
+   * How long each step of a 认证 task (`wxa/sec/wxaauth`) takes: the administrator's checks,
+   * then the review; default 30 minutes. See {@linkcode WeChatSimulator.setWxVerifyOutcome}.
+   */
+  wxverifyDelayMs?: number;
 }
 
 /** One code audit as {@linkcode WeChatSimulator.audits} reports it. */
@@ -420,6 +436,11 @@ export class WeChatSimulator {
     code.auditDelayMs = count("auditDelayMs", options.auditDelayMs, code.auditDelayMs);
     code.auditQuota = count("auditQuota", options.auditQuota, code.auditQuota);
     code.speedupQuota = count("speedupQuota", options.speedupQuota, code.speedupQuota);
+    const icp = this.#model.icp.config;
+    icp.reviewDelayMs = count("icpReviewDelayMs", options.icpReviewDelayMs, icp.reviewDelayMs);
+    icp.verifyDelayMs = count("icpVerifyDelayMs", options.icpVerifyDelayMs, icp.verifyDelayMs);
+    const verify = this.#model.wxverify;
+    verify.delayMs = count("wxverifyDelayMs", options.wxverifyDelayMs, verify.delayMs);
     this.#hooks = this.#makeHooks();
     this.fetch = (input, init) => this.#serve(new Request(input, init));
   }
@@ -446,6 +467,8 @@ export class WeChatSimulator {
     // What WeChat finished meanwhile (privacy applications, fast registrations) happens first.
     this.#model.runDue();
     progressAudits(this.#model, this.#hooks);
+    progressIcp(this.#model, this.#hooks);
+    progressWxVerify(this.#model, this.#hooks);
     progressNicknameAudits(this.#model, this.#hooks);
   }
 
@@ -470,6 +493,8 @@ export class WeChatSimulator {
       path = path.slice(base.length) || "/";
     }
     this.#calls.set(path, (this.#calls.get(path) ?? 0) + 1);
+    // WeChat's own time runs whether or not this request fails: audits due end first.
+    this.#progress();
     const fault = this.#takeFault(path);
     if (fault?.delayMs) await sleep(fault.delayMs, signal);
     if (fault?.drop === true || fault?.drop === "before") {
@@ -537,7 +562,6 @@ export class WeChatSimulator {
   }
 
   async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
-    this.#progress();
     const api = await handleApi(this.#model, this.#hooks, request, path, query);
     if (api) return api;
     const page = await handlePage(
@@ -713,6 +737,71 @@ export class WeChatSimulator {
     const current = this.#model.code.inFlight(appId);
     if (current) current.outcome = outcome;
     else this.#model.code.outcomes.set(appId, outcome);
+  }
+
+  /**
+   * Changes the platform's monthly audit quota (`audits`) and speed-up quota (`speedups`), as
+   * when WeChat grants more; what this month used stays used (`wxa/queryquota` shows the rest).
+   */
+  setAuditQuota(quota: { audits?: number; speedups?: number }): void {
+    const check = (name: string, value: number | undefined) => {
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        throw new RangeError(`Audit quota ${name} must be a non-negative integer`);
+      }
+    };
+    check("audits", quota.audits);
+    check("speedups", quota.speedups);
+    const config = this.#model.code.config;
+    if (quota.audits !== undefined) config.auditQuota = quota.audits;
+    if (quota.speedups !== undefined) config.speedupQuota = quota.speedups;
+  }
+
+  /**
+   * How mini program `appId`'s next ICP filing review ends (`filing`: `"approved"` by default,
+   * or rejected by the platform or by MIIT) and how its next face verification ends (`verify`:
+   * `"passed"` by default, or `"failed"`). Each is used once, when its time has come
+   * ({@linkcode WeChatSimulatorOptions.icpReviewDelayMs}, {@linkcode WeChatSimulator.advance}).
+   */
+  setIcpOutcome(
+    appId: string,
+    outcome: { filing?: IcpFilingOutcome; verify?: IcpVerifyOutcome },
+  ): void {
+    const { filing, verify } = outcome ?? {};
+    if (
+      filing !== undefined && filing !== "approved" &&
+      (typeof filing !== "object" || filing === null || filing.status !== "rejected" ||
+        (filing.by !== undefined && filing.by !== "platform" && filing.by !== "miit"))
+    ) {
+      throw new TypeError('ICP filing outcome must be "approved" or { status: "rejected", … }');
+    }
+    if (verify !== undefined && verify !== "passed" && verify !== "failed") {
+      throw new TypeError('ICP verify outcome must be "passed" or "failed"');
+    }
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    if (filing !== undefined) this.#model.icp.outcomes.set(appId, filing);
+    if (verify !== undefined) this.#model.icp.verifyOutcomes.set(appId, verify);
+  }
+
+  /**
+   * How mini program `appId`'s next 认证 review (`wxa/sec/wxaauth`, `reauth`) ends:
+   * `"approved"` by default, sent back for refilling, or finally failed, with a reason.
+   */
+  setWxVerifyOutcome(appId: string, outcome: WxVerifyOutcome): void {
+    if (
+      outcome !== "approved" &&
+      (typeof outcome !== "object" || outcome === null ||
+        (outcome.status !== "refill" && outcome.status !== "failed"))
+    ) {
+      throw new TypeError('认证 outcome must be "approved" or { status: "refill" | "failed", … }');
+    }
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    this.#model.wxverify.outcomes.set(appId, outcome);
   }
 
   /**
@@ -1221,7 +1310,9 @@ export class WeChatSimulator {
   /**
    * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
    * with certificates): approved, or rejected with `reason` (then `modifycategory` may send
-   * new certificates). Throws a `RangeError` when no such category is under review.
+   * new certificates). The verdict is pushed as `wxa_category_audit` (`ret` 3 passed, 2
+   * refused) to the message URL ({@linkcode SimulatorEventTarget.messageUrl}). Throws a
+   * `RangeError` when no such category is under review.
    */
   auditCategory(
     appId: string,
@@ -1236,6 +1327,13 @@ export class WeChatSimulator {
     }
     category.audit_status = options.approved ? 3 : 2;
     category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
+    this.#hooks.authorizerPush(appId, {
+      Event: "wxa_category_audit",
+      ret: String(category.audit_status),
+      first: String(category.first),
+      second: String(category.second),
+      reason: category.audit_reason,
+    });
   }
 
   // ---- privacy ------------------------------------------------------------------------------
