@@ -13,6 +13,7 @@
 
 import { codeApis } from "../api/code.ts";
 import { ApiFailure, OK } from "./_errors.ts";
+import { releasePrivacyGuide } from "./_privacy.ts";
 import type { ApiHooks, Ctx, Json, Route } from "./_route.ts";
 import { serve, str } from "./_route.ts";
 import type { Account, Model } from "./_state.ts";
@@ -354,10 +355,12 @@ export const codeRoutes: Route[] = [
   }, { form: true }),
 
   serve(codeApis.release, (ctx) => {
-    const { code } = miniProgram(ctx);
+    const { account, code } = miniProgram(ctx);
     const audit = releasable(code);
     if (code.gray && code.gray.status === 1) code.gray.status = 3;
     goOnline(ctx, code, audit);
+    // The draft privacy guide takes effect with the release (privacy_ver 1 from now on).
+    releasePrivacyGuide(ctx.model.privacy.get(account.appId));
     return OK;
   }),
 
