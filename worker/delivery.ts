@@ -73,7 +73,8 @@ export async function deliverLater(
     // A late attempt is still running: its own continuation retries if it fails.
     if (!options.behindLateAttempt) {
       ctx.waitUntil(
-        forwardBestEffort(job, target, options.attempt).then((ok) => {
+        // Three attempts in all, counting those already made.
+        forwardBestEffort(job, target, options.attempt, 4 - options.attempt).then((ok) => {
           if (ok) messageCounters.delivered++;
         }),
       );

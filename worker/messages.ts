@@ -158,15 +158,15 @@ async function forwardForReply(
   target: ForwardTarget,
   leftMs: number,
 ): Promise<string | null> {
-  const attempt = (async () => {
-    const res = await postForward(job, target, { attempt: 1, replyWithinMs: leftMs });
-    return res;
-  })();
-  let answer: Response | typeof LATE;
-  try {
-    answer = await within(attempt, leftMs);
-  } catch (err) {
-    console.warn(`[wxopen] forward attempt 1 failed: ${(err as Error).name}`);
+  const attempt = postForward(job, target, { attempt: 1, replyWithinMs: leftMs });
+  const answer = await within(attempt, leftMs).catch((err: Error) => err);
+  if (answer instanceof Error || (answer !== LATE && !answer.ok)) {
+    await (answer as Response).body?.cancel();
+    console.warn(
+      `[wxopen] forward attempt 1 failed: ${
+        answer instanceof Error ? answer.name : `HTTP ${answer.status}`
+      }`,
+    );
     await deliverLater(input.env, input.ctx, input.rt, job, { attempt: 2 });
     return null;
   }
@@ -177,12 +177,6 @@ async function forwardForReply(
       behindLateAttempt: true,
     });
     input.ctx.waitUntil(finishLate(input, job, target, attempt, queued));
-    return null;
-  }
-  if (!answer.ok) {
-    await answer.body?.cancel();
-    console.warn(`[wxopen] forward attempt 1 answered HTTP ${answer.status}`);
-    await deliverLater(input.env, input.ctx, input.rt, job, { attempt: 2 });
     return null;
   }
   messageCounters.delivered++;
