@@ -53,21 +53,137 @@ export * from "./src/client/component_client.ts";
 // typed API areas (descriptors, request and answer types), one module each:
 
 // JS-SDK
+export type {
+  JssdkConfig,
+  JssdkConfigOptions,
+  JsTicketInfo,
+  JsTicketRequest,
+  JsTicketType,
+  TicketResponse,
+} from "./src/api/jssdk.ts";
+export { jssdkSignature, type JssdkSignatureInput } from "./src/client/_jssdk.ts";
+export type { SnsUserInfoInput, SnsUserInfoResponse } from "./src/api/sns.ts";
+export {
+  type OAuthResult,
+  verifyOAuthResult,
+  type VerifyOAuthResultOptions,
+} from "./src/client/oauth_result.ts";
 
 // code management
+export type * from "./src/api/code_types.ts";
 
 // templates
+export type {
+  AddToTemplateInput,
+  CodeTemplate,
+  DeleteTemplateInput,
+  GetTemplateListInput,
+  TemplateDraft,
+  TemplateDraftListResponse,
+  TemplateListResponse,
+  TemplateType,
+} from "./src/api/templates.ts";
 
 // domains
+export type {
+  ConfirmFileResponse,
+  DomainAction,
+  ModifyDomainInput,
+  ModifyDomainResponse,
+  ModifyWxaJumpDomainInput,
+  ModifyWxaServerDomainInput,
+  PlatformDomainResponse,
+  ServerDomains,
+  SetWebViewDomainInput,
+  WebViewDomainResponse,
+} from "./src/api/domains.ts";
 
 // testers
+export type {
+  BindTesterInput,
+  BindTesterResponse,
+  MemberAuthInput,
+  MemberAuthResponse,
+  UnbindTesterInput,
+} from "./src/api/testers.ts";
 
 // basic info and categories
+export type {
+  AccountBasicInfoResponse,
+  AddCategoryInput,
+  AllCategoriesResponse,
+  CategoryInput,
+  CategoryNode,
+  CategoryResponse,
+  Certificate,
+  CheckNicknameResponse,
+  DeleteCategoryInput,
+  ModifyHeadImageInput,
+  ModifyQuota,
+  QueryNicknameResponse,
+  SearchStatusResponse,
+  SetNicknameInput,
+  SetNicknameResponse,
+} from "./src/api/account.ts";
 
 // privacy
+export type {
+  ApplyPrivacyInterfaceInput,
+  ApplyPrivacyInterfaceResponse,
+  PrivacyInterface,
+  PrivacyInterfaceResponse,
+  PrivacyOwnerSetting,
+  PrivacySettingItem,
+  PrivacySettingResponse,
+  SetPrivacySettingInput,
+  UploadPrivacyExtFileInput,
+  UploadPrivacyExtFileResponse,
+} from "./src/api/privacy.ts";
 
 // fast registration
+export type {
+  AccountFastRegisterResponse,
+  BetaVerifyInfo,
+  FastRegisterBetaWeappResponse,
+  FastRegisterPersonalWeappInput,
+  FastRegisterPersonalWeappResponse,
+  FastRegisterWeappCreate,
+  FastRegisterWeappInput,
+  FastRegisterWeappSearch,
+} from "./src/api/register.ts";
 
 // open account
+export type { HaveOpenResponse, OpenAppIdResponse, OwnAppId } from "./src/api/open_account.ts";
 
 // diagnostics
+export type { RidInfoResponse } from "./src/api/diagnostics.ts";
+export type { ApiQuotaResponse } from "./src/api/openapi.ts";
+
+// ICP filing (wxa/icp/*)
+export type {
+  ApplyIcpFilingInput,
+  CancelIcpFilingInput,
+  CreateIcpVerifyTaskResponse,
+  IcpAuditData,
+  IcpCertificateTypesResponse,
+  IcpDistrict,
+  IcpDistrictCodeResponse,
+  IcpEntranceInfoResponse,
+  IcpTypeItem,
+  IcpTypesResponse,
+  OnlineIcpOrderResponse,
+  QueryIcpVerifyTaskResponse,
+  UploadIcpMediaInput,
+  UploadIcpMediaResponse,
+} from "./src/api/icp.ts";
+
+// 认证 (wxa/sec/*)
+export type {
+  AuthIdentityNode,
+  AuthIdentityTreeResponse,
+  UploadAuthMaterialInput,
+  UploadAuthMaterialResponse,
+  WxaAuthData,
+  WxaAuthResponse,
+  WxaQueryAuthResponse,
+} from "./src/api/wxverify.ts";

@@ -162,6 +162,11 @@ export interface Harness {
   adminRead(path: string, init?: RequestInit): Promise<ReadOutcome>;
   /** Every key, value and metadata in `TOKENS`. */
   snapshot(): Promise<Map<string, string>>;
+  /**
+   * Restarts workerd with the same options, as a deploy or a crash would: every isolate and
+   * object instance is gone; KV, Durable Object storage and alarms stay.
+   */
+  restart(): Promise<void>;
   /** Runs the cron handler. */
   cron(): Promise<void>;
   /** What workerd printed so far, when started with {@linkcode StartOptions.captureLogs}. */
@@ -218,7 +223,21 @@ export interface StartOptions {
    */
   queue?: { failSends?: () => boolean; maxRetries?: number };
   /** Simulator options beyond the platform's identity (e.g. short token lifetimes). */
-  simulator?: { tokenLifetimeSeconds?: number; defaultDailyQuota?: number };
+  simulator?: {
+    tokenLifetimeSeconds?: number;
+    defaultDailyQuota?: number;
+    /** How long a code audit takes (real ms on the simulator's clock); see the simulator. */
+    auditDelayMs?: number;
+    /** The platform's audits per month. */
+    auditQuota?: number;
+    reviewDelaySeconds?: number;
+  };
+  /**
+   * The simulator also pushes the events it raises (audit verdicts…) to every authorizer's
+   * message URL (`/wechat/authorizers/:appid/callback`); a push this returns false for is lost
+   * on the way (WeChat gave up on it).
+   */
+  messagePushes?: (request: Request) => boolean;
   /**
    * Outbound hook: asked first for every request the worker sends to WeChat (not to
    * `FORWARD_URL`). `undefined`: the simulator answers. A `Response`: answered with it, its body
@@ -416,7 +435,13 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
     ...options.simulator,
     events: {
       url: `${ORIGIN}/wechat/component/events`,
-      fetch: (request) => harness.send(request),
+      // Events the simulator raises itself (audit verdicts…) reach the worker's callback.
+      messageUrl: `${ORIGIN}/wechat/authorizers/$APPID$/callback`,
+      fetch: (request) =>
+        options.messagePushes && new URL(request.url).pathname.startsWith("/wechat/authorizers/") &&
+          !options.messagePushes(request)
+          ? Promise.resolve(new Response("lost"))
+          : harness.send(request),
     },
   });
   const hanging: (() => void)[] = [];
@@ -569,7 +594,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk as Uint8Array),
       );
     });
-  const mf = new Miniflare({
+  const mfOptions = {
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.captureLogs
       ? {
@@ -591,7 +616,12 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
           ? { kvNamespaces: { TOKENS_DIRECT: "tokens" }, wrappedBindings: { TOKENS: "kv-faults" } }
           : { kvNamespaces: { TOKENS: "tokens" } }),
         durableObjects: Object.fromEntries(
-          [["COMPONENT", "ComponentCredential"], ["AUTHORIZERS", "AuthorizerCredential"]].map((
+          [
+            ["COMPONENT", "ComponentCredential"],
+            ["AUTHORIZERS", "AuthorizerCredential"],
+            ["RELEASES", "ReleaseCoordinator"],
+            ["RELEASE_TARGETS", "ReleaseTarget"],
+          ].map((
             [binding, className],
           ) => [
             binding,
@@ -624,7 +654,8 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
         }]
         : []),
     ],
-  });
+  };
+  const mf = new Miniflare(mfOptions);
   const fetchOn = async (
     instance: number,
     input: string | Request,
@@ -727,6 +758,7 @@ export async function startWorker(options: StartOptions = {}): Promise<Harness> 
       } while (cursor);
       return out;
     },
+    restart: () => mf.setOptions(mfOptions as never),
     async cron() {
       const worker = await mf.getWorker() as unknown as {
         scheduled(options: { cron: string }): Promise<unknown>;

@@ -170,11 +170,11 @@ Deno.test("parseComponentEvent: beta-app registration and verification notices",
 Deno.test("parseComponentEvent: unknown InfoType still parses with its raw fields", () => {
   const e: ComponentEvent = parseComponentEvent(
     "<xml><AppId>wx1</AppId><CreateTime>1700000000</CreateTime>" +
-      "<InfoType>notify_icpfiling_verify_result</InfoType><task_id>t</task_id>" +
+      "<InfoType>notify_some_future_kind</InfoType><task_id>t</task_id>" +
       "<verify_appid>wx2</verify_appid><result><code>0</code></result></xml>",
   );
   assert.ok(!isKnownComponentEvent(e));
-  assert.equal(e.InfoType, "notify_icpfiling_verify_result");
+  assert.equal(e.InfoType, "notify_some_future_kind");
   assert.equal(e.task_id, "t");
   assert.deepEqual(e.result, { code: "0" });
 });

@@ -918,18 +918,25 @@ Deno.test({
     const gz = await (await import("./_worker_harness.ts")).gzipSize(bundle.code);
     // Issue 9 asked for 40 KiB. With its features (two typed objects, streaming proxy, the
     // wire format) the bundle is 41.7 KiB after every cut that keeps behaviour (BENCHMARKS.md);
-    // the rest needs a decision (Hono's router is 5.4 KiB of it). Until then this guarded 42 KiB;
-    // issue 11 (handlers, passive replies, durable delivery, the message ledger) added 4.5 KiB.
-    const budget = 46.5 * 1024;
+    // the rest needs a decision (Hono's router is 5.4 KiB of it). Until then this guarded 42 KiB.
+    // Issue 10's JS-SDK tickets, jscode2session and OAuth-on-behalf routes (/oauth, signed
+    // results) measured +3.20 KiB gzip (45.03 KiB): the guard rose by 3.5 KiB.
+    // Issue 10's fast-registration onboarding and typed onboarding pushes measured 775 B: +1 KiB
+    // (that measure was taken while the unauthorized push branch was missing by mistake; with it
+    // restored the growth is 1,089 B, and the bundle still fits: 59.48 KiB).
+    // Issue 11 (handlers, passive replies, durable delivery, the message ledger) measured +4.5 KiB.
+    // Fleet releases (issue 12: two objects, the machine, routes, the dashboard) measured
+    // +8.98 KiB gzip: +9 KiB.
+    const budget = 60 * 1024;
     console.log(
       `production bundle: ${(bundle.bytes / 1024).toFixed(2)} KiB minified, ` +
-        `gzip ${(gz / 1024).toFixed(2)} KiB (budget 46.5 KiB: ${
+        `gzip ${(gz / 1024).toFixed(2)} KiB (budget ${budget / 1024} KiB: ${
           gz <= budget ? "within" : `over by ${((gz - budget) / 1024).toFixed(2)} KiB`
         })`,
     );
     // wrangler.toml keeps it: AES-CBC on Web Crypto (no @noble/ciphers), no keepNames wrappers,
     // compact SHA-1 and envelope reading, native base64; the core is the bulk.
-    assert.ok(gz <= budget, `gzip size ${gz} exceeds the 46.5 KiB budget`);
+    assert.ok(gz <= budget, `gzip size ${gz} exceeds the ${budget / 1024} KiB budget`);
     // Neither the simulator nor @noble/ciphers (its AES key check's message) is in the bundle.
     for (
       const marker of [
@@ -939,6 +946,13 @@ Deno.test({
         "of length 16/24/32",
         // The portable base64 decoder (workerd has Uint8Array.fromBase64).
         "non-zero trailing bits",
+        // Issue 10's typed APIs tree-shake out: the worker calls none of these.
+        "/wxa/gettemplatedraftlist",
+        "/wxa/bind_tester",
+        "/cgi-bin/open/create",
+        "/cgi-bin/account/getaccountbasicinfo",
+        "/cgi-bin/component/fastregisterweapp",
+        "/cgi-bin/openapi/rid/get",
       ]
     ) {
       assert.ok(!bundle.code.includes(marker), `production bundle contains ${marker}`);

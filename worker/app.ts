@@ -11,7 +11,9 @@ import { onError } from "./errors.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authorizeRoutes } from "./routes/authorize.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { oauthRoutes } from "./routes/oauth.ts";
 import { pushRoutes } from "./routes/pushes.ts";
+import { releasePageRoutes } from "./routes/release_page.ts";
 import { runtimeFor } from "./runtime.ts";
 
 export type { AppOptions } from "./context.ts";
@@ -34,6 +36,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/healthz", healthRoutes());
   app.route("/wechat", pushRoutes(options));
   app.route("/authorize", authorizeRoutes(options));
+  app.route("/oauth", oauthRoutes(options));
   app.route("/api/v1", adminRoutes());
+  app.route("/releases", releasePageRoutes());
   return app;
 }

@@ -16,10 +16,31 @@ import {
 } from "../mod.ts";
 import * as componentApis from "../src/api/component.ts";
 import { type ApiContext, send } from "../src/api/send.ts";
-import type { AuthorizerInfoResponse, OkResponse, PreAuthCodeResponse } from "../src/api/types.ts";
-import { authorizationUrl, type AuthorizationUrlOptions } from "../src/client/_links.ts";
+import type {
+  AuthorizerInfoResponse,
+  Jscode2SessionResponse,
+  OAuthAccessTokenResponse,
+  OkResponse,
+  PreAuthCodeResponse,
+} from "../src/api/types.ts";
+import {
+  authorizationUrl,
+  type AuthorizationUrlOptions,
+  oauthUrl,
+  type OAuthUrlOptions,
+} from "../src/client/_links.ts";
 import { wire } from "../src/client/_wiring.ts";
 import { AuthorizerCalls } from "../src/client/authorizer_client.ts";
+import type {
+  JssdkConfig,
+  JssdkConfigOptions,
+  JsTicketInfo,
+  JsTicketRequest,
+  JsTicketType,
+} from "../src/api/jssdk.ts";
+import { snsApis, type SnsUserInfoResponse } from "../src/api/sns.ts";
+import { jssdkConfig, jsTicket } from "../src/client/_jssdk.ts";
+
 import type { AuthorizerTokenResponse, QueryAuthResponse } from "../src/tokens/types.ts";
 import { REFRESH_MARGIN_SECONDS } from "./objects/schedule.ts";
 import type { Settings } from "./settings.ts";
@@ -112,5 +133,37 @@ export class WorkerClient {
   /** `api_start_push_ticket`: asks WeChat to push a ticket now. */
   startPushTicket(): Promise<OkResponse> {
     return send(this.#api, componentApis.startPushTicket, undefined);
+  }
+
+  // ---- JS-SDK, mini-program login and web authorization on behalf ---------------------------
+
+  /** An authorizer's managed JS-SDK ticket (stored in the worker's KV, shared by isolates). */
+  jsTicket(appid: string, type: JsTicketType, request?: JsTicketRequest): Promise<JsTicketInfo> {
+    return jsTicket(this.#api, appid, type, request);
+  }
+
+  /** The `wx.config` object for a page of `appid`. */
+  jssdkConfig(appid: string, options: JssdkConfigOptions): Promise<JssdkConfig> {
+    return jssdkConfig(this.#api, appid, options);
+  }
+
+  /** `sns/component/jscode2session`. */
+  jscode2session(appid: string, jsCode: string): Promise<Jscode2SessionResponse> {
+    return send(this.#api, componentApis.jscode2session, { appid, js_code: jsCode });
+  }
+
+  /** The link to WeChat's OAuth page for a user of Official Account `options.appId`. */
+  oauthUrl(options: OAuthUrlOptions): string {
+    return oauthUrl({ componentAppId: this.#appId, ...LINK_HOSTS }, options);
+  }
+
+  /** `sns/oauth2/component/access_token`. */
+  oauthAccessToken(appid: string, code: string): Promise<OAuthAccessTokenResponse> {
+    return send(this.#api, componentApis.oauthAccessToken, { appid, code });
+  }
+
+  /** `sns/userinfo` with the user's own token. */
+  userInfo(accessToken: string, openid: string): Promise<SnsUserInfoResponse> {
+    return send(this.#api, snsApis.userInfo, { access_token: accessToken, openid });
   }
 }

@@ -28,6 +28,8 @@ const DEV_SETTINGS: Readonly<Record<string, string>> = {
   COMPONENT_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
   ADMIN_TOKEN: "dev-admin-token-change-me",
   STORAGE_KEY: "ZGV2LXN0b3JhZ2Uta2V5LTMyLWJ5dGVzLWxvbmchISE=",
+  // `/oauth` sends users back only to these hosts: the machine the dev worker runs on.
+  OAUTH_REDIRECT_HOSTS: "localhost,127.0.0.1",
 };
 
 /** Where the simulator is mounted. */
@@ -66,9 +68,15 @@ const sim = new WeChatSimulator({
   encodingAesKey: DEV_SETTINGS.COMPONENT_AES_KEY,
   componentName: "wxopen dev platform",
   basePath: SIM_PREFIX,
+  // Code audits decide after 10 s (WeChat: days), with the first request after that.
+  auditDelayMs: 10_000,
   events: {
     get url() {
       return `${origin}/wechat/component/events`;
+    },
+    // Audit verdicts and other events the simulator raises reach the authorizer's callback.
+    get messageUrl() {
+      return `${origin}/wechat/authorizers/$APPID$/callback`;
     },
     fetch: (request) => deliver(request),
   },
@@ -115,6 +123,10 @@ function pushTicket(): Promise<void> {
 export const ComponentCredential = worker.ComponentCredential;
 /** One Durable Object per authorizer (binding `AUTHORIZERS`). */
 export const AuthorizerCredential = worker.AuthorizerCredential;
+/** One Durable Object per fleet release (binding `RELEASES`). */
+export const ReleaseCoordinator = worker.ReleaseCoordinator;
+/** One Durable Object per mini program in a release (binding `RELEASE_TARGETS`). */
+export const ReleaseTarget = worker.ReleaseTarget;
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

@@ -9,6 +9,8 @@
 
 import type { AuthorizerCredential } from "./objects/authorizer.ts";
 import type { ComponentCredential } from "./objects/component.ts";
+import type { ReleaseCoordinator } from "./objects/release.ts";
+import type { ReleaseTarget } from "./objects/release_target.ts";
 
 /** Bindings, vars and secrets of the worker. */
 export interface Env {
@@ -18,6 +20,12 @@ export interface Env {
   COMPONENT: DurableObjectNamespace<ComponentCredential>;
   /** One object per authorizer (named by its appid): its tokens and refresh schedule. */
   AUTHORIZERS: DurableObjectNamespace<AuthorizerCredential>;
+  /** One object per fleet release (named by its id), and `_index`, the list of releases. */
+  RELEASES: DurableObjectNamespace<ReleaseCoordinator>;
+  /** One object per mini program in a release (named by its appid): its release steps. */
+  RELEASE_TARGETS: DurableObjectNamespace<ReleaseTarget>;
+  /** Seconds between audit polls and quota re-checks of releases (default 300). */
+  RELEASE_POLL_SECONDS?: string;
   COMPONENT_APPID?: string;
   WECHAT_API_BASE?: string;
   COMPONENT_APPSECRET?: string;
@@ -34,5 +42,7 @@ export interface Env {
   FORWARD_URL?: string;
   FORWARD_SECRET?: string;
   RESULT_REDIRECT_URL?: string;
+  /** Hosts `/oauth/:appid` may redirect users back to (comma-separated; needed by `/oauth`). */
+  OAUTH_REDIRECT_HOSTS?: string;
   [key: string]: unknown;
 }

@@ -13,5 +13,9 @@ const worker = createWorker();
 export const ComponentCredential = worker.ComponentCredential;
 /** One Durable Object per authorizer (binding `AUTHORIZERS`). */
 export const AuthorizerCredential = worker.AuthorizerCredential;
+/** One Durable Object per fleet release (binding `RELEASES`). */
+export const ReleaseCoordinator = worker.ReleaseCoordinator;
+/** One Durable Object per mini program in a release (binding `RELEASE_TARGETS`). */
+export const ReleaseTarget = worker.ReleaseTarget;
 
 export default worker.handler;

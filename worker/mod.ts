@@ -16,7 +16,8 @@
  *     }
  *   },
  * });
- * export const { ComponentCredential, AuthorizerCredential } = worker;
+ * export const { ComponentCredential, AuthorizerCredential, ReleaseCoordinator, ReleaseTarget } =
+ *   worker;
  * export default worker.handler;
  * ```
  *
@@ -73,6 +74,10 @@ export interface Worker {
   ComponentCredential: DurableObjectClass;
   /** The Durable Object class of each authorizer (binding `AUTHORIZERS`). */
   AuthorizerCredential: DurableObjectClass;
+  /** The Durable Object class of each fleet release (binding `RELEASES`). */
+  ReleaseCoordinator: DurableObjectClass;
+  /** The Durable Object class of each mini program in a release (binding `RELEASE_TARGETS`). */
+  ReleaseTarget: DurableObjectClass;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface Settings {
   forwardUrl?: string;
   forwardSecret?: string;
   resultRedirectUrl?: string;
+  /** `OAUTH_REDIRECT_HOSTS`, lowercased: the hosts `/oauth/:appid` may send a user back to. */
+  oauthRedirectHosts?: string[];
   /** How long a message waits for a passive reply from a handler or the forward URL, ms. */
   replyBudgetMs: number;
   /** First retry delay of a queued delivery, seconds (doubled per attempt). */
@@ -90,6 +92,12 @@ const RULES: [name: string, required: boolean, test: (s: string) => boolean, mes
   ["FORWARD_URL", false, isHttpUrl, "must be an http(s) URL"],
   ["FORWARD_SECRET", false, secret16, "must be at least 16 characters"],
   ["RESULT_REDIRECT_URL", false, isHttpUrl, "must be an http(s) URL"],
+  [
+    "OAUTH_REDIRECT_HOSTS",
+    false,
+    (s) => s.split(",").every((h) => /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/i.test(h)),
+    "must be host names (optionally with :port), separated by commas",
+  ],
   // WeChat waits 5 s for an answer: the budget leaves room for sealing and the network.
   ["FORWARD_REPLY_MS", false, (s) => intIn(s, 100, 4500), "must be 100 to 4500 (ms)"],
   ["DELIVERY_RETRY_SECONDS", false, (s) => intIn(s, 1, 3600), "must be 1 to 3600 (s)"],
@@ -153,6 +161,7 @@ export function loadSettings(env: Env): Settings {
     forwardUrl: values.FORWARD_URL,
     forwardSecret: values.FORWARD_SECRET,
     resultRedirectUrl: values.RESULT_REDIRECT_URL,
+    oauthRedirectHosts: values.OAUTH_REDIRECT_HOSTS?.toLowerCase().split(","),
     replyBudgetMs: Number(values.FORWARD_REPLY_MS ?? 3500),
     deliveryRetrySeconds: Number(values.DELIVERY_RETRY_SECONDS ?? 10),
     deadLetterQueue: values.DELIVERY_DEAD_LETTER_QUEUE ?? "wxopen-dead-letters",

@@ -1,6 +1,6 @@
 /**
  * Assembles the worker: the Hono app's `fetch`, the cron `scheduled` handler, the delivery
- * queue's consumer and the two Durable Object classes, all closed over the same options.
+ * queue's consumer and the Durable Object classes, all closed over the same options.
  *
  * @module
  */
@@ -16,6 +16,8 @@ import type { WorkerEnv } from "./handlers.ts";
 import type { Worker } from "./mod.ts";
 import { authorizerCredentialClass } from "./objects/authorizer.ts";
 import { componentCredentialClass } from "./objects/component.ts";
+import { releaseCoordinatorClass } from "./objects/release.ts";
+import { releaseTargetClass } from "./objects/release_target.ts";
 import { runtimeFor } from "./runtime.ts";
 
 /**
@@ -40,5 +42,7 @@ export function buildWorker(options: AppOptions = {}): Worker {
     },
     ComponentCredential: componentCredentialClass(options),
     AuthorizerCredential: authorizerCredentialClass(options),
+    ReleaseCoordinator: releaseCoordinatorClass(options),
+    ReleaseTarget: releaseTargetClass(options),
   };
 }

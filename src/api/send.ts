@@ -9,6 +9,7 @@
  */
 
 import type { Credentials } from "../tokens/credentials.ts";
+import type { JsTickets } from "../tokens/_js_tickets.ts";
 import { checkAppId } from "../tokens/keys.ts";
 import {
   errcodeInBody,
@@ -31,6 +32,8 @@ export interface ApiContext {
   readonly componentAppId: string;
   /** The component appsecret. */
   readonly appSecret: string;
+  /** The authorizers' managed JS-SDK tickets (over the client's store). */
+  readonly jsTickets?: JsTickets;
 }
 
 /**

@@ -8,7 +8,10 @@
 
 import { authorizerToken, componentToken, getAuthorizerList, queryAuth } from "../api/component.ts";
 import { type ApiContext, send } from "../api/send.ts";
+import { jssdkApis } from "../api/jssdk.ts";
 import { type Credentials, ManagedCredentials } from "../tokens/credentials.ts";
+import { JsTickets } from "../tokens/_js_tickets.ts";
+import { ManagedTokens } from "../tokens/_managed.ts";
 import type { CheckedOptions } from "./_options.ts";
 
 /** Builds the request context and the managed credentials of a client. */
@@ -19,6 +22,10 @@ export function wire(o: CheckedOptions): { api: ApiContext; managed: ManagedCred
     componentAppId: o.appId,
     appSecret: o.appSecret,
     credentials,
+    jsTickets: new JsTickets(
+      new ManagedTokens(o.store, o.now, o.refreshMarginSeconds * 1000),
+      (appid, type) => send(api, jssdkApis.getTicket, { type }, appid),
+    ),
   };
   const managed = new ManagedCredentials({
     componentAppId: o.appId,

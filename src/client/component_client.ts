@@ -8,6 +8,11 @@
  */
 
 import { componentApis } from "../api/component.ts";
+import { snsApis, type SnsUserInfoInput, type SnsUserInfoResponse } from "../api/sns.ts";
+import { componentDiagnostics, type RidInfoResponse } from "../api/diagnostics.ts";
+import type { ApiQuotaResponse } from "../api/openapi.ts";
+import type * as register from "../api/register.ts";
+import { registerApis } from "../api/register.ts";
 import type { Endpoint } from "../api/endpoint.ts";
 import { type ApiContext, send } from "../api/send.ts";
 import type * as api from "../api/types.ts";
@@ -27,6 +32,8 @@ import {
 } from "./_links.ts";
 import { checkOptions, type ComponentClientOptions } from "./_options.ts";
 import { wire } from "./_wiring.ts";
+import * as templates from "../api/templates.ts";
+import * as domains from "../api/domains.ts";
 import { AuthorizerClient } from "./authorizer_client.ts";
 
 const orNull = (error: unknown) => {
@@ -313,11 +320,96 @@ export class ComponentClient {
     });
   }
 
+  // ---- web authorization on behalf (the user's own token) ---------------------------------
+
+  /**
+   * `sns/userinfo`: the profile of a user who consented with `snsapi_userinfo`, read with the
+   * user's web access token from {@linkcode oauthAccessToken} (no platform token is sent).
+   * A `snsapi_base` token answers 48001.
+   */
+  userInfo(input: SnsUserInfoInput): Promise<SnsUserInfoResponse> {
+    return this.#send(snsApis.userInfo, input);
+  }
+
   // ---- templates (component token) --------------------------------------------------------
+
+  /** `wxa/gettemplatedraftlist`: the drafts of the platform's draft box. */
+  getTemplateDraftList(): Promise<templates.TemplateDraftListResponse> {
+    return this.#send(templates.getTemplateDraftList, undefined);
+  }
+
+  /** `wxa/gettemplatelist`: the templates of the library (of one kind with `template_type`). */
+  getTemplateList(
+    input?: templates.GetTemplateListInput,
+  ): Promise<templates.TemplateListResponse> {
+    return this.#send(templates.getTemplateList, input);
+  }
+
+  /** `wxa/addtotemplate`: copies a draft into the template library. */
+  addToTemplate(input: templates.AddToTemplateInput): Promise<api.OkResponse> {
+    return this.#send(templates.addToTemplate, input);
+  }
+
+  /** `wxa/deletetemplate`: deletes a template from the library. */
+  deleteTemplate(input: templates.DeleteTemplateInput): Promise<api.OkResponse> {
+    return this.#send(templates.deleteTemplate, input);
+  }
 
   // ---- platform domains (component token) -------------------------------------------------
 
+  /** `cgi-bin/component/modify_wxa_server_domain`: the platform's mini-program server domains. */
+  modifyWxaServerDomain(
+    input: domains.ModifyWxaServerDomainInput,
+  ): Promise<domains.PlatformDomainResponse> {
+    return this.#send(domains.modifyWxaServerDomain, input);
+  }
+
+  /** `cgi-bin/component/get_domain_confirmfile`: the platform's web-view confirm file. */
+  getDomainConfirmFile(): Promise<domains.ConfirmFileResponse> {
+    return this.#send(domains.getDomainConfirmFile, undefined);
+  }
+
+  /** `cgi-bin/component/modify_wxa_jump_domain`: the platform's mini-program web-view domains. */
+  modifyWxaJumpDomain(
+    input: domains.ModifyWxaJumpDomainInput,
+  ): Promise<domains.PlatformDomainResponse> {
+    return this.#send(domains.modifyWxaJumpDomain, input);
+  }
+
   // ---- privacy and fast registration (component token) ------------------------------------
 
+  /**
+   * `cgi-bin/component/fastregisterweapp`: registers an enterprise's Mini Program
+   * (`action: "create"`) or asks how it goes (`"search"`). The result is pushed as
+   * `notify_third_fasteregister`; {@linkcode handleComponentEvent} exchanges its `auth_code`.
+   */
+  fastRegisterWeapp(input: register.FastRegisterWeappInput): Promise<api.OkResponse> {
+    return this.#send(registerApis.fastRegisterWeapp, input);
+  }
+
+  /** `wxa/component/fastregisterpersonalweapp`: a person's Mini Program (`create`, `query`). */
+  fastRegisterPersonalWeapp(
+    input: register.FastRegisterPersonalWeappInput,
+  ): Promise<register.FastRegisterPersonalWeappResponse> {
+    return this.#send(registerApis.fastRegisterPersonalWeapp, input);
+  }
+
+  /** `wxa/component/fastregisterbetaweapp`: a trial Mini Program for a WeChat user. */
+  fastRegisterBetaWeapp(
+    input: { name: string; openid: string },
+  ): Promise<register.FastRegisterBetaWeappResponse> {
+    return this.#send(registerApis.fastRegisterBetaWeapp, input);
+  }
+
   // ---- open account and diagnostics (component token) -------------------------------------
+
+  /** `cgi-bin/openapi/quota/get` with the component token: the platform's own quota of an API. */
+  getApiQuota(input: { cgi_path: string }): Promise<ApiQuotaResponse> {
+    return this.#send(componentDiagnostics.getApiQuota, input);
+  }
+
+  /** `cgi-bin/openapi/rid/get` with the component token: one of the platform's failed calls. */
+  getRidInfo(input: { rid: string }): Promise<RidInfoResponse> {
+    return this.#send(componentDiagnostics.getRidInfo, input);
+  }
 }

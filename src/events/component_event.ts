@@ -34,6 +34,7 @@
 
 import { parseXml, type ParseXmlOptions, type XmlElement, type XmlValue } from "../xml/parse.ts";
 import { checkParsed, compact, opt, optObject, req } from "./_fields.ts";
+import { ONBOARD_INFO_TYPES, type OnboardNotice, parseOnboardNotice } from "./onboard_events.ts";
 
 export { PushFormatError, type PushFormatErrorCode } from "./_fields.ts";
 
@@ -157,10 +158,11 @@ export type KnownComponentEvent =
   | UnauthorizedEvent
   | FastRegisterEvent
   | FastRegisterBetaAppEvent
-  | FastVerifyBetaAppEvent;
+  | FastVerifyBetaAppEvent
+  | OnboardNotice;
 
 /**
- * An event with an `InfoType` this module does not type (e.g. `notify_icpfiling_verify_result`):
+ * An event with an `InfoType` this module does not type (e.g. a kind WeChat adds later):
  * the common fields plus every other element as parsed.
  */
 export interface UnknownComponentEvent extends ComponentEventBase {
@@ -184,6 +186,7 @@ export const KNOWN_INFO_TYPES: readonly KnownComponentEvent["InfoType"][] = [
   "notify_third_fasteregister",
   "notify_third_fastregisterbetaapp",
   "notify_third_fastverifybetaapp",
+  ...ONBOARD_INFO_TYPES,
 ];
 
 const KNOWN = new Set<string>(KNOWN_INFO_TYPES);
@@ -309,7 +312,7 @@ export function parseComponentEvent(
     case "notify_third_fastverifybetaapp":
       return { ...fastRegister(fields, base, kind), InfoType };
     default:
-      return base;
+      return parseOnboardNotice(fields, base, InfoType, kind) ?? base;
   }
 }
 

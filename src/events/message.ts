@@ -34,6 +34,7 @@ import {
   req,
   reqObject,
 } from "./_fields.ts";
+import { ONBOARD_EVENTS, type OnboardEvent, parseOnboardEvent } from "./onboard_events.ts";
 
 /** Fields every authorizer message and event carries. */
 export interface MessageBase {
@@ -376,7 +377,8 @@ export type KnownEvent =
   | WeappAuditFailEvent
   | WeappAuditDelayEvent
   | WxaNicknameAuditEvent
-  | UserEnterTempSessionEvent;
+  | UserEnterTempSessionEvent
+  | OnboardEvent;
 
 /** Every message and event kind this module types. */
 export type KnownMessage = UserMessage | KnownEvent;
@@ -428,6 +430,7 @@ const KNOWN_EVENTS = new Set([
   "weapp_audit_delay",
   "wxa_nickname_audit",
   "user_enter_tempsession",
+  ...ONBOARD_EVENTS,
 ]);
 
 /**
@@ -725,6 +728,6 @@ function parseEvent(
     case "user_enter_tempsession":
       return compact({ ...ev, Event, SessionFrom: o("SessionFrom") });
     default:
-      return { ...ev, Event };
+      return parseOnboardEvent(f, ev, Event, kind) ?? { ...ev, Event };
   }
 }

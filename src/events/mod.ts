@@ -19,4 +19,24 @@
 
 export * from "./component_event.ts";
 export * from "./message.ts";
+export {
+  type AppealMaterial,
+  type ApplyIcpFilingResultNotice,
+  type IcpFilingVerifyResultNotice,
+  ONBOARD_EVENTS,
+  ONBOARD_INFO_TYPES,
+  type OnboardEvent,
+  type OnboardNotice,
+  type PrivacyApplyResult,
+  type VerifyDispatchInfo,
+  type WxaAppealRecordEvent,
+  type WxaAuthAndIcpNotice,
+  type WxaAuthNotice,
+  type WxaCategoryAuditEvent,
+  type WxaIllegalRecordEvent,
+  type WxaPrivacyApplyEvent,
+  type WxaWxverifyNotice,
+  type WxVerifyDispatchEvent,
+  type WxVerifyPaySuccEvent,
+} from "./onboard_events.ts";
 export * from "../reply.ts";

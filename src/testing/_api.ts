@@ -13,7 +13,7 @@ import { componentApis } from "../api/component.ts";
 import { menuApis } from "../api/menu.ts";
 import { messageApis } from "../api/message.ts";
 import { openApis } from "../api/openapi.ts";
-import { ApiFailure, errorBody, jsonResponse, OK } from "./_errors.ts";
+import { ApiFailure, errorBody, jsonResponse, newRid, OK } from "./_errors.ts";
 import {
   type Account,
   type Model,
@@ -37,7 +37,9 @@ import {
 } from "./_route.ts";
 import { accountRoutes } from "./_account.ts";
 import { codeRoutes } from "./_code.ts";
-import { diagnosticsRoutes } from "./_diagnostics.ts";
+import { diagnosticsRoutes, rememberRid } from "./_diagnostics.ts";
+import { icpRoutes } from "./_icp.ts";
+import { wxverifyRoutes } from "./_wxverify.ts";
 import { domainRoutes } from "./_domains.ts";
 import { jssdkRoutes } from "./_jssdk.ts";
 import { openAccountRoutes } from "./_open_account.ts";
@@ -59,10 +61,12 @@ function funcInfo(account: Account): Json[] {
   );
 }
 
-function authorizerInfo(account: Account): Json {
+/** The profile as `api_get_authorizer_info` reports it: name, head image, domains as last set. */
+function authorizerInfo(account: Account, model: Model): Json {
+  const head = model.profiles.of(account.appId).headImageUrl;
   const base: Json = {
     nick_name: account.nickName,
-    head_img: `http://wx.qlogo.cn/mmopen/sim_${account.appId}/0`,
+    head_img: head ?? `http://wx.qlogo.cn/mmopen/sim_${account.appId}/0`,
     service_type_info: { id: account.serviceTypeId },
     verify_type_info: { id: account.verifyTypeId },
     user_name: account.userName,
@@ -74,19 +78,20 @@ function authorizerInfo(account: Account): Json {
   };
   if (account.kind === "official_account") return base;
   const none: string[] = [];
+  const domains = model.domains.of(account.appId);
   return {
     ...base,
     idc: 1,
     signature: account.signature,
     MiniProgramInfo: {
       network: {
-        RequestDomain: ["https://example.com"],
-        WsRequestDomain: ["wss://example.com"],
-        UploadDomain: ["https://example.com"],
-        DownloadDomain: ["https://example.com"],
-        BizDomain: none,
-        UDPDomain: none,
-        TCPDomain: none,
+        RequestDomain: [...domains.server.requestdomain],
+        WsRequestDomain: [...domains.server.wsrequestdomain],
+        UploadDomain: [...domains.server.uploaddomain],
+        DownloadDomain: [...domains.server.downloaddomain],
+        BizDomain: [...domains.webview],
+        UDPDomain: [...domains.server.udpdomain],
+        TCPDomain: [...domains.server.tcpdomain],
         PrefetchDNSDomain: none,
         NewRequestDomain: none,
         NewWsRequestDomain: none,
@@ -130,6 +135,7 @@ function oauthIssue(
     appId,
     openid,
     expiresAt: model.now() + model.config.tokenLifetimeS * 1000,
+    scope,
   });
   const refreshToken = refresh ?? `97_${opaque(72)}`;
   if (refresh === undefined) {
@@ -217,7 +223,10 @@ const ROUTES: Record<string, Route> = table([
     if (account.kind === "mini_program") {
       authorization.authorizer_refresh_token = account.refreshToken;
     }
-    return { authorizer_info: authorizerInfo(account), authorization_info: authorization };
+    return {
+      authorizer_info: authorizerInfo(account, ctx.model),
+      authorization_info: authorization,
+    };
   }),
   serve(componentApis.apiGetAuthorizerOption, (ctx) => {
     requireComponentAppId(ctx, ctx.body.component_appid);
@@ -397,6 +406,10 @@ const ROUTES: Record<string, Route> = table([
   ...openAccountRoutes,
 
   ...diagnosticsRoutes,
+
+  ...icpRoutes,
+
+  ...wxverifyRoutes,
 ]);
 
 /** Paths the simulated API server answers. */
@@ -426,8 +439,9 @@ export async function handleApi(
 ): Promise<Response | null> {
   const route = ROUTES[path];
   if (!route) return null;
+  let token: TokenRecord | null = null;
+  let text = "";
   try {
-    let token: TokenRecord | null = null;
     if (route.token !== "none") {
       const value = query.get("access_token") ?? query.get("component_access_token");
       try {
@@ -454,9 +468,7 @@ export async function handleApi(
         throw new ApiFailure(41005);
       }
     } else if (route.method === "POST") {
-      const text = request.method === "GET" || request.method === "HEAD"
-        ? ""
-        : await request.text();
+      text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
       if (text.trim() === "") throw new ApiFailure(44002);
       let parsed: unknown;
       try {
@@ -472,7 +484,16 @@ export async function handleApi(
     const result = route.handler({ model, hooks, query, body, form, token });
     return result instanceof Response ? result : jsonResponse(result);
   } catch (e) {
-    if (e instanceof ApiFailure) return jsonResponse(errorBody(e.errcode, model.now(), e.errmsg));
-    throw e;
+    if (!(e instanceof ApiFailure)) throw e;
+    // Remembered for `cgi-bin/openapi/rid/get`, by the account whose token made the request.
+    const rid = newRid(model.now());
+    const answer = errorBody(e.errcode, model.now(), e.errmsg, rid);
+    const owner = token === null
+      ? undefined
+      : token.type === "component"
+      ? model.config.componentAppId
+      : token.appId;
+    rememberRid(model, rid, { owner, path, query, body: text, response: answer });
+    return jsonResponse(answer);
   }
 }

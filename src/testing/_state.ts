@@ -8,6 +8,12 @@
 
 import { encodeBase64, randomBytes, toHex } from "../_bytes.ts";
 import { ApiFailure } from "./_errors.ts";
+import { CodeStore } from "./_code_state.ts";
+import { TemplateStore } from "./_template_store.ts";
+import { IcpStore, WxVerifyStore } from "./_icp_state.ts";
+import { DomainStore } from "./_domain_store.ts";
+import { TesterStore } from "./_tester_store.ts";
+import { AccountProfileStore } from "./_account_store.ts";
 
 /** Kinds of account a merchant can authorize. */
 export type AccountKind = "official_account" | "mini_program";
@@ -88,6 +94,76 @@ interface OAuthRefreshRecord {
   expiresAt: number;
 }
 
+/** The request behind a failed answer's rid (see `cgi-bin/openapi/rid/get`). */
+export interface RidRecord {
+  /** The account whose token made the request (`undefined`: no valid token). */
+  owner: string | undefined;
+  /** Milliseconds on the simulator's clock. */
+  at: number;
+  path: string;
+  /** The query string, tokens shortened. */
+  requestUrl: string;
+  /** The body as sent, secrets masked. */
+  requestBody: string;
+  /** The answer, rid included. */
+  responseBody: string;
+}
+
+/** A privacy guide version as `setprivacysetting` stored it. */
+export interface PrivacyGuide {
+  owner_setting: Record<string, unknown>;
+  setting_list: Record<string, unknown>[];
+  sdk_privacy_info_list?: Record<string, unknown>[];
+  /** Unix seconds. */
+  update_time: number;
+}
+
+/** One application of `apply_privacy_interface`. */
+export interface PrivacyApplication {
+  audit_id: number;
+  /** Unix seconds. */
+  apply_time: number;
+  /** 3 in review, 4 refused, 5 granted (get_privacy_interface's numbering). */
+  status: 3 | 4 | 5;
+  fail_reason?: string;
+}
+
+/** A Mini Program's privacy state. */
+export interface PrivacyState {
+  /** privacy_ver 1: the guide the released version shows. */
+  current?: PrivacyGuide;
+  /** privacy_ver 2: the guide the next submitted version takes. */
+  draft?: PrivacyGuide;
+  /** Uploaded custom guides, by ext_file_media_id. */
+  extFiles: Set<string>;
+  /** api_name → its latest application. */
+  applications: Map<string, PrivacyApplication>;
+}
+
+/** A fast registration of a Mini Program, from its start to WeChat's push. */
+export interface Registration {
+  kind: "enterprise" | "personal" | "beta";
+  state: "pending" | "done" | "failed";
+  /** The request's fields (what the push's `<info>` repeats). */
+  info: Record<string, string>;
+  /** The created Mini Program, once done. */
+  appId?: string;
+  /** The failure, once failed. */
+  failure?: { status: number; msg: string };
+}
+
+/** An Open Platform account. */
+export interface OpenAccount {
+  openAppId: string;
+  /** Its subject (主体): the creating account's principal. */
+  principalName: string;
+  /** Created through `cgi-bin/open/create` (only those can be managed by the API unverified). */
+  createdByApi: boolean;
+  verified: boolean;
+  /** The bound appids. */
+  apps: Set<string>;
+}
+
 /** Settings the model needs. */
 export interface ModelConfig {
   componentAppId: string;
@@ -101,6 +177,8 @@ export interface ModelConfig {
   singleUseAuthCodes: boolean;
   defaultDailyQuota: number;
   clearQuotaMonthlyLimit: number;
+  /** How long WeChat takes to decide a privacy application or a fast registration, seconds. */
+  reviewDelayS: number;
 }
 
 /** A random string of `[A-Za-z0-9_-]`, like WeChat's opaque tokens. */
@@ -126,7 +204,10 @@ export class Model {
   readonly oauthCodes = new Map<string, UserCodeRecord>();
   readonly jsCodes = new Map<string, UserCodeRecord>();
   readonly oauthRefresh = new Map<string, OAuthRefreshRecord>();
-  readonly oauthTokens = new Map<string, { appId: string; openid: string; expiresAt: number }>();
+  readonly oauthTokens = new Map<
+    string,
+    { appId: string; openid: string; expiresAt: number; scope?: string }
+  >();
   /** Current token per holder: `"component"` or an authorizer appid. */
   readonly currentToken = new Map<string, string>();
   readonly dailyLimits = new Map<string, number>();
@@ -135,6 +216,96 @@ export class Model {
   /** account → clears used this month. */
   readonly clears = new Map<string, { month: number; used: number }>();
   readonly sessionKeys = new Map<string, string>();
+
+  // ---- code management (versions, audits, releases; see _code_state.ts) ----
+  readonly code: CodeStore = new CodeStore();
+  // ---- JS-SDK tickets (src/testing/_jssdk.ts) -------------------------------------------
+  /** `appid|type` → the account's current `getticket` ticket. */
+  readonly jsTickets = new Map<string, { ticket: string; expiresAt: number }>();
+  /** `ticket` → whose it is, for `wx.config` checks (superseded tickets stay until expiry). */
+  readonly issuedJsTickets = new Map<
+    string,
+    { appId: string; type: string; expiresAt: number; invalidated?: boolean }
+  >();
+  // ---- code templates (the platform's draft box and template libraries) ----------------
+  // Own block: `wxa/commit` asks `templateExists` before storing a version.
+
+  /** The platform's drafts and templates (`wxa/gettemplatedraftlist` …). */
+  readonly templates = new TemplateStore();
+
+  /**
+   * Whether `wxa/commit` may use `templateId`. Until a draft or template was ever added (by
+   * `WeChatSimulator.addTemplateDraft`), every id is accepted, as before templates were
+   * simulated; from then on only the ids of the template libraries.
+   */
+  templateExists(templateId: number | string): boolean {
+    return this.templates.exists(templateId);
+  }
+  // ---- ICP filing (src/testing/_icp.ts, _icp_state.ts) ---------------------------------------
+  readonly icp: IcpStore = new IcpStore();
+  // ---- 认证 (src/testing/_wxverify.ts) -------------------------------------------------------
+  readonly wxverify: WxVerifyStore = new WxVerifyStore();
+  // ---- diagnostics (src/testing/_diagnostics.ts) ---------------------------------------------
+  /** rid of every failed answer → the request behind it, for `cgi-bin/openapi/rid/get`. */
+  readonly rids = new Map<string, RidRecord>();
+
+  // ---- domains (mini programs' and the platform's) -------------------------------------
+
+  /** Server and web-view domains (`wxa/modify_domain` …, `modify_wxa_server_domain` …). */
+  readonly domains = new DomainStore();
+
+  // ---- testers -------------------------------------------------------------------------
+
+  /** Each mini program's testers (`wxa/bind_tester` …). */
+  readonly testers = new TesterStore();
+
+  // ---- basic info and categories -------------------------------------------------------
+
+  /** Head images, change budgets, name audits, categories, search status. */
+  readonly profiles = new AccountProfileStore();
+
+  // ---- privacy (src/testing/_privacy.ts) ---------------------------------------------------
+  /** appid → its privacy guide (released and draft), uploaded guides and API applications. */
+  readonly privacy = new Map<string, PrivacyState>();
+  /** Reasons for refusing the next privacy applications made, in order (else granted). */
+  readonly privacyRefusals: string[] = [];
+
+  // ---- fast registration (src/testing/_register.ts) --------------------------------------
+  /** Registrations started, by their key (enterprise details, taskid or unique_id). */
+  readonly registrations = new Map<string, Registration>();
+  /** Trial Mini Programs, by appid. */
+  readonly betaApps = new Map<string, { verified: boolean; verifying: boolean }>();
+  /** How the next registrations started fail (else they succeed), in order. */
+  readonly registrationFailures: { status: number; msg: string }[] = [];
+  /** Tickets of `cgi-bin/account/fastregister`, as an Official Account's administrator gave. */
+  readonly fastRegisterTickets = new Map<
+    string,
+    { appId: string; copyWxVerify: boolean; expiresAt: number; used: boolean }
+  >();
+
+  // ---- open accounts (src/testing/_open_account.ts) ---------------------------------------
+  /** Open Platform accounts, by open_appid. */
+  readonly openAccounts = new Map<string, OpenAccount>();
+  /** appid → the open_appid it is bound to. */
+  readonly openBindings = new Map<string, string>();
+
+  // ---- what WeChat finishes later (privacy applications, fast registrations) --------------
+  /** Work due at a time on the simulator's clock, run by {@linkcode Model.runDue}. */
+  readonly #timers: { at: number; run: () => void }[] = [];
+
+  /** Runs `run` once the clock reaches `at` (at the next request or clock move). */
+  schedule(at: number, run: () => void): void {
+    this.#timers.push({ at, run });
+  }
+
+  /** Runs the work that has come due, oldest first. */
+  runDue(): void {
+    const now = this.now();
+    const due = this.#timers.filter((t) => t.at <= now).sort((a, b) => a.at - b.at);
+    if (due.length === 0) return;
+    for (const t of due) this.#timers.splice(this.#timers.indexOf(t), 1);
+    for (const t of due) t.run();
+  }
 
   #issued = 0;
 

@@ -14,9 +14,17 @@
  */
 
 import { MessageCrypto } from "../crypto/message_crypto.ts";
-import { API_PATHS, handleApi, type RecordedMessage } from "./_api.ts";
+import { jssdkSignature } from "../client/_jssdk.ts";
+import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
+import { progressAudits } from "./_code.ts";
+import { decideNicknameAudit, progressNicknameAudits } from "./_account.ts";
+import type { AuditOutcome } from "./_code_state.ts";
+import { progressIcp } from "./_icp.ts";
+import type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
+import { progressWxVerify } from "./_wxverify.ts";
 import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
 import { handlePage } from "./_page.ts";
+import { releasePrivacyGuide } from "./_privacy.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
 import {
   type Account,
@@ -28,8 +36,12 @@ import {
 } from "./_state.ts";
 import { randomBytes, toHex } from "../_bytes.ts";
 import type { XmlInputObject } from "../xml/build.ts";
+import type { TemplateDraftOptions } from "./_template_store.ts";
 
 export type { AccountKind } from "./_state.ts";
+export type { AuditOutcome } from "./_code_state.ts";
+export type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
+export type { TemplateDraftOptions } from "./_template_store.ts";
 
 /** Where the simulator delivers pushes on its own (authorization events, requested tickets). */
 export interface SimulatorEventTarget {
@@ -89,12 +101,58 @@ export interface WeChatSimulatorOptions {
   /** `clear_quota` uses per account per month (shared by all variants); default 10. */
   clearQuotaMonthlyLimit?: number;
   /**
+   * How long WeChat takes to decide a privacy-interface application (`apply_privacy_interface`)
+   * or to finish a fast registration (the legal person's confirmation), on the simulator's
+   * clock; default 60 s. The result is pushed once the clock has passed it (at the next request
+   * or {@linkcode WeChatSimulator.advance}); 0 decides at once.
+   */
+  reviewDelaySeconds?: number;
+  /**
    * The platform's 登录授权的发起页域名. When set, the authorization page must be opened with a
    * Referer on this domain (or a subdomain) and redirect_uri must be on it, as on WeChat.
    */
   authorizationDomain?: string;
   /** Deliver authorization events and requested tickets to the platform automatically. */
   events?: SimulatorEventTarget;
+  /**
+   * How long a code audit (`wxa/submit_audit`) takes on the simulator's clock before it is
+   * decided and pushed; default one hour. See {@linkcode WeChatSimulator.setAuditOutcome}.
+   */
+  auditDelayMs?: number;
+  /** The platform's audits per month, shared by all its mini programs (`wxa/queryquota`); default 20. */
+  auditQuota?: number;
+  /** The platform's audit speed-ups per month (`wxa/speedupaudit`); default 1. */
+  speedupQuota?: number;
+  /**
+   * How long each stage of an ICP filing review (platform, then MIIT) takes on the simulator's
+   * clock; default 30 minutes. See {@linkcode WeChatSimulator.setIcpOutcome}.
+   */
+  icpReviewDelayMs?: number;
+  /** How long an administrator takes to pass (or fail) the ICP face verification; default 10 minutes. */
+  icpVerifyDelayMs?: number;
+  /**
+   * How long each step of a 认证 task (`wxa/sec/wxaauth`) takes: the administrator's checks,
+   * then the review; default 30 minutes. See {@linkcode WeChatSimulator.setWxVerifyOutcome}.
+   */
+  wxverifyDelayMs?: number;
+}
+
+/** One code audit as {@linkcode WeChatSimulator.audits} reports it. */
+export interface SimulatedAudit {
+  /** `submit_audit`'s answer. */
+  auditid: number;
+  /** 0 passed, 1 rejected, 2 under review, 3 withdrawn, 4 delayed. */
+  status: number;
+  /** The audited version's `user_version`. */
+  userVersion: string;
+  /** The template it was committed from. */
+  templateId: number | string;
+  /** Milliseconds on the simulator's clock. */
+  submittedAt: number;
+  /** Why it was rejected or delayed. */
+  reason?: string;
+  /** Whether it went online. */
+  released: boolean;
 }
 
 /** A fault {@linkcode WeChatSimulator.inject} applies to matching requests. */
@@ -320,6 +378,7 @@ export class WeChatSimulator {
   readonly #sent: SentMessage[] = [];
   readonly #deliveries: Delivery[] = [];
   readonly #pending = new Set<Promise<void>>();
+  readonly #hooks: ApiHooks;
 
   /** Validates the options; throws a `TypeError` naming a bad one. */
   constructor(options: WeChatSimulatorOptions) {
@@ -336,6 +395,10 @@ export class WeChatSimulator {
     if (base !== "" && (!base.startsWith("/") || base.endsWith("/"))) {
       throw new TypeError('Option basePath must start with "/" and not end with "/"');
     }
+    const review = options.reviewDelaySeconds;
+    if (review !== undefined && !(Number.isFinite(review) && review >= 0)) {
+      throw new TypeError("Option reviewDelaySeconds must be a non-negative number");
+    }
     this.#basePath = base;
     this.#options = options;
     const clock = options.now ?? Date.now;
@@ -350,6 +413,7 @@ export class WeChatSimulator {
       singleUseAuthCodes: options.singleUseAuthCodes ?? true,
       defaultDailyQuota: options.defaultDailyQuota ?? 10_000,
       clearQuotaMonthlyLimit: options.clearQuotaMonthlyLimit ?? 10,
+      reviewDelayS: options.reviewDelaySeconds ?? 60,
     });
     for (const [path, limit] of Object.entries(options.dailyQuotas ?? {})) {
       this.setDailyQuota(path, limit);
@@ -360,6 +424,23 @@ export class WeChatSimulator {
       appId: options.componentAppId,
     });
     this.#crypto.catch(() => {});
+    const code = this.#model.code.config;
+    const count = (name: string, value: number | undefined, fallback: number) => {
+      if (value === undefined) return fallback;
+      if (!Number.isInteger(value) || value < 0) {
+        throw new TypeError(`Option ${name} must be a non-negative integer`);
+      }
+      return value;
+    };
+    code.auditDelayMs = count("auditDelayMs", options.auditDelayMs, code.auditDelayMs);
+    code.auditQuota = count("auditQuota", options.auditQuota, code.auditQuota);
+    code.speedupQuota = count("speedupQuota", options.speedupQuota, code.speedupQuota);
+    const icp = this.#model.icp.config;
+    icp.reviewDelayMs = count("icpReviewDelayMs", options.icpReviewDelayMs, icp.reviewDelayMs);
+    icp.verifyDelayMs = count("icpVerifyDelayMs", options.icpVerifyDelayMs, icp.verifyDelayMs);
+    const verify = this.#model.wxverify;
+    verify.delayMs = count("wxverifyDelayMs", options.wxverifyDelayMs, verify.delayMs);
+    this.#hooks = this.#makeHooks();
     this.fetch = (input, init) => this.#serve(new Request(input, init));
   }
 
@@ -370,10 +451,24 @@ export class WeChatSimulator {
     return this.#model.now();
   }
 
-  /** Moves the simulator's clock forward by `ms` milliseconds (tokens and codes age). */
+  /**
+   * Moves the simulator's clock forward by `ms` milliseconds: tokens and codes age, and code
+   * audits whose time has come are decided and pushed (see {@linkcode WeChatSimulator.setAuditOutcome}).
+   */
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError("Advance needs a non-negative number");
     this.#offset += ms;
+    this.#progress();
+  }
+
+  /** Lets time-driven processes catch up with the clock (audits end and are pushed). */
+  #progress(): void {
+    // What WeChat finished meanwhile (privacy applications, fast registrations) happens first.
+    this.#model.runDue();
+    progressAudits(this.#model, this.#hooks);
+    progressIcp(this.#model, this.#hooks);
+    progressWxVerify(this.#model, this.#hooks);
+    progressNicknameAudits(this.#model, this.#hooks);
   }
 
   // ---- serving -----------------------------------------------------------------------------
@@ -397,6 +492,8 @@ export class WeChatSimulator {
       path = path.slice(base.length) || "/";
     }
     this.#calls.set(path, (this.#calls.get(path) ?? 0) + 1);
+    // WeChat's own time runs whether or not this request fails: audits due end first.
+    this.#progress();
     const fault = this.#takeFault(path);
     if (fault?.delayMs) await sleep(fault.delayMs, signal);
     if (fault?.drop === true || fault?.drop === "before") {
@@ -419,42 +516,40 @@ export class WeChatSimulator {
     return response;
   }
 
-  async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
-    const api = await handleApi(
-      this.#model,
-      {
-        startPushTicket: () =>
-          this.#autoDeliver(
-            "component_verify_ticket",
-            () => this.ticketPush(this.#options.events!.url),
-          ),
-        customMessage: (m: RecordedMessage) => this.#sent.push(m),
-        componentPush: (fields) => {
-          const target = this.#options.events;
-          if (!target) return;
-          void this.#autoDeliver(
-            String(fields.InfoType ?? ""),
-            () =>
-              this.#componentPush(target.url, {
-                CreateTime: Math.floor(this.now() / 1000),
-                ...fields,
-              }),
-          );
-        },
-        authorizerPush: (appId, fields) => {
-          const url = this.#options.events?.messageUrl;
-          if (url === undefined) return;
-          void this.#autoDeliver(
-            String(fields.Event ?? fields.MsgType ?? ""),
-            () => this.messagePush(url, { appId }, { MsgType: "event", ...fields }),
-            appId,
-          );
-        },
+  #makeHooks(): ApiHooks {
+    return {
+      startPushTicket: () =>
+        this.#autoDeliver(
+          "component_verify_ticket",
+          () => this.ticketPush(this.#options.events!.url),
+        ),
+      customMessage: (m: RecordedMessage) => this.#sent.push(m),
+      componentPush: (fields) => {
+        const target = this.#options.events;
+        if (!target) return;
+        void this.#autoDeliver(
+          String(fields.InfoType ?? ""),
+          () =>
+            this.#componentPush(target.url, {
+              CreateTime: Math.floor(this.now() / 1000),
+              ...fields,
+            }),
+        );
       },
-      request,
-      path,
-      query,
-    );
+      authorizerPush: (appId, fields) => {
+        const url = this.#options.events?.messageUrl;
+        if (url === undefined) return;
+        void this.#autoDeliver(
+          String(fields.Event ?? fields.MsgType ?? ""),
+          () => this.messagePush(url, { appId }, { MsgType: "event", ...fields }),
+          appId,
+        );
+      },
+    };
+  }
+
+  async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
+    const api = await handleApi(this.#model, this.#hooks, request, path, query);
     if (api) return api;
     const page = await handlePage(
       {
@@ -607,6 +702,112 @@ export class WeChatSimulator {
     account.refreshToken = "refreshtoken@@@" + opaque(32);
   }
 
+  // ---- code audits ------------------------------------------------------------------------
+
+  /**
+   * Decides how the audit of mini program `appId` ends: the one under review, or else its next
+   * one. `"success"` passes (the default), `{ status: "fail", reason, screenshot? }` rejects,
+   * `"delay"` / `{ status: "delay", reason? }` delays it by another audit delay (then it is
+   * decided again, passing unless told otherwise); `push: false` in the object forms decides it
+   * without a push (WeChat's missed push). The verdict comes when the audit's time has come
+   * ({@linkcode WeChatSimulatorOptions.auditDelayMs}, {@linkcode WeChatSimulator.advance}).
+   */
+  setAuditOutcome(appId: string, outcome: AuditOutcome): void {
+    const kind = typeof outcome === "string" ? outcome : outcome?.status;
+    if (kind !== "success" && kind !== "fail" && kind !== "delay") {
+      throw new TypeError('Audit outcome must be "success", "delay" or { status: "fail", … }');
+    }
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    const current = this.#model.code.inFlight(appId);
+    if (current) current.outcome = outcome;
+    else this.#model.code.outcomes.set(appId, outcome);
+  }
+
+  /**
+   * Changes the platform's monthly audit quota (`audits`) and speed-up quota (`speedups`), as
+   * when WeChat grants more; what this month used stays used (`wxa/queryquota` shows the rest).
+   */
+  setAuditQuota(quota: { audits?: number; speedups?: number }): void {
+    const check = (name: string, value: number | undefined) => {
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        throw new RangeError(`Audit quota ${name} must be a non-negative integer`);
+      }
+    };
+    check("audits", quota.audits);
+    check("speedups", quota.speedups);
+    const config = this.#model.code.config;
+    if (quota.audits !== undefined) config.auditQuota = quota.audits;
+    if (quota.speedups !== undefined) config.speedupQuota = quota.speedups;
+  }
+
+  /**
+   * How mini program `appId`'s next ICP filing review ends (`filing`: `"approved"` by default,
+   * or rejected by the platform or by MIIT) and how its next face verification ends (`verify`:
+   * `"passed"` by default, or `"failed"`). Each is used once, when its time has come
+   * ({@linkcode WeChatSimulatorOptions.icpReviewDelayMs}, {@linkcode WeChatSimulator.advance}).
+   */
+  setIcpOutcome(
+    appId: string,
+    outcome: { filing?: IcpFilingOutcome; verify?: IcpVerifyOutcome },
+  ): void {
+    const { filing, verify } = outcome ?? {};
+    if (
+      filing !== undefined && filing !== "approved" &&
+      (typeof filing !== "object" || filing === null || filing.status !== "rejected" ||
+        (filing.by !== undefined && filing.by !== "platform" && filing.by !== "miit"))
+    ) {
+      throw new TypeError('ICP filing outcome must be "approved" or { status: "rejected", … }');
+    }
+    if (verify !== undefined && verify !== "passed" && verify !== "failed") {
+      throw new TypeError('ICP verify outcome must be "passed" or "failed"');
+    }
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    if (filing !== undefined) this.#model.icp.outcomes.set(appId, filing);
+    if (verify !== undefined) this.#model.icp.verifyOutcomes.set(appId, verify);
+  }
+
+  /**
+   * How mini program `appId`'s next 认证 review (`wxa/sec/wxaauth`, `reauth`) ends:
+   * `"approved"` by default, sent back for refilling, or finally failed, with a reason.
+   */
+  setWxVerifyOutcome(appId: string, outcome: WxVerifyOutcome): void {
+    if (
+      outcome !== "approved" &&
+      (typeof outcome !== "object" || outcome === null ||
+        (outcome.status !== "refill" && outcome.status !== "failed"))
+    ) {
+      throw new TypeError('认证 outcome must be "approved" or { status: "refill" | "failed", … }');
+    }
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    this.#model.wxverify.outcomes.set(appId, outcome);
+  }
+
+  /**
+   * The code audits of mini program `appId`, oldest first, as WeChat holds them (for checking,
+   * e.g., that a version was submitted only once).
+   */
+  audits(appId: string): SimulatedAudit[] {
+    const code = this.#model.code.accounts.get(appId);
+    return (code?.audits ?? []).map((a) => ({
+      auditid: a.auditid,
+      status: a.status,
+      userVersion: a.version.userVersion,
+      templateId: a.version.templateId,
+      submittedAt: a.submittedAt,
+      ...(a.reason === undefined ? {} : { reason: a.reason }),
+      released: a.released,
+    }));
+  }
+
   // ---- accounts ----------------------------------------------------------------------------
 
   /** A snapshot of an account, or `undefined` when unknown. */
@@ -747,6 +948,53 @@ export class WeChatSimulator {
     const a = this.#authorized(options.appId);
     if (a.kind !== "mini_program") throw new TypeError("Login codes are for Mini Programs");
     return this.#model.issueUserCode("js", a.appId, options.openid ?? a.defaultOpenId, "");
+  }
+
+  // ---- JS-SDK ------------------------------------------------------------------------------
+
+  /**
+   * Ends the current `type` ticket of `appId` (as WeChat does when the account's tickets are
+   * reset): `wx.config` refuses signatures made with it and the next `getticket` answers a new
+   * one. Nothing happens when no ticket was issued.
+   */
+  invalidateTicket(appId: string, type: "jsapi" | "wx_card"): void {
+    if (type !== "jsapi" && type !== "wx_card") {
+      throw new TypeError('Invalid type: expected "jsapi" or "wx_card"');
+    }
+    const key = `${appId}|${type}`;
+    const current = this.#model.jsTickets.get(key);
+    if (!current) return;
+    this.#model.jsTickets.delete(key);
+    const issued = this.#model.issuedJsTickets.get(current.ticket);
+    if (issued) issued.invalidated = true;
+  }
+
+  /**
+   * What `wx.config` in WeChat's browser says of `config` on the page at `url`: `"ok"`, or
+   * `"invalid signature"` when the signature matches no valid `jsapi` ticket of `config.appId`
+   * for that URL (without its fragment). JS interface safe domains are not checked.
+   */
+  checkJssdkConfig(
+    config: { appId: string; timestamp: number | string; nonceStr: string; signature: string },
+    url: string,
+  ): "ok" | "invalid signature" {
+    const now = this.now();
+    for (const [ticket, rec] of this.#model.issuedJsTickets) {
+      if (rec.appId !== config.appId || rec.type !== "jsapi") continue;
+      if (rec.invalidated || now >= rec.expiresAt) continue;
+      try {
+        const expected = jssdkSignature({
+          jsapi_ticket: ticket,
+          noncestr: config.nonceStr,
+          timestamp: config.timestamp,
+          url,
+        });
+        if (expected === config.signature) return "ok";
+      } catch {
+        return "invalid signature";
+      }
+    }
+    return "invalid signature";
   }
 
   /** Customer-service messages sent through the API, optionally of one authorizer. */
@@ -995,6 +1243,143 @@ export class WeChatSimulator {
   async openReply(reply: string | Response): Promise<string> {
     const body = typeof reply === "string" ? reply : await reply.text();
     return await openReply(await this.#crypto, body);
+  }
+
+  // ---- code templates ----------------------------------------------------------------------
+
+  /**
+   * Simulates a developer uploading code from WeChat DevTools into the platform's draft box
+   * (草稿箱) and returns the new `draft_id`, for `wxa/addtotemplate`. From the first draft on,
+   * `wxa/commit` accepts only the template ids of the libraries.
+   */
+  addTemplateDraft(options: TemplateDraftOptions): number {
+    const o = options as Partial<TemplateDraftOptions> | undefined;
+    if (typeof o?.user_version !== "string" || o.user_version.trim() === "") {
+      throw new TypeError("Invalid user_version: expected a non-empty string");
+    }
+    for (
+      const name of ["user_desc", "source_miniprogram_appid", "source_miniprogram", "developer"]
+    ) {
+      const value = (o as Record<string, unknown>)[name];
+      if (value !== undefined && typeof value !== "string") {
+        throw new TypeError(`Invalid ${name}: expected a string`);
+      }
+    }
+    return this.#model.templates.addDraft({
+      create_time: Math.floor(this.now() / 1000),
+      user_version: o.user_version,
+      user_desc: o.user_desc ?? "",
+      source_miniprogram_appid: o.source_miniprogram_appid ?? "wx" + "d".repeat(16),
+      source_miniprogram: o.source_miniprogram ?? "模拟开发小程序",
+      developer: o.developer ?? "模拟开发者",
+    }).draft_id;
+  }
+
+  // ---- names and categories ----------------------------------------------------------------
+
+  /**
+   * Decides a running name audit (`wxa/setnickname` answered an `audit_id`) now, instead of
+   * the approval an hour after submission: approved (the name becomes the account's) or
+   * rejected with `reason`. The verdict is pushed as `wxa_nickname_audit` to the message URL
+   * ({@linkcode SimulatorEventTarget.messageUrl}). Throws a `RangeError` when no such audit runs.
+   */
+  endNicknameAudit(
+    appId: string,
+    auditId: number,
+    verdict: { approved: boolean; reason?: string },
+  ): void {
+    this.#authorized(appId);
+    const audit = this.#model.profiles.of(appId).audits.get(auditId);
+    if (!audit || audit.decision) throw new RangeError(`No name audit ${auditId} running`);
+    decideNicknameAudit(this.#model, this.#hooks, appId, audit, { ...verdict, at: this.now() });
+  }
+
+  /**
+   * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
+   * with certificates): approved, or rejected with `reason` (then `modifycategory` may send
+   * new certificates). The verdict is pushed as `wxa_category_audit` (`ret` 3 passed, 2
+   * refused) to the message URL ({@linkcode SimulatorEventTarget.messageUrl}). Throws a
+   * `RangeError` when no such category is under review.
+   */
+  auditCategory(
+    appId: string,
+    options: { first: number; second: number; approved: boolean; reason?: string },
+  ): void {
+    this.#authorized(appId);
+    const category = this.#model.profiles.of(appId).categories.find((c) =>
+      c.first === options.first && c.second === options.second
+    );
+    if (!category || category.audit_status !== 1) {
+      throw new RangeError(`No category ${options.first}/${options.second} under review`);
+    }
+    category.audit_status = options.approved ? 3 : 2;
+    category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
+    this.#hooks.authorizerPush(appId, {
+      Event: "wxa_category_audit",
+      ret: String(category.audit_status),
+      first: String(category.first),
+      second: String(category.second),
+      reason: category.audit_reason,
+    });
+  }
+
+  // ---- privacy ------------------------------------------------------------------------------
+
+  /**
+   * Makes a Mini Program's draft privacy guide (privacy_ver 2) its released one (privacy_ver 1),
+   * as releasing a version submitted with it does. Returns false when it has no draft.
+   */
+  releasePrivacySetting(appId: string): boolean {
+    this.#authorized(appId);
+    return releasePrivacyGuide(this.#model.privacy.get(appId));
+  }
+
+  /**
+   * The next privacy-interface application made is refused with `reason` when WeChat decides
+   * it (each call refuses one more); the others are granted.
+   */
+  refuseNextPrivacyApplication(reason = "小程序内未含有相应使用场景"): void {
+    this.#model.privacyRefusals.push(reason);
+  }
+
+  // ---- fast registration ----------------------------------------------------------------
+
+  /**
+   * The next fast registration started (enterprise, personal or trial) or trial verification
+   * fails with `status` and `msg` when WeChat finishes it, instead of creating the Mini Program
+   * (each call fails one more). Default: the legal person did not confirm within 24 hours.
+   */
+  failNextFastRegistration(
+    failure: { status: number; msg?: string } = { status: 100001, msg: "法人未确认" },
+  ): void {
+    if (!Number.isInteger(failure.status) || failure.status === 0) {
+      throw new RangeError("A failure status is a non-zero integer");
+    }
+    this.#model.registrationFailures.push({ status: failure.status, msg: failure.msg ?? "fail" });
+  }
+
+  /**
+   * What an Official Account's administrator gets by confirming on WeChat's fast-registration
+   * page (`mp.weixin.qq.com/cgi-bin/fastregisterauth`): the single-use `ticket` (1 hour) that
+   * `cgi-bin/account/fastregister` takes with the account's token. `copyWxVerify`: reuse the
+   * account's verification (default true).
+   */
+  fastRegisterTicket(
+    officialAccountAppId: string,
+    options: { copyWxVerify?: boolean } = {},
+  ): string {
+    const account = this.#authorized(officialAccountAppId);
+    if (account.kind !== "official_account") {
+      throw new TypeError("Fast registration tickets are for Official Accounts");
+    }
+    const ticket = "fastregister@@@" + opaque(32);
+    this.#model.fastRegisterTickets.set(ticket, {
+      appId: account.appId,
+      copyWxVerify: options.copyWxVerify ?? true,
+      expiresAt: this.now() + 3600_000,
+      used: false,
+    });
+    return ticket;
   }
 
   /** The errmsg WeChat sends for `errcode` (without the rid suffix). */

@@ -224,6 +224,9 @@ export class AuthorizerTokens {
     }
     await this.#tokens.store.delete(storageKeys.authorizerToken(appid));
     await this.#tokens.store.delete(storageKeys.authorizerRefresh(appid));
+    // JS-SDK tickets: nothing may sign for an account that left.
+    await this.#tokens.store.delete(storageKeys.authorizerTicket(appid, "jsapi"));
+    await this.#tokens.store.delete(storageKeys.authorizerTicket(appid, "wx_card"));
     return record;
   }
 

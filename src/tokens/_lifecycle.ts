@@ -143,6 +143,8 @@ export class Lifecycle {
         return await this.#authorized(event);
       case "unauthorized":
         return await this.#unauthorized(event, createTime);
+      case "notify_third_fasteregister":
+        return await this.#fastRegistered(event);
       default:
         return { action: "ignored" };
     }
@@ -150,6 +152,25 @@ export class Lifecycle {
 
   async #authorized(event: ComponentEventLike): Promise<ComponentEventOutcome> {
     const code = nonEmpty("AuthorizationCode", event.AuthorizationCode);
+    return await this.#exchangePushed(code, event.AuthorizerAppid);
+  }
+
+  /**
+   * `notify_third_fasteregister` with status 0: the new Mini Program is authorized to the
+   * platform, and its `auth_code` is exchanged as an `authorized` push's code is, so it becomes
+   * an authorizer like any other. A failed registration (status ≠ 0) changes nothing.
+   */
+  async #fastRegistered(event: ComponentEventLike): Promise<ComponentEventOutcome> {
+    const appid = event.appid || undefined;
+    return String(event.status).trim() === "0" && event.auth_code
+      ? await this.#exchangePushed(event.auth_code, appid)
+      : { action: "ignored" };
+  }
+
+  async #exchangePushed(
+    code: string,
+    pushedAppId: string | undefined,
+  ): Promise<ComponentEventOutcome> {
     const digest = await sha256Hex(code);
     const already = await this.#deps.store.get(storageKeys.authCode(digest));
     if (already !== null && !this.#flights.has(digest)) {
@@ -167,10 +188,10 @@ export class Lifecycle {
       // marker is not visible here yet): harmless when the authorizer is on record.
       const errcode = errcodeOf(error);
       if (
-        (errcode === 61009 || errcode === 61010) && event.AuthorizerAppid !== undefined &&
-        await this.#isAuthorized(event.AuthorizerAppid)
+        (errcode === 61009 || errcode === 61010) && pushedAppId !== undefined &&
+        await this.#isAuthorized(pushedAppId)
       ) {
-        return { action: "duplicate", authorizerAppId: event.AuthorizerAppid };
+        return { action: "duplicate", authorizerAppId: pushedAppId };
       }
       throw error;
     }

@@ -25,6 +25,8 @@ export interface StorageKeys {
   readonly authCodePrefix: string;
   /** Prefix of refresh leases (only on stores with compare-and-set; TTL 60 s). */
   readonly leasePrefix: string;
+  /** Prefix of authorizers' JS-SDK tickets (metadata `expiresAt`). */
+  readonly authorizerTicketPrefix: string;
   /** The record of `appid`. */
   authorizer(appid: string): string;
   /** The refresh token of `appid`. */
@@ -35,6 +37,8 @@ export interface StorageKeys {
   authCode(digestHex: string): string;
   /** The refresh lease of the credential stored under `tokenKey` (one of the keys above). */
   lease(tokenKey: string): string;
+  /** The `jsapi` or `wx_card` ticket of `appid`. */
+  authorizerTicket(appid: string, type: "jsapi" | "wx_card"): string;
 }
 
 /**
@@ -57,6 +61,7 @@ export const storageKeys: StorageKeys = {
   authorizerTokenPrefix: `${STORAGE_PREFIX}authorizer_token:`,
   authCodePrefix: `${STORAGE_PREFIX}auth_code:`,
   leasePrefix: `${STORAGE_PREFIX}lease:`,
+  authorizerTicketPrefix: `${STORAGE_PREFIX}authorizer_ticket:`,
   authorizer: (appid) => `${STORAGE_PREFIX}authorizer:${checkAppId(appid)}`,
   authorizerRefresh: (appid) => `${STORAGE_PREFIX}authorizer_refresh:${checkAppId(appid)}`,
   authorizerToken: (appid) => `${STORAGE_PREFIX}authorizer_token:${checkAppId(appid)}`,
@@ -65,7 +70,16 @@ export const storageKeys: StorageKeys = {
     `${STORAGE_PREFIX}lease:${
       tokenKey.startsWith(STORAGE_PREFIX) ? tokenKey.slice(STORAGE_PREFIX.length) : tokenKey
     }`,
+  authorizerTicket: (appid, type) =>
+    `${STORAGE_PREFIX}authorizer_ticket:${checkAppId(appid)}:${checkTicketType(type)}`,
 };
+
+function checkTicketType(type: string): string {
+  if (type !== "jsapi" && type !== "wx_card") {
+    throw new TypeError('Invalid ticket type: expected "jsapi" or "wx_card"');
+  }
+  return type;
+}
 
 export const APPID_PATTERN = /^wx[0-9A-Za-z]{16}$/;
 

@@ -161,6 +161,12 @@ export interface ComponentEventLike {
   AuthorizerAppid?: string;
   /** For `authorized` / `updateauthorized`. */
   AuthorizationCode?: string;
+  /** For `notify_third_fasteregister`: the new Mini Program's appid. */
+  appid?: string;
+  /** For `notify_third_fasteregister`: 0 when the Mini Program was created. */
+  status?: string | number;
+  /** For `notify_third_fasteregister`: its authorization code, for `api_query_auth`. */
+  auth_code?: string;
 }
 
 /** One entry of `api_get_authorizer_list`, as the token lifecycle reads it. */

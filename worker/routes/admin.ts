@@ -19,8 +19,10 @@ import { unwrap } from "../objects/result.ts";
 import { readAuthorizerInfo, saveAuthorizerInfo } from "../records.ts";
 import { appidParam, limitBody, valid, validJson } from "../validate.ts";
 import { authorizerBody, iso, secondsUntil, tokenBody } from "../wire.ts";
+import { addJssdkRoutes } from "./jssdk.ts";
 import { deliveryRoutes } from "./deliveries.ts";
 import { proxyRoutes } from "./proxy.ts";
+import { releaseRoutes } from "./releases.ts";
 
 const ADMIN_BODY_LIMIT = 16 * 1024;
 
@@ -131,7 +133,9 @@ export function adminRoutes(): Hono<AppEnv> {
   );
 
   api.route("/authorizers/:appid/wechat", proxyRoutes());
+  addJssdkRoutes(api);
   api.route("/deliveries", deliveryRoutes());
+  api.route("/releases", releaseRoutes());
 
   api.get("/component/access-token", async (c) => {
     const answer = await c.get("service").client.credentials.componentToken();

@@ -34,6 +34,7 @@ import { messageCounters } from "../counters.ts";
 import { forwardTarget } from "../delivery.ts";
 import { deliverPlatformEvent, PLATFORM_EVENTS } from "../platform_events.ts";
 import { unwrap } from "../objects/result.ts";
+import { auditPush } from "../releases.ts";
 import type { Runtime } from "../runtime.ts";
 import { appidParam, limitBody, valid } from "../validate.ts";
 
@@ -118,6 +119,33 @@ async function exchangeWithRetries(env: Env, code: string, preAuthCode?: string)
   });
 }
 
+/**
+ * Exchanges a pushed authorization code (an authorization's, or a fast-registered Mini
+ * Program's) after the push is answered; until the exchange completes, token requests for the
+ * pushed appid answer 503 `authorization_pending`.
+ */
+async function onboard(
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  pushed: string,
+  code: string,
+  preAuthCode?: string,
+): Promise<void> {
+  const mark = (clear: boolean) =>
+    isAppId(pushed)
+      ? unwrap(authorizerObject(env, pushed).pending(pushed, clear)).then(
+        () => {},
+        (err) => console.warn(`[wxopen] pending mark failed: ${(err as Error).name}`),
+      )
+      : Promise.resolve();
+  await mark(false);
+  ctx.waitUntil(
+    exchangeWithRetries(env, code, preAuthCode).catch((err) =>
+      console.error(`[wxopen] authorization exchange failed: ${(err as Error).message}`)
+    ).finally(() => mark(true)),
+  );
+}
+
 /** Sends the release test's customer-service message `<code>_from_api`. */
 async function answerQueryAuthCode(
   env: Env,
@@ -189,20 +217,12 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
       case "updateauthorized": {
         const code = fields.AuthorizationCode;
         if (!code) throw new HttpError(400, "malformed_push", "AuthorizationCode is missing");
-        const pushed = fields.AuthorizerAppid ?? "";
-        const mark = (clear: boolean) =>
-          isAppId(pushed)
-            ? unwrap(authorizerObject(c.env, pushed).pending(pushed, clear)).then(
-              () => {},
-              (err) => console.warn(`[wxopen] pending mark failed: ${(err as Error).name}`),
-            )
-            : Promise.resolve();
-        // Until the exchange completes, token requests for it answer 503 authorization_pending.
-        await mark(false);
-        c.executionCtx.waitUntil(
-          exchangeWithRetries(c.env, code, fields.PreAuthCode).catch((err) =>
-            console.error(`[wxopen] authorization exchange failed: ${(err as Error).message}`)
-          ).finally(() => mark(true)),
+        await onboard(
+          c.env,
+          c.executionCtx,
+          fields.AuthorizerAppid ?? "",
+          code,
+          fields.PreAuthCode,
         );
         break;
       }
@@ -217,6 +237,13 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
         known.delete(appid);
         break;
       }
+      case "notify_third_fasteregister":
+        // A created Mini Program (status 0) is authorized to us: its auth_code is exchanged as
+        // an authorization's. The notice is kept as every other one is (below).
+        if (fields.status?.trim() === "0" && fields.auth_code) {
+          await onboard(c.env, c.executionCtx, fields.appid ?? "", fields.auth_code);
+        }
+      // falls through
       default:
         c.executionCtx.waitUntil(
           unwrap(componentObject(c.env).event(plaintext)).catch((err) =>
@@ -280,6 +307,9 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
       console.warn(`[wxopen] message for an appid that is not an authorizer, dropped`);
       return c.text("success");
     }
+    // An audit verdict goes to the mini program's release object too (fleet releases).
+    const audit = auditPush(c.env, appid, m);
+    if (audit) c.executionCtx.waitUntil(audit);
     if (!handlers.onMessage && !forwardTarget(rt)) return c.text("success");
     // Once per message across isolates: WeChat's retries get the first copy's answer.
     const id = await deliveryId(messageKey(message));
