@@ -72,7 +72,7 @@ const mf = new Miniflare({
         COMPONENT: { className: "ComponentCredential", useSQLite: true },
         AUTHORIZERS: { className: "AuthorizerCredential", useSQLite: true },
       },
-      bindings: { ...SETTINGS, NOLEDGER: Deno.env.get("NOLEDGER") ?? "0" },
+      bindings: SETTINGS,
       outboundService: (async (request: Request) => {
         const body = request.method === "GET" ? undefined : await request.arrayBuffer();
         const res = await sim.fetch(request.url, {
