@@ -498,6 +498,16 @@ Deno.test("runner: cancel stops every unsettled target; a target busy in another
   assert.equal((await env.runner.list()).length, 2);
 });
 
+Deno.test("runner: a target cancelled before its check resumes it when retried", async () => {
+  const env = setup();
+  const { id } = await env.runner.create({ ...base, targets: [A(1)] });
+  await env.runner.tick(id); // commit: the check is due next
+  await env.runner.cancel(id);
+  const retried = await env.runner.retry(id, A(1));
+  assert.equal(retried.state, "waiting_quota");
+  assert.equal((await drive(env, id)).counts.released, 1);
+});
+
 Deno.test("runner: a new runner over the same store resumes where the records stand", async () => {
   const env = setup();
   env.fake.faults.set(`${A(1)}:submit_audit`, ["timeout_applied"]);

@@ -266,7 +266,9 @@ export function retryTarget(plan: ReleasePlan, record: TargetRecord, now: number
     ? { ...rest, submit_unknown: true }
     : rest;
   if (resume === "pending") return moved(back, "pending", now, null);
-  if (resume === "waiting_quota") return moved(back, "waiting_quota", now, null);
+  if (resume === "waiting_quota") {
+    return moved(back, "waiting_quota", now, back.precheck ? 0 : null);
+  }
   if (resume === "audited") return moved(back, "audited", now, null);
   if (resume === "auditing" && back.auditid === undefined) {
     return moved(back, "submitting", now);
