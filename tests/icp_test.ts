@@ -504,3 +504,21 @@ Deno.test("认证 and filing in one: 认证 sent back ends it; a filing rejectio
   assert.equal((await mp.getIcpEntranceInfo()).info.status, 5);
   await rejects(mp.queryAuthAndIcp({ procedure_id: "no-such-procedure" }), 40097);
 });
+
+Deno.test("认证 and filing in one: withdrawing the filing ends the procedure (29)", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  const { task_id } = await mp.createIcpVerifyTask({ along_with_auth: true });
+  env.sim.advance(10 * MINUTE);
+  const { procedure_id } = await mp.submitAuthAndIcp({
+    auth_data: AUTH_DATA,
+    ...application(task_id, "m"),
+  });
+  await rejects(mp.cancelApplyIcpFiling(), 86368); // nothing to withdraw during 认证
+  env.sim.advance(30 * MINUTE);
+  assert.equal((await mp.queryAuthAndIcp({ procedure_id })).procedure_status, 22);
+  await mp.cancelApplyIcpFiling();
+  env.sim.advance(30 * MINUTE);
+  assert.equal((await mp.queryAuthAndIcp({ procedure_id })).procedure_status, 29);
+  assert.equal((await mp.getIcpEntranceInfo()).info.status, 1024);
+});
