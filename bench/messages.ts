@@ -16,7 +16,7 @@ import { bundleWorker, ORIGIN, SETTINGS } from "../tests/_worker_harness.ts";
 
 const ROUNDS = 10;
 const ROUND_MS = 1000;
-const IN_FLIGHT = 8;
+const IN_FLIGHT = Number(Deno.env.get("IN_FLIGHT") ?? 8);
 const root = new URL("..", import.meta.url).pathname;
 
 /** The baseline, built by wrangler with the project's build-time switches. */

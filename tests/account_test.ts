@@ -340,6 +340,23 @@ Deno.test("categories: a wrong pair, a duplicate, over 5 added a month or 20 in 
   assert.equal((await mp.getSettingCategories()).categories.length, 20);
 });
 
+Deno.test("categories: the audit's verdict is pushed to the message URL as wxa_category_audit", async () => {
+  const { sim, mp, events } = await withPushes();
+  const certicates = [{ key: "办学许可证", value: "media-cert" }];
+  await mp.addCategory({ categories: [{ first: 30, second: 31, certicates }] });
+  sim.auditCategory(mp.appId, { first: 30, second: 31, approved: false, reason: "证书过期" });
+  await mp.modifyCategory({ first: 30, second: 31, certicates });
+  sim.auditCategory(mp.appId, { first: 30, second: 31, approved: true });
+  const pushed = (await events()).filter((e) => e.message.Event === "wxa_category_audit");
+  assert.deepEqual(
+    pushed.map((e) => [e.path, e.message.ret, e.message.first, e.message.second, e.message.reason]),
+    [
+      [`/wechat/authorizers/${mp.appId}/callback`, "2", "30", "31", "证书过期"],
+      [`/wechat/authorizers/${mp.appId}/callback`, "3", "30", "31", ""],
+    ],
+  );
+});
+
 Deno.test("search status: hidden and shown again", async () => {
   const { mp } = await setup();
   assert.equal((await mp.getWxaSearchStatus()).status, 0);

@@ -270,9 +270,15 @@ Deno.test("code: the platform's monthly audit quota is shared by its mini progra
     { rest: 0, limit: 2, speedup_rest: 1, speedup_limit: 1 },
   );
   await rejects(c.submitAudit(), 85085);
+  env.sim.setAuditQuota({ audits: 3 }); // WeChat grants one more this month
+  assert.equal((await c.queryQuota()).rest, 1);
+  const granted = await c.submitAudit();
+  await c.undoCodeAudit();
+  await rejects(c.submitAudit(), 85085);
+  assert.ok(granted.auditid > 0);
   env.sim.advance(31 * 24 * HOUR); // next month (China time)
   await env.client.acceptTicket(env.sim.issueTicket());
-  assert.equal((await c.queryQuota()).rest, 2);
+  assert.equal((await c.queryQuota()).rest, 3);
   assert.ok((await c.submitAudit()).auditid > 0);
 });
 
@@ -546,4 +552,16 @@ Deno.test("code: a verdict without its push (WeChat's missed push) is only seen 
   assert.equal(audit.userVersion, "1.0.0");
   assert.equal(audit.released, false);
   assert.throws(() => env.sim.setAuditOutcome(mp.appId, "maybe" as "success"), TypeError);
+});
+
+Deno.test("code: the audit ends on a request that fails too (WeChat's time runs regardless)", async () => {
+  const env = await setup({ auditDelayMs: HOUR });
+  const mp = await env.authorize();
+  await mp.commit(commitInput);
+  await mp.submitAudit();
+  env.tick(HOUR);
+  env.sim.inject({ path: "queryquota", status: 503 });
+  await assert.rejects(mp.queryQuota());
+  const [pushed] = await env.events();
+  assert.ok(pushed.message.MsgType === "event" && pushed.message.Event === "weapp_audit_success");
 });

@@ -255,3 +255,22 @@ Deno.test("bad input is refused before any request", async () => {
   );
   assert.equal(sim.calls(), 0);
 });
+
+Deno.test("api_get_authorizer_info reports the domains and head image as last set", async () => {
+  const { client, mp } = await setup();
+  let info = (await client.getAuthorizerInfo(mp.appId)).authorizer_info;
+  assert.deepEqual(info.MiniProgramInfo?.network?.RequestDomain, []);
+  await mp.modifyDomainDirectly({
+    action: "add",
+    requestdomain: ["https://api.example.com"],
+    wsrequestdomain: ["wss://ws.example.com"],
+  });
+  await mp.setWebViewDomainDirectly({ action: "add", webviewdomain: ["https://h5.example.com"] });
+  await mp.modifyHeadImage({ head_img_media_id: "media-head", x1: 0, y1: 0, x2: 1, y2: 1 });
+  info = (await client.getAuthorizerInfo(mp.appId)).authorizer_info;
+  const network = info.MiniProgramInfo?.network as Record<string, unknown>;
+  assert.deepEqual(network.RequestDomain, ["https://api.example.com"]);
+  assert.deepEqual(network.WsRequestDomain, ["wss://ws.example.com"]);
+  assert.deepEqual(network.BizDomain, ["https://h5.example.com"]);
+  assert.equal(info.head_img, (await mp.getAccountBasicInfo()).head_image_info?.head_image_url);
+});

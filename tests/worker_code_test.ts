@@ -3,7 +3,8 @@
  * wechat/*`) under Miniflare, with the simulator as WeChat: commit, submit for audit, the audit
  * ends once its (real, short) delay has passed and the simulator serves its next request, and its
  * `weapp_audit_success` push reaches the worker's message callback (answered `success`,
- * forwarded); then release, version info and the QR code's bytes.
+ * forwarded); then release, version info and the QR code's bytes; then a rejected version, its
+ * reason pushed and asked for, not releasable.
  */
 
 import assert from "node:assert/strict";
@@ -75,6 +76,29 @@ Deno.test({
       assert.equal(qr.status, 200);
       assert.equal(qr.headers.get("content-type"), "image/jpeg");
       assert.deepEqual([...new Uint8Array(await qr.arrayBuffer()).slice(0, 2)], [0xff, 0xd8]);
+
+      // The next version is rejected: the reason reaches the callback and get_auditstatus.
+      await call("wxa/commit", {
+        template_id: 3,
+        ext_json: "{}",
+        user_version: "3.2.0",
+        user_desc: "edge 2",
+      });
+      h.sim.setAuditOutcome(auth.appId, { status: "fail", reason: "功能不完整", screenshot: "s1" });
+      const second = await call("wxa/submit_audit", {});
+      const seen = h.forwarded.length;
+      await new Promise((r) => setTimeout(r, AUDIT_MS + 200));
+      const status = await call("wxa/get_auditstatus", { auditid: second.auditid });
+      assert.equal(status.status, 1);
+      assert.equal(status.reason, "功能不完整");
+      await h.sim.settled();
+      const failed = await eventually(() => h.forwarded[seen]);
+      assert.match(failed.body, /weapp_audit_fail/);
+      assert.match(failed.body, /功能不完整/);
+      assert.equal((await call("wxa/release", {})).errcode, 85020);
+      const still = await call("wxa/getversioninfo", {});
+      assert.equal(still.release_info.release_version, "3.1.0");
+      assert.equal(still.exp_info.exp_version, "3.2.0");
     } finally {
       await h.dispose();
     }

@@ -63,6 +63,10 @@ Deno.test({
     // The stored refresh token is the one WeChat issued (a refresh works).
     const snapshot = await h.snapshot();
     assert.ok(snapshot.has(`wxopen:v1:authorizer_token:${created.appId}`));
+    // The notice is kept too (sealed, as every record).
+    await eventually(async () =>
+      (await h.snapshot()).has(`wxopen-worker:v1:fastregister:${created.appId}`)
+    );
   },
 });
 

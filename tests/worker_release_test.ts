@@ -417,3 +417,22 @@ Deno.test("worker release against the simulator: targets wait for quota, then ca
     await h.dispose();
   }
 });
+
+Deno.test("worker release: a malformed RELEASE_POLL_SECONDS is a 500 naming it, nothing stored", async () => {
+  const h = await startWorker({ settings: { RELEASE_POLL_SECONDS: "0" } });
+  try {
+    const message = await expectError(
+      await h.admin("/api/v1/releases", {
+        method: "POST",
+        body: JSON.stringify({ ...RELEASE, targets: ["wx0123456789abcdef"] }),
+      }),
+      500,
+      "invalid_setting",
+    );
+    assert.match(message, /RELEASE_POLL_SECONDS/);
+    const list = await (await h.admin("/api/v1/releases")).json();
+    assert.deepEqual(list.releases, []);
+  } finally {
+    await h.dispose();
+  }
+});

@@ -55,4 +55,12 @@ const worker = createWorker({
 export const ComponentCredential = worker.ComponentCredential;
 /** The authorizers' objects. */
 export const AuthorizerCredential = worker.AuthorizerCredential;
+/** The fleet releases' objects. */
+export const ReleaseCoordinator = worker.ReleaseCoordinator;
+/** The mini programs' release objects. */
+export const ReleaseTarget = worker.ReleaseTarget;
 export default worker.handler;
+/** One object per fleet release. */
+export const ReleaseCoordinator = worker.ReleaseCoordinator;
+/** One object per mini program in a release. */
+export const ReleaseTarget = worker.ReleaseTarget;

@@ -170,7 +170,7 @@ export async function forwardBestEffort(
     });
     return true;
   } catch {
-    console.warn(`[wxopen] forward of a ${job.kind} gave up`);
+    console.warn(`[wxopen] forward of a ${job.kind} gave up after ${attempts} attempts`);
     return false;
   }
 }

@@ -28,6 +28,13 @@ export interface ApiQuotaResponse {
   [key: string]: unknown;
 }
 
+/** `cgi-bin/openapi/quota/get`'s body (shared with the component-token descriptor). */
+export function quotaBody(input: { cgi_path: string }): { cgi_path: string } {
+  const path = nonEmpty("cgi_path", input.cgi_path);
+  if (!path.startsWith("/")) throw new TypeError("Invalid cgi_path: expected a path from /");
+  return { cgi_path: path };
+}
+
 /** The openApi management APIs, by the name WeChat's documentation gives them. */
 export const openApis = {
   /** `cgi-bin/openapi/quota/get`: today's quota of one API (`cgi_path` starts with `/`). */
@@ -35,11 +42,7 @@ export const openApis = {
     path: "/cgi-bin/openapi/quota/get",
     method: "POST",
     auth: "authorizer",
-    body: (input) => {
-      const path = nonEmpty("cgi_path", input.cgi_path);
-      if (!path.startsWith("/")) throw new TypeError("Invalid cgi_path: expected a path from /");
-      return { cgi_path: path };
-    },
+    body: quotaBody,
     schema: ApiQuotaSchema,
   } satisfies Endpoint<{ cgi_path: string }, ApiQuotaResponse>,
 } as const;

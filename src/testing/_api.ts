@@ -61,10 +61,12 @@ function funcInfo(account: Account): Json[] {
   );
 }
 
-function authorizerInfo(account: Account): Json {
+/** The profile as `api_get_authorizer_info` reports it: name, head image, domains as last set. */
+function authorizerInfo(account: Account, model: Model): Json {
+  const head = model.profiles.of(account.appId).headImageUrl;
   const base: Json = {
     nick_name: account.nickName,
-    head_img: `http://wx.qlogo.cn/mmopen/sim_${account.appId}/0`,
+    head_img: head ?? `http://wx.qlogo.cn/mmopen/sim_${account.appId}/0`,
     service_type_info: { id: account.serviceTypeId },
     verify_type_info: { id: account.verifyTypeId },
     user_name: account.userName,
@@ -76,19 +78,20 @@ function authorizerInfo(account: Account): Json {
   };
   if (account.kind === "official_account") return base;
   const none: string[] = [];
+  const domains = model.domains.of(account.appId);
   return {
     ...base,
     idc: 1,
     signature: account.signature,
     MiniProgramInfo: {
       network: {
-        RequestDomain: ["https://example.com"],
-        WsRequestDomain: ["wss://example.com"],
-        UploadDomain: ["https://example.com"],
-        DownloadDomain: ["https://example.com"],
-        BizDomain: none,
-        UDPDomain: none,
-        TCPDomain: none,
+        RequestDomain: [...domains.server.requestdomain],
+        WsRequestDomain: [...domains.server.wsrequestdomain],
+        UploadDomain: [...domains.server.uploaddomain],
+        DownloadDomain: [...domains.server.downloaddomain],
+        BizDomain: [...domains.webview],
+        UDPDomain: [...domains.server.udpdomain],
+        TCPDomain: [...domains.server.tcpdomain],
         PrefetchDNSDomain: none,
         NewRequestDomain: none,
         NewWsRequestDomain: none,
@@ -220,7 +223,10 @@ const ROUTES: Record<string, Route> = table([
     if (account.kind === "mini_program") {
       authorization.authorizer_refresh_token = account.refreshToken;
     }
-    return { authorizer_info: authorizerInfo(account), authorization_info: authorization };
+    return {
+      authorizer_info: authorizerInfo(account, ctx.model),
+      authorization_info: authorization,
+    };
   }),
   serve(componentApis.apiGetAuthorizerOption, (ctx) => {
     requireComponentAppId(ctx, ctx.body.component_appid);

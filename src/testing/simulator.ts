@@ -492,6 +492,8 @@ export class WeChatSimulator {
       path = path.slice(base.length) || "/";
     }
     this.#calls.set(path, (this.#calls.get(path) ?? 0) + 1);
+    // WeChat's own time runs whether or not this request fails: audits due end first.
+    this.#progress();
     const fault = this.#takeFault(path);
     if (fault?.delayMs) await sleep(fault.delayMs, signal);
     if (fault?.drop === true || fault?.drop === "before") {
@@ -547,7 +549,6 @@ export class WeChatSimulator {
   }
 
   async #dispatch(request: Request, path: string, query: URLSearchParams): Promise<Response> {
-    this.#progress();
     const api = await handleApi(this.#model, this.#hooks, request, path, query);
     if (api) return api;
     const page = await handlePage(
@@ -723,6 +724,23 @@ export class WeChatSimulator {
     const current = this.#model.code.inFlight(appId);
     if (current) current.outcome = outcome;
     else this.#model.code.outcomes.set(appId, outcome);
+  }
+
+  /**
+   * Changes the platform's monthly audit quota (`audits`) and speed-up quota (`speedups`), as
+   * when WeChat grants more; what this month used stays used (`wxa/queryquota` shows the rest).
+   */
+  setAuditQuota(quota: { audits?: number; speedups?: number }): void {
+    const check = (name: string, value: number | undefined) => {
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        throw new RangeError(`Audit quota ${name} must be a non-negative integer`);
+      }
+    };
+    check("audits", quota.audits);
+    check("speedups", quota.speedups);
+    const config = this.#model.code.config;
+    if (quota.audits !== undefined) config.auditQuota = quota.audits;
+    if (quota.speedups !== undefined) config.speedupQuota = quota.speedups;
   }
 
   /**
@@ -1279,7 +1297,9 @@ export class WeChatSimulator {
   /**
    * Ends the audit of a sensitive category a mini program added (`cgi-bin/wxopen/addcategory`
    * with certificates): approved, or rejected with `reason` (then `modifycategory` may send
-   * new certificates). Throws a `RangeError` when no such category is under review.
+   * new certificates). The verdict is pushed as `wxa_category_audit` (`ret` 3 passed, 2
+   * refused) to the message URL ({@linkcode SimulatorEventTarget.messageUrl}). Throws a
+   * `RangeError` when no such category is under review.
    */
   auditCategory(
     appId: string,
@@ -1294,6 +1314,13 @@ export class WeChatSimulator {
     }
     category.audit_status = options.approved ? 3 : 2;
     category.audit_reason = options.approved ? "" : options.reason ?? "资质材料不符合要求";
+    this.#hooks.authorizerPush(appId, {
+      Event: "wxa_category_audit",
+      ret: String(category.audit_status),
+      first: String(category.first),
+      second: String(category.second),
+      reason: category.audit_reason,
+    });
   }
 
   // ---- privacy ------------------------------------------------------------------------------

@@ -161,11 +161,10 @@ export class Lifecycle {
    * an authorizer like any other. A failed registration (status ≠ 0) changes nothing.
    */
   async #fastRegistered(event: ComponentEventLike): Promise<ComponentEventOutcome> {
-    const appid = typeof event.appid === "string" && event.appid !== "" ? event.appid : undefined;
-    if (String(event.status ?? "").trim() !== "0" || !event.auth_code) {
-      return appid ? { action: "ignored", authorizerAppId: appid } : { action: "ignored" };
-    }
-    return await this.#exchangePushed(nonEmpty("auth_code", event.auth_code), appid);
+    const appid = event.appid || undefined;
+    return String(event.status).trim() === "0" && event.auth_code
+      ? await this.#exchangePushed(event.auth_code, appid)
+      : { action: "ignored" };
   }
 
   async #exchangePushed(

@@ -328,9 +328,11 @@ export function componentCredentialClass(options: ObjectOptions = {}) {
 
     async #recordFastRegister(event: Record<string, unknown>): Promise<void> {
       const appid = typeof event.appid === "string" ? event.appid : "unknown";
+      // The authorization code is spent by the onboarding exchange: not kept.
+      const { auth_code: _, ...kept } = event;
       await this.#setup().runtime.rt.store.put(
         `${WORKER_PREFIX}fastregister:${appid}`,
-        JSON.stringify(event),
+        JSON.stringify(kept),
         {
           ttlSeconds: 30 * 24 * 3600,
           metadata: { receivedAt: Date.now(), status: String(event.status ?? "") },

@@ -226,6 +226,17 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
         );
         break;
       }
+      case "unauthorized": {
+        const appid = fields.AuthorizerAppid ?? "";
+        if (!isAppId(appid)) {
+          throw new HttpError(400, "malformed_push", "AuthorizerAppid is missing or invalid");
+        }
+        await unwrap(authorizerObject(c.env, appid).unauthorized(appid, plaintext));
+        // Drop what this isolate cached for it.
+        rt.tokenCache.delete(`authorizer:${appid}`);
+        known.delete(appid);
+        break;
+      }
       case "notify_third_fasteregister":
         // A created Mini Program (status 0) is authorized to us: its auth_code is exchanged as
         // an authorization's. The notice is kept as every other one is (below).
