@@ -59,3 +59,4 @@ export const AuthorizerCredential = worker.AuthorizerCredential;
 export const ReleaseCoordinator = worker.ReleaseCoordinator;
 /** The mini programs' release objects. */
 export const ReleaseTarget = worker.ReleaseTarget;
+export default worker.handler;
