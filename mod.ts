@@ -181,6 +181,9 @@ export type {
 export type {
   AuthIdentityNode,
   AuthIdentityTreeResponse,
+  QueryAuthAndIcpResponse,
+  SubmitAuthAndIcpInput,
+  SubmitAuthAndIcpResponse,
   UploadAuthMaterialInput,
   UploadAuthMaterialResponse,
   WxaAuthData,

@@ -233,9 +233,9 @@ export interface StartOptions {
     reviewDelaySeconds?: number;
   };
   /**
-   * The simulator also pushes the events it raises (audit verdicts…) to every authorizer's
-   * message URL (`/wechat/authorizers/:appid/callback`); a push this returns false for is lost
-   * on the way (WeChat gave up on it).
+   * Which of the pushes the simulator raises itself (audit verdicts…) to an authorizer's message
+   * URL (`/wechat/authorizers/:appid/callback`) arrive: one this returns false for is lost on
+   * the way (WeChat gave up on it). Default: all arrive.
    */
   messagePushes?: (request: Request) => boolean;
   /**

@@ -397,3 +397,23 @@ Deno.test("basic info and categories: bad input is refused before any request", 
     RangeError,
   );
 });
+
+Deno.test("categories: the approved ones are what wxa/get_category offers an audit", async () => {
+  const { sim, mp } = await setup();
+  // Until categories are set, the simulator's sample ones.
+  assert.ok((await mp.getCategory()).category_list.length > 0);
+  const certicates = [{ key: "办学许可证", value: "media-cert" }];
+  await mp.addCategory({
+    categories: [{ first: 1, second: 3 }, { first: 30, second: 31, certicates }],
+  });
+  // 在线教育 is under review: only 办公 is offered.
+  assert.deepEqual(
+    (await mp.getCategory()).category_list.map((c) => [c.first_class, c.second_class, c.second_id]),
+    [["工具", "办公", 3]],
+  );
+  sim.auditCategory(mp.appId, { first: 30, second: 31, approved: true });
+  assert.deepEqual(
+    (await mp.getCategory()).category_list.map((c) => c.second_class),
+    ["办公", "在线教育"],
+  );
+});

@@ -110,6 +110,14 @@ Deno.test("modify_domain keeps only the platform's domains; stored and read back
     mp.modifyDomain({ action: "add", requestdomain: ["https://api.example.com"] }),
     85017,
   );
+  // A set of domains the platform did not register changes nothing (it does not empty the lists).
+  await rejects(
+    mp.modifyDomain({ action: "set", requestdomain: ["https://other.example.org"] }),
+    85017,
+  );
+  assert.deepEqual((await mp.modifyDomain({ action: "get" })).requestdomain, [
+    "https://api.example.com",
+  ]);
   await mp.modifyDomain({ action: "delete", wsrequestdomain: ["wss://ws.example.com:8443"] });
   assert.deepEqual((await mp.modifyDomain({ action: "get" })).wsrequestdomain, []);
 });

@@ -614,6 +614,15 @@ const SAMPLES: Record<string, (e: Env) => Sample | Promise<Sample>> = {
     return { as: "mp", input: { auth_data: { ...WXA_AUTH_DATA, taskid } } };
   },
   "wxverifyApis.authIdentityTree": () => ({ as: "mp" }),
+  "wxverifyApis.submitAuthAndIcp": async (e) => ({
+    as: "mp",
+    input: { auth_data: WXA_AUTH_DATA, ...await icpApplication(e, true) },
+  }),
+  "wxverifyApis.queryAuthAndIcp": async (e) => {
+    const body = { auth_data: WXA_AUTH_DATA, ...await icpApplication(e, true) };
+    const { procedure_id } = await mpCall(e, "/wxa/sec/submit_auth_and_icp", body);
+    return { as: "mp", input: { procedure_id } };
+  },
   "userApis.getUserInfo": (e) => ({
     input: { openid: e.sim.account(e.oa.appId)!.openid, lang: "en" },
   }),
@@ -630,9 +639,13 @@ const WXA_AUTH_DATA = {
   pay_type: 1,
 };
 
-/** An ICP application of the held Mini Program, its administrator's face verified. */
-async function icpApplication(e: Env): Promise<Json> {
-  const { task_id } = await mpCall(e, "/wxa/icp/create_icp_verifytask", {});
+/** An ICP application of the held Mini Program, its administrator's face verified (for 认证 too). */
+async function icpApplication(e: Env, alongWithAuth = false): Promise<Json> {
+  const { task_id } = await mpCall(
+    e,
+    "/wxa/icp/create_icp_verifytask",
+    alongWithAuth ? { along_with_auth: true } : {},
+  );
   e.sim.advance(600_000); // the simulator's default verification delay
   return {
     icp_subject: { base_info: { type: 5, name: "张三" } },

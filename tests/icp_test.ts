@@ -18,6 +18,8 @@
  *   `wxa/sec/reauth` documents (less `taskid`) and its answer (`taskid`, `auth_url`) is what
  *   WeChat's SDK users read. An unknown `taskid` (40097) and `reauth` of a task not sent back
  *   (85020) are the simulator's choices; 40005/40006/41005 of `uploadauthmaterial` are WeChat's.
+ * - `submit_auth_and_icp`: a second procedure while one runs (86324), a face task made without
+ *   `along_with_auth` (86202) and an unknown `procedure_id` (40097) are the simulator's choices.
  */
 
 import assert from "node:assert/strict";
@@ -76,6 +78,8 @@ async function setup(options: Partial<WeChatSimulatorOptions> = {}) {
   }
   /** Authorizer events delivered so far (to the 消息与事件接收URL), decrypted and parsed. */
   const messages: Record<string, unknown>[] = [];
+  /** `notify_3rd_wxa_auth_and_icp` pushes delivered so far. */
+  const procedures: Record<string, unknown>[] = [];
   /** The component pushes of the ICP and 认证 kinds delivered so far, decrypted and parsed. */
   async function icpEvents(): Promise<Record<string, unknown>[]> {
     await sim.settled();
@@ -92,11 +96,12 @@ async function setup(options: Partial<WeChatSimulatorOptions> = {}) {
         continue;
       }
       const event = parseComponentEvent(xml) as unknown as Record<string, unknown>;
-      if (/icpfiling|wxa_auth/.test(String(event.InfoType))) out.push(event);
+      if (/auth_and_icp/.test(String(event.InfoType))) procedures.push(event);
+      else if (/icpfiling|wxa_auth/.test(String(event.InfoType))) out.push(event);
     }
     return out;
   }
-  return { sim, client, authorize, icpEvents, messages };
+  return { sim, client, authorize, icpEvents, messages, procedures };
 }
 
 async function rejects(promise: Promise<unknown>, errcode: number): Promise<void> {
@@ -423,4 +428,97 @@ Deno.test("认证: the developer pays, wx_verify_pay_succ and wx_verify_dispatch
   assert.equal(String(env.messages[0].OrderId), String((await mp.queryAuth({ taskid })).orderid));
   assert.equal(env.messages[1].Provider, dispatched.provider);
   assert.equal(String(env.messages[1].DispatchTime), String(dispatched.dispatch_time));
+});
+
+Deno.test("认证 and filing in one: payment, 认证, both filing stages, pushed and read back", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  const plain = await mp.createIcpVerifyTask();
+  const { task_id } = await mp.createIcpVerifyTask({ along_with_auth: true });
+  env.sim.advance(10 * MINUTE);
+  const input = (id: string) => ({
+    auth_data: { ...AUTH_DATA, pay_type: 2 as const },
+    ...application(id, "m"),
+  });
+  await rejects(mp.submitAuthAndIcp(input(plain.task_id)), 86202);
+  const { procedure_id, pay_url } = await mp.submitAuthAndIcp(input(task_id));
+  assert.match(pay_url ?? "", /^https:\/\//);
+  await rejects(mp.submitAuthAndIcp(input(task_id)), 86324);
+  assert.equal((await mp.queryAuthAndIcp({ procedure_id })).procedure_status, 15);
+
+  env.sim.advance(30 * MINUTE); // paid: 16, 17
+  env.sim.advance(30 * MINUTE); // 认证 passed: 19, the filing's platform review 22
+  assert.equal((await mp.getIcpEntranceInfo()).info.status, 2);
+  env.sim.advance(30 * MINUTE); // MIIT 24
+  const miit = await mp.queryAuthAndIcp({ procedure_id });
+  assert.equal(miit.procedure_status, 24);
+  assert.equal(miit.icp_audit?.sms_verify_status, 1);
+  env.sim.advance(30 * MINUTE); // filed 26
+  await env.icpEvents();
+  assert.deepEqual(env.procedures.map((e) => String(e.procedure_status)), [
+    "15",
+    "16",
+    "17",
+    "19",
+    "22",
+    "24",
+    "26",
+  ]);
+  assert.ok(env.procedures.every((e) => e.procedure_id === procedure_id && e.appid === mp.appId));
+  assert.equal(env.messages.filter((m) => m.Event === "wx_verify_pay_succ").length, 1);
+  assert.equal((await mp.getIcpEntranceInfo()).info.status, 6);
+  assert.equal(typeof (await mp.queryAuthAndIcp({ procedure_id })).orderid, "number");
+});
+
+Deno.test("认证 and filing in one: 认证 sent back ends it; a filing rejection by MIIT is read back", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  const verified = async () => {
+    const { task_id } = await mp.createIcpVerifyTask({ along_with_auth: true });
+    env.sim.advance(10 * MINUTE);
+    return task_id;
+  };
+  env.sim.setWxVerifyOutcome(mp.appId, { status: "refill", reason: "名称不符" });
+  const first = await mp.submitAuthAndIcp({
+    auth_data: AUTH_DATA,
+    ...application(await verified(), "m"),
+  });
+  env.sim.advance(30 * MINUTE);
+  const refill = await mp.queryAuthAndIcp({ procedure_id: first.procedure_id });
+  assert.deepEqual([refill.procedure_status, refill.refill_reason], [18, "名称不符"]);
+  assert.equal((await mp.getIcpEntranceInfo()).info.status, 1024, "no filing without 认证");
+
+  // Sent back: WeChat takes a new submission.
+  const reason = { key_name: "主体负责人", error: "证件过期", suggest: "更换证件" };
+  env.sim.setIcpOutcome(mp.appId, {
+    filing: { status: "rejected", by: "miit", audit_data: [reason] },
+  });
+  const second = await mp.submitAuthAndIcp({
+    auth_data: AUTH_DATA,
+    ...application(await verified(), "m"),
+  });
+  env.sim.advance(90 * MINUTE);
+  const rejected = await mp.queryAuthAndIcp({ procedure_id: second.procedure_id });
+  assert.equal(rejected.procedure_status, 25);
+  assert.deepEqual(rejected.icp_audit?.audit_data, [reason]);
+  assert.equal((await mp.getIcpEntranceInfo()).info.status, 5);
+  await rejects(mp.queryAuthAndIcp({ procedure_id: "no-such-procedure" }), 40097);
+});
+
+Deno.test("认证 and filing in one: withdrawing the filing ends the procedure (29)", async () => {
+  const env = await setup();
+  const mp = await env.authorize();
+  const { task_id } = await mp.createIcpVerifyTask({ along_with_auth: true });
+  env.sim.advance(10 * MINUTE);
+  const { procedure_id } = await mp.submitAuthAndIcp({
+    auth_data: AUTH_DATA,
+    ...application(task_id, "m"),
+  });
+  await rejects(mp.cancelApplyIcpFiling(), 86368); // nothing to withdraw during 认证
+  env.sim.advance(30 * MINUTE);
+  assert.equal((await mp.queryAuthAndIcp({ procedure_id })).procedure_status, 22);
+  await mp.cancelApplyIcpFiling();
+  env.sim.advance(30 * MINUTE);
+  assert.equal((await mp.queryAuthAndIcp({ procedure_id })).procedure_status, 29);
+  assert.equal((await mp.getIcpEntranceInfo()).info.status, 1024);
 });

@@ -122,3 +122,17 @@ Deno.test("the platform's own quota and failed calls, with the component token",
   const oa = env.client.authorizer(await authorized(env, "official_account"));
   assert.equal(await errcode(oa.getRidInfo({ rid: failed.rid })), 76003);
 });
+
+Deno.test("an injected errcode's rid is remembered as a real failure's", async () => {
+  const env = await platform();
+  const oa = env.client.authorizer(await authorized(env, "official_account"));
+  env.sim.inject({ path: "get_authorizer_option", errcode: 48001 });
+  const failed = await oa.getAuthorizerOption({ option_name: "voice_recognize" }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(failed instanceof WeChatError && failed.errcode === 48001 && failed.rid);
+  const info = await oa.getRidInfo({ rid: failed.rid });
+  assert.match(info.request.response_body ?? "", /48001/);
+  assert.match(info.request.request_body ?? "", /voice_recognize/);
+});

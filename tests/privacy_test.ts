@@ -152,3 +152,23 @@ Deno.test("applyPrivacyInterface: in review, then decided after the delay and pu
   assert.equal(refused.fail_reason, "未提供使用场景");
   assert.equal(results.find((r) => r.api_name === "wx.choosePoi")?.reason, "未提供使用场景");
 });
+
+Deno.test("with code committed code_exist is 1; wxa/release makes the draft guide the released one", async () => {
+  const env = await platform();
+  const mp = env.client.authorizer(await authorized(env, "mini_program"));
+  await mp.setPrivacySetting({ owner_setting: OWNER, setting_list: SETTINGS });
+  assert.equal((await mp.getPrivacySetting()).code_exist, 0);
+  await mp.commit({
+    template_id: 1,
+    ext_json: JSON.stringify({ extAppid: mp.appId }),
+    user_version: "1.0.0",
+    user_desc: "first",
+  });
+  assert.equal((await mp.getPrivacySetting()).code_exist, 1);
+  await mp.submitAudit({});
+  env.advance(24 * 3600_000);
+  await env.client.acceptTicket(env.sim.issueTicket());
+  assert.deepEqual((await mp.getPrivacySetting({ privacy_ver: 1 })).setting_list, []);
+  await mp.release();
+  assert.deepEqual((await mp.getPrivacySetting({ privacy_ver: 1 })).setting_list, SETTINGS);
+});

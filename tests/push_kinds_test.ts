@@ -15,6 +15,7 @@ import {
   parseMessage,
   PushFormatError,
 } from "../src/events/mod.ts";
+import { XmlParseError } from "../src/xml/mod.ts";
 
 const HEAD = `<ToUserName><![CDATA[gh_fb9688c2a4b2]]></ToUserName>
 <FromUserName><![CDATA[od1P50M-fNQI5Gcq-trm4a7apsU8]]></FromUserName>
@@ -216,5 +217,53 @@ Deno.test("annual verification and ICP filing notices", () => {
   assert.throws(
     () => parseComponentEvent(ICP_VERIFY.replace(/<task_id>.*<\/task_id>/, "")),
     (x: unknown) => x instanceof PushFormatError && x.field === "task_id",
+  );
+});
+
+Deno.test("fuzz: 600 seeded mutations of these samples give a typed value, XmlParseError or PushFormatError", () => {
+  // A server maps exactly these two errors to 400: nothing else may escape the parsers.
+  const corpus: [string, (xml: string) => unknown][] = [
+    [PRIVACY_APPLY_DOC, parseMessage],
+    [APPEAL_RECORD, parseMessage],
+    [ILLEGAL_RECORD, parseMessage],
+    [VERIFY_DISPATCH, parseMessage],
+    [WXA_AUTH, parseComponentEvent],
+    [ICP_VERIFY, parseComponentEvent],
+  ];
+  const pieces = ["<", "</", ">", "<![CDATA[", "]]>", "&", "<material>", "</result_info>", "x"];
+  let seed = 20261203;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const outcomes = { ok: 0, xml: 0, format: 0 };
+  for (let i = 0; i < 600; i++) {
+    const [xml, parse] = corpus[i % corpus.length];
+    let s = xml;
+    for (let r = 0; r < 1 + Math.floor(rnd() * 3); r++) {
+      const pos = Math.floor(rnd() * (s.length + 1));
+      const op = Math.floor(rnd() * 4);
+      if (op === 0) s = s.slice(0, pos) + s.slice(pos + 1 + Math.floor(rnd() * 12));
+      else if (op === 1) {
+        s = s.slice(0, pos) + pieces[Math.floor(rnd() * pieces.length)] + s.slice(pos);
+      } else if (op === 2) {
+        // Drop one whole element (required fields go missing, nested ones become text).
+        const leaves = [...s.matchAll(/<(\w+)>[^<]*<\/\1>/g)];
+        const m = leaves[Math.floor(rnd() * leaves.length)];
+        if (m) s = s.slice(0, m.index) + s.slice(m.index! + m[0].length);
+      } else {
+        // Replace a nested element's children by text.
+        s = s.replace(/<(result_info|material|dispatch_info)>[\s\S]*?<\/\1>/, "<$1>t</$1>");
+      }
+    }
+    try {
+      assert.equal(typeof parse(s), "object");
+      outcomes.ok++;
+    } catch (e) {
+      if (e instanceof XmlParseError) outcomes.xml++;
+      else if (e instanceof PushFormatError) outcomes.format++;
+      else throw new Error(`case ${i}: ${e} for ${JSON.stringify(s)}`);
+    }
+  }
+  assert.ok(
+    outcomes.ok > 20 && outcomes.xml > 20 && outcomes.format > 10,
+    JSON.stringify(outcomes),
   );
 });

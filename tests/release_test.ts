@@ -245,16 +245,49 @@ Deno.test("runner: a clean release ends released, one submit and a bounded numbe
     const p = env.fake.program(appid);
     assert.equal(p.submits, 1);
     assert.equal(p.released, "1.2.0");
-    assert.ok(p.calls <= 8, `${appid}: ${p.calls} calls`);
+    assert.ok(p.calls <= 10, `${appid}: ${p.calls} calls`);
   }
-  // Sync before commit, commit before submit.
+  // Sync before commit, commit before submit, and the latest audit asked before any submit.
   const first = env.fake.log.filter((l) => l.startsWith(A(1)));
-  assert.deepEqual(first.slice(0, 4).map((l) => l.split(":")[1]), [
+  assert.deepEqual(first.slice(0, 5).map((l) => l.split(":")[1]), [
     "modify_domain",
     "setprivacysetting",
     "commit",
+    "get_latest_auditstatus",
     "submit_audit",
   ]);
+});
+
+Deno.test("runner: a sync step whose answer was lost is done when WeChat says nothing changed", async () => {
+  const env = setup();
+  const real = env.fake.modifyDomain.bind(env.fake);
+  let n = 0;
+  env.fake.modifyDomain = (appid: string) => {
+    n++;
+    if (n === 1) {
+      return real(appid).then(() => Promise.reject(new TimeoutError("/wxa/modify_domain", 10)));
+    }
+    if (appid === A(1)) {
+      return Promise.reject(new WeChatError("/wxa/modify_domain", 85017, "no change"));
+    }
+    return real(appid);
+  };
+  const { id } = await env.runner.create({
+    ...base,
+    targets: [A(1)],
+    sync: { domains: { action: "set" } },
+  });
+  assert.equal((await drive(env, id)).counts.released, 1);
+  // A first call answered 85017 is WeChat's refusal (domains not on the platform's list).
+  const second = await env.runner.create({
+    ...base,
+    user_version: "1.3.0",
+    targets: [A(1)],
+    sync: { domains: { action: "set" } },
+  });
+  const s = await drive(env, second.id);
+  assert.equal(s.targets![0].state, "failed");
+  assert.match(s.targets![0].reason!, /domains: errcode 85017/);
 });
 
 Deno.test("runner: concurrency bounds the targets at work at once", async () => {
@@ -276,6 +309,8 @@ Deno.test("runner: quota spent → targets wait, quota asked once per tick, then
   const targets = Array.from({ length: 6 }, (_, i) => A(i + 1));
   const { id } = await env.runner.create({ ...base, targets, concurrency: 6 });
   await env.runner.tick(id); // commit
+  await env.runner.tick(id); // no audit of this version known: they wait for quota
+  assert.equal((await env.runner.get(id))!.counts.waiting_quota, 6);
   const before = env.fake.quotaCalls;
   await env.runner.tick(id); // quota asked, 2 granted and submitted
   assert.equal(env.fake.quotaCalls - before, 1);
@@ -323,10 +358,10 @@ Deno.test("runner: a submit that timed out after WeChat took it is adopted, neve
   // A(1): the one submit took effect, so the runner asked before sending another and adopted it.
   const a1 = env.fake.log.filter((l) => l.startsWith(A(1))).map((l) => l.split(":")[1]);
   assert.equal(a1.filter((c) => c === "submit_audit").length, 1);
-  assert.ok(a1.indexOf("get_latest_auditstatus") > a1.indexOf("submit_audit"));
+  assert.ok(a1.lastIndexOf("get_latest_auditstatus") > a1.indexOf("submit_audit"));
 });
 
-Deno.test("runner: 85009 (an audit of this version already in flight) is adopted", async () => {
+Deno.test("runner: an audit of this version already in flight is adopted, not submitted again", async () => {
   const env = setup();
   const p = env.fake.program(A(1));
   p.dev = "1.2.0";
@@ -336,6 +371,20 @@ Deno.test("runner: 85009 (an audit of this version already in flight) is adopted
   assert.equal(s.counts.released, 1);
   assert.equal(s.targets![0].auditid, 77);
   assert.equal(p.submits, 0);
+});
+
+Deno.test("runner: 85009 (an audit of this version started after the check) is adopted", async () => {
+  const env = setup();
+  const { id } = await env.runner.create({ ...base, targets: [A(1)] });
+  await env.runner.tick(id); // commit
+  await env.runner.tick(id); // no audit yet: waits for quota
+  // Another process of the platform submits this version meanwhile.
+  env.fake.program(A(1)).audit = { auditid: 88, version: "1.2.0", status: 2 };
+  const s = await drive(env, id);
+  assert.equal(s.counts.released, 1);
+  assert.equal(s.targets![0].auditid, 88);
+  assert.equal(env.fake.program(A(1)).submits, 0);
+  assert.ok(env.fake.log.includes(`${A(1)}:submit_audit`), "the submit was refused with 85009");
 });
 
 Deno.test("runner: 85009 for another version's audit fails the target with the reason", async () => {
@@ -366,8 +415,9 @@ Deno.test("runner: rejected audits end rejected with WeChat's reason; retry resu
 Deno.test("runner: pushes settle audits without polling", async () => {
   const env = setup({ pollSeconds: 3600 });
   const { id } = await env.runner.create({ ...base, targets: [A(1)] });
-  await env.runner.tick(id);
-  await env.runner.tick(id);
+  await env.runner.tick(id); // commit
+  await env.runner.tick(id); // latest audit
+  await env.runner.tick(id); // submit
   env.fake.decide();
   const polls = () => env.fake.log.filter((l) => l.endsWith("get_auditstatus")).length;
   assert.ok(await env.runner.auditEvent(A(1), { event: "weapp_audit_success" }));
@@ -446,6 +496,16 @@ Deno.test("runner: cancel stops every unsettled target; a target busy in another
   assert.equal((await env.runner.tick(first.id)).settled, true);
   assert.equal(env.fake.log.length, calls, "a cancelled release makes no call");
   assert.equal((await env.runner.list()).length, 2);
+});
+
+Deno.test("runner: a target cancelled before its check resumes it when retried", async () => {
+  const env = setup();
+  const { id } = await env.runner.create({ ...base, targets: [A(1)] });
+  await env.runner.tick(id); // commit: the check is due next
+  await env.runner.cancel(id);
+  const retried = await env.runner.retry(id, A(1));
+  assert.equal(retried.state, "waiting_quota");
+  assert.equal((await drive(env, id)).counts.released, 1);
 });
 
 Deno.test("runner: a new runner over the same store resumes where the records stand", async () => {

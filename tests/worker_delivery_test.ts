@@ -128,6 +128,15 @@ Deno.test({
   },
 });
 
+/** Replies of the other types a forward URL may answer with, by the message's content. */
+const OTHER_REPLIES: Record<string, unknown> = {
+  image: { type: "image", media_id: "m-img" },
+  voice: { type: "voice", media_id: "m-voice" },
+  video: { type: "video", media_id: "m-video", title: "clip" },
+  music: { type: "music", thumb_media_id: "thumb", music_url: "https://example.com/a.mp3" },
+  kf: { type: "transfer_customer_service", kf_account: "test1@test" },
+};
+
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -161,6 +170,7 @@ Deno.test({
             },
           });
         }
+        if (content in OTHER_REPLIES) return json({ reply: OTHER_REPLIES[content] });
         if (content === "empty") return json({});
         if (content === "none") return new Response(null, { status: 204 });
         return json({ reply: { type: "text" } });
@@ -173,6 +183,18 @@ Deno.test({
       const news = parseXml(await h.sim.openReply(await (await send("news")).text()));
       assert.equal(news.MsgType, "news");
       assert.equal(news.ArticleCount, "1");
+      const expected: Record<string, [string, string]> = {
+        image: ["image", "<Image><MediaId><![CDATA[m-img]]></MediaId></Image>"],
+        voice: ["voice", "<Voice><MediaId><![CDATA[m-voice]]></MediaId></Voice>"],
+        video: ["video", "<Title><![CDATA[clip]]></Title>"],
+        music: ["music", "<ThumbMediaId><![CDATA[thumb]]></ThumbMediaId>"],
+        kf: ["transfer_customer_service", "<KfAccount><![CDATA[test1@test]]></KfAccount>"],
+      };
+      for (const [content, [type, fragment]] of Object.entries(expected)) {
+        const xml = await h.sim.openReply(await (await send(content)).text());
+        assert.equal(parseXml(xml).MsgType, type, xml);
+        assert.ok(xml.includes(fragment), xml);
+      }
       for (const quiet of ["empty", "none", "bad"]) {
         const res = await send(quiet);
         assert.equal(res.status, 200);
@@ -183,11 +205,18 @@ Deno.test({
       assert.match(first.headers.get("x-wxopen-delivery-id") ?? "", /^[0-9a-f]{32}$/);
       await sleep(1500);
       // Each message reached the target once (answered 2xx: nothing queued).
-      assert.deepEqual(contents(h.forwardLog), ["text", "news", "empty", "none", "bad"]);
+      assert.deepEqual(contents(h.forwardLog), [
+        "text",
+        "news",
+        ...Object.keys(expected),
+        "empty",
+        "none",
+        "bad",
+      ]);
       const c = await counters(h);
-      assert.equal(c.replied, 2);
+      assert.equal(c.replied, 7);
       assert.equal(c.bad_replies, 1);
-      assert.equal(c.delivered, 5 + 1, "five messages and the authorized event");
+      assert.equal(c.delivered, 10 + 1, "ten messages and the authorized event");
     } finally {
       await h.dispose();
     }

@@ -194,7 +194,7 @@ Deno.test("worker release: 60 mini programs through faults, quota exhaustion and
     for (const appid of appids) {
       const t = by.get(appid)!;
       if (rejected.has(appid)) {
-        assert.equal(t.state, "rejected", appid);
+        assert.equal(t.state, "rejected", `${appid}: ${t.reason ?? ""}`);
         assert.equal(t.audit_reason, "the page content does not match the category");
       } else if (appid === foreign) {
         assert.equal(t.state, "failed");
@@ -313,9 +313,26 @@ Deno.test("worker release against the simulator's audit lifecycle: 50 mini progr
     assert.equal((await wechat(adopted, "/wxa/submit_audit", {})).errcode, 0);
     await commit(foreign, "3.0.0");
     assert.equal((await wechat(foreign, "/wxa/submit_audit", {})).errcode, 0);
-    h.sim.setAuditOutcome(foreign, "delay");
     h.sim.setAuditOutcome(adopted, "delay"); // decided after the release takes it up
+    // The other version's audit stays in flight (delayed again and again) until the target saw it.
+    const keepDelaying = setInterval(() => h.sim.setAuditOutcome(foreign, "delay"), 200);
+    h.sim.setAuditOutcome(adopted, "delay"); // decided after the release takes it up
+    // The platform's server domains, which a mini program's modify_domain may take.
+    const platformDomains = await h.sim.fetch(
+      `https://api.weixin.qq.com/cgi-bin/component/modify_wxa_server_domain?access_token=${h.sim.currentAccessToken()}`,
+      {
+        method: "POST",
+        body: JSON.stringify({
+          action: "set",
+          wxa_server_domain: "shop.example",
+          is_modify_published_together: true,
+        }),
+      },
+    );
+    assert.equal((await platformDomains.json()).errcode, 0);
     // Faults on the way to WeChat.
+    h.sim.inject({ path: "modify_domain", status: 503, times: 2 });
+    h.sim.inject({ path: "modify_domain", drop: "after", times: 2 });
     h.sim.inject({ path: "commit", status: 502, times: 3 });
     h.sim.inject({ path: "commit", errcode: -1, times: 2 });
     h.sim.inject({ path: "submit_audit", drop: "after", times: 3 });
@@ -327,9 +344,9 @@ Deno.test("worker release against the simulator's audit lifecycle: 50 mini progr
       method: "POST",
       body: JSON.stringify({
         ...RELEASE,
-        // No sync: the simulator does not serve wxa/modify_domain yet (the fake-backed test does).
         targets: "all",
         concurrency: 15,
+        sync: { domains: { action: "set", requestdomain: ["https://shop.example"] } },
       }),
     });
     assert.equal(res.status, 201, await res.clone().text());
@@ -338,21 +355,27 @@ Deno.test("worker release against the simulator's audit lifecycle: 50 mini progr
       return (await summary({ h } as Env, id)).counts.released >= 10;
     }, 60_000);
     await h.restart();
+    await eventually(async () => {
+      const t = (await summary({ h } as Env, id)).targets!.find((t) => t.appid === foreign)!;
+      return t.state === "failed";
+    }, 120_000).finally(() => clearInterval(keepDelaying));
     const done = (await settle(h, id))!;
 
     const by = new Map(done.targets!.map((t) => [t.appid, t]));
     for (const appid of appids) {
       const t = by.get(appid)!;
       if (rejected.includes(appid)) {
-        assert.equal(t.state, "rejected", appid);
+        assert.equal(t.state, "rejected", `${appid}: ${t.reason ?? ""}`);
         assert.equal(t.audit_reason, "页面内容与类目不符 (test)");
       } else if (appid === foreign) {
-        assert.equal(t.state, "failed");
+        assert.equal(t.state, "failed", `${appid}: ${t.state}`);
         assert.match(t.reason!, /another version \(3\.0\.0\)/);
       } else {
         assert.equal(t.state, "released", `${appid}: ${t.state} ${t.reason ?? ""}`);
         const info = await wechat(appid, "/wxa/getversioninfo", {});
         assert.equal(info.release_info.release_version, "3.1.0");
+        const domains = await wechat(appid, "/wxa/modify_domain", { action: "get" });
+        assert.deepEqual(domains.requestdomain, ["https://shop.example"]);
       }
     }
     // WeChat counted one audit per target that submitted, plus the two made before the release.

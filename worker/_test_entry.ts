@@ -60,7 +60,3 @@ export const ReleaseCoordinator = worker.ReleaseCoordinator;
 /** The mini programs' release objects. */
 export const ReleaseTarget = worker.ReleaseTarget;
 export default worker.handler;
-/** One object per fleet release. */
-export const ReleaseCoordinator = worker.ReleaseCoordinator;
-/** One object per mini program in a release. */
-export const ReleaseTarget = worker.ReleaseTarget;

@@ -20,6 +20,7 @@ import { HttpError } from "./errors.ts";
 import { deliverOnce, type DeliveryJob, forwardBestEffort, type ForwardTarget } from "./forward.ts";
 import { unwrap } from "./objects/result.ts";
 import type { Runtime } from "./runtime.ts";
+import { iso } from "./wire.ts";
 
 /** The body of a queued delivery. */
 export interface QueuedDelivery {
@@ -73,7 +74,8 @@ export async function deliverLater(
     // A late attempt is still running: its own continuation retries if it fails.
     if (!options.behindLateAttempt) {
       ctx.waitUntil(
-        forwardBestEffort(job, target, options.attempt).then((ok) => {
+        // Three attempts in all, counting those already made.
+        forwardBestEffort(job, target, options.attempt, 4 - options.attempt).then((ok) => {
           if (ok) messageCounters.delivered++;
         }),
       );
@@ -110,12 +112,8 @@ async function wasDelivered(env: Env, job: DeliveryJob): Promise<boolean> {
 
 function queuedDelivery(body: unknown): QueuedDelivery | null {
   const b = body as QueuedDelivery | null;
-  if (
-    !b || b.v !== 1 || typeof b.attempt !== "number" || !b.job || typeof b.job.id !== "string" ||
-    (b.job.kind !== "message" && b.job.kind !== "component_event") ||
-    typeof b.job.receivedAt !== "number" || typeof b.job.payload !== "object"
-  ) return null;
-  return b;
+  // Written by this worker: the version and the job's id are enough to tell.
+  return b?.v === 1 && typeof b.job?.id === "string" && typeof b.attempt === "number" ? b : null;
 }
 
 /** The queue consumer: deliveries, and (from the dead-letter queue) dead letters to store. */
@@ -194,32 +192,22 @@ async function storeDeadLetter(
   });
 }
 
-/** One dead letter as the admin API lists it. */
-export interface DeadLetterSummary {
-  id: string;
-  kind: string;
-  authorizerAppId?: string;
-  type: string;
-  receivedAt: number;
-  deadAt: number;
-}
-
-/** A page of dead letters (newest writes are visible within KV's propagation delay). */
+/** A page of dead letters in the wire format (within KV's propagation delay). */
 export async function listDeadLetters(
   rt: Runtime,
   options: { cursor?: string; limit: number },
-): Promise<{ letters: DeadLetterSummary[]; complete: boolean; cursor?: string }> {
+): Promise<Record<string, unknown>> {
   const page = await rt.store.list({ prefix: DEAD_LETTER_PREFIX, ...options });
   return {
-    letters: page.keys.map((key) => {
-      const m = (key.metadata ?? {}) as Record<string, unknown>;
+    dead_letters: page.keys.map((key) => {
+      const m = (key.metadata ?? {}) as Record<string, string | number | undefined>;
       return {
         id: key.name.slice(DEAD_LETTER_PREFIX.length),
-        kind: String(m.kind ?? ""),
-        ...(typeof m.appid === "string" ? { authorizerAppId: m.appid } : {}),
-        type: String(m.type ?? ""),
-        receivedAt: Number(m.receivedAt),
-        deadAt: Number(m.deadAt),
+        kind: m.kind,
+        ...(m.appid ? { authorizer_appid: m.appid } : {}),
+        type: m.type,
+        received_at: iso(Number(m.receivedAt)),
+        dead_at: iso(Number(m.deadAt)),
       };
     }),
     complete: page.complete,

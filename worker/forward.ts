@@ -170,7 +170,9 @@ export async function forwardBestEffort(
     });
     return true;
   } catch {
-    console.warn(`[wxopen] forward of a ${job.kind} gave up after ${attempts} attempts`);
+    console.warn(
+      `[wxopen] forward of a ${job.kind} gave up after ${firstAttempt + attempts - 1} attempts`,
+    );
     return false;
   }
 }

@@ -2,10 +2,11 @@
  * 小程序认证 (WeChat verification of a mini program, also its yearly review) on its behalf, with
  * its `access_token` (权限集 18): submit the verification (`wxa/sec/wxaauth`), follow it
  * (`queryauth`), upload supplementary material, resubmit after a rejection (`reauth`), and the
- * identity tree a personal account picks its identity from.
+ * identity tree a personal account picks its identity from; and 认证 with ICP filing in one
+ * application (`submit_auth_and_icp`, `query_auth_and_icp`).
  *
  * WeChat pushes the progress to the platform's 授权事件接收URL (`InfoType`
- * `notify_3rd_wxa_auth`).
+ * `notify_3rd_wxa_auth`, `notify_3rd_wxa_auth_and_icp`).
  *
  * @module
  */
@@ -124,6 +125,57 @@ export interface AuthIdentityTreeResponse {
   [key: string]: unknown;
 }
 
+/** `wxa/sec/submit_auth_and_icp` input: the 认证 data and the ICP application in one. */
+export interface SubmitAuthAndIcpInput {
+  /** As `wxaAuth`'s. */
+  auth_data: WxaAuthData;
+  /** As `applyIcpFiling`'s (the face task, made with `along_with_auth`, in `icp_applets`). */
+  icp_subject: Record<string, unknown>;
+  /** 微信小程序信息. */
+  icp_applets: Record<string, unknown>;
+  /** 其他备案媒体材料. */
+  icp_materials: Record<string, unknown>;
+}
+
+/** `wxa/sec/submit_auth_and_icp` response. */
+export interface SubmitAuthAndIcpResponse {
+  /** The combined procedure (for `queryAuthAndIcp`). */
+  procedure_id: string;
+  /** The payment page, when the developer pays (`pay_type` 2). */
+  pay_url?: string;
+  /** Fields WeChat may add. */
+  [key: string]: unknown;
+}
+
+/**
+ * `wxa/sec/query_auth_and_icp` response. `procedure_status`: 15 to pay, 16 paid, 17 认证 under
+ * review, 18 sent back, 19 passed, 20 failed, 21 filing order not created, 22 filing platform
+ * review, 23 rejected, 24 MIIT review, 25 rejected, 26 done, 27 expired, 28 ended, 29 withdrawn.
+ */
+export interface QueryAuthAndIcpResponse {
+  /** The procedure's state (see the interface's doc). */
+  procedure_status: number;
+  /** The 认证 order number. */
+  orderid?: number;
+  /** Why the 认证 was sent back (18). */
+  refill_reason?: string;
+  /** Why the 认证 failed (20). */
+  fail_reason?: string;
+  /** The filing's side: `hints` (21), `audit_data` (23, 25), `sms_verify_status` (24). */
+  icp_audit?: {
+    /** Field errors of a filing order that could not be created. */
+    hints?: Record<string, unknown>[];
+    /** Rejection reasons, as `getIcpEntranceInfo`'s. */
+    audit_data?: Record<string, unknown>[];
+    /** MIIT SMS verification: 1 waiting, 2 done, 3 timed out. */
+    sms_verify_status?: number;
+    /** Fields WeChat may add. */
+    [key: string]: unknown;
+  };
+  /** Fields WeChat may add. */
+  [key: string]: unknown;
+}
+
 // ---- schemas (module-private) ------------------------------------------------------------------
 
 const Num =
@@ -160,6 +212,23 @@ const NodeSchema: v.GenericSchema<unknown, AuthIdentityNode> =
 const IdentityTreeSchema =
   /* @__PURE__ */ (() => v.looseObject({ identity_tree_list: v.array(NodeSchema) }))();
 
+const SubmitAuthAndIcpSchema =
+  /* @__PURE__ */ (() =>
+    v.looseObject({ procedure_id: v.string(), pay_url: v.optional(v.string()) }))();
+
+const QueryAuthAndIcpSchema = /* @__PURE__ */ (() =>
+  v.looseObject({
+    procedure_status: Num,
+    orderid: v.optional(Num),
+    refill_reason: v.optional(v.string()),
+    fail_reason: v.optional(v.string()),
+    icp_audit: v.optional(v.looseObject({
+      hints: v.optional(v.array(v.record(v.string(), v.unknown()))),
+      audit_data: v.optional(v.array(v.record(v.string(), v.unknown()))),
+      sms_verify_status: v.optional(Num),
+    })),
+  }))();
+
 const OkSchema =
   /* @__PURE__ */ (() =>
     v.looseObject({ errcode: v.optional(v.number()), errmsg: v.optional(v.string()) }))();
@@ -171,8 +240,10 @@ const _fits: [
   Fits<typeof QueryAuthSchema, WxaQueryAuthResponse>,
   Fits<typeof UploadMaterialSchema, UploadAuthMaterialResponse>,
   Fits<typeof IdentityTreeSchema, AuthIdentityTreeResponse>,
+  Fits<typeof SubmitAuthAndIcpSchema, SubmitAuthAndIcpResponse>,
+  Fits<typeof QueryAuthAndIcpSchema, QueryAuthAndIcpResponse>,
   Fits<typeof OkSchema, OkResponse>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true, true];
 void _fits;
 
 // ---- builders ---------------------------------------------------------------------------------
@@ -200,6 +271,16 @@ function authBody(input: { auth_data: WxaAuthData }, resubmit: boolean): Record<
   }
   if (resubmit) nonEmpty("taskid", data.taskid);
   return { auth_data: data };
+}
+
+function submitAuthAndIcpBody(input: SubmitAuthAndIcpInput): Record<string, unknown> {
+  const { auth_data } = authBody(input, false);
+  return {
+    auth_data,
+    icp_subject: object("icp_subject", input.icp_subject),
+    icp_applets: object("icp_applets", input.icp_applets),
+    icp_materials: object("icp_materials", input.icp_materials),
+  };
 }
 
 function materialForm(input: UploadAuthMaterialInput): FormData {
@@ -262,4 +343,24 @@ export const wxverifyApis = {
     auth: "authorizer",
     schema: IdentityTreeSchema,
   } satisfies Endpoint<void, AuthIdentityTreeResponse>,
+
+  /** `wxa/sec/submit_auth_and_icp`: applies for 认证 and ICP filing in one (filing after 认证). */
+  submitAuthAndIcp: {
+    path: "/wxa/sec/submit_auth_and_icp",
+    method: "POST",
+    auth: "authorizer",
+    body: submitAuthAndIcpBody,
+    schema: SubmitAuthAndIcpSchema,
+  } satisfies Endpoint<SubmitAuthAndIcpInput, SubmitAuthAndIcpResponse>,
+
+  /** `wxa/sec/query_auth_and_icp`: the combined procedure's progress. */
+  queryAuthAndIcp: {
+    path: "/wxa/sec/query_auth_and_icp",
+    method: "POST",
+    auth: "authorizer",
+    body: (input) => ({
+      procedure_id: nonEmpty("procedure_id", object("input", input).procedure_id),
+    }),
+    schema: QueryAuthAndIcpSchema,
+  } satisfies Endpoint<{ procedure_id: string }, QueryAuthAndIcpResponse>,
 } as const;

@@ -61,6 +61,9 @@ import {
 } from "../api/icp.ts";
 import {
   type AuthIdentityTreeResponse,
+  type QueryAuthAndIcpResponse,
+  type SubmitAuthAndIcpInput,
+  type SubmitAuthAndIcpResponse,
   type UploadAuthMaterialInput,
   type UploadAuthMaterialResponse,
   type WxaAuthData,
@@ -605,6 +608,20 @@ export class AuthorizerClient extends AuthorizerCalls {
   /** `wxa/sec/authidentitytree`: the identities a personal mini program may be verified as. */
   authIdentityTree(): Promise<AuthIdentityTreeResponse> {
     return this.#send(wxverifyApis.authIdentityTree, undefined);
+  }
+
+  /**
+   * `wxa/sec/submit_auth_and_icp`: applies for 认证 and ICP filing in one; the filing follows a
+   * passed 认证. The face task (`createIcpVerifyTask({ along_with_auth: true })`) goes in
+   * `icp_applets.principal_info.verify_task_id`. Progress: `notify_3rd_wxa_auth_and_icp`.
+   */
+  submitAuthAndIcp(input: SubmitAuthAndIcpInput): Promise<SubmitAuthAndIcpResponse> {
+    return this.#send(wxverifyApis.submitAuthAndIcp, input);
+  }
+
+  /** `wxa/sec/query_auth_and_icp`: the combined procedure's `procedure_status` and details. */
+  queryAuthAndIcp(input: { procedure_id: string }): Promise<QueryAuthAndIcpResponse> {
+    return this.#send(wxverifyApis.queryAuthAndIcp, input);
   }
 
   // ---- users --------------------------------------------------------------------------------

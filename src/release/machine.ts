@@ -17,6 +17,9 @@
  *   outcome is unknown (timeout, network, 5xx), the target asks `get_latest_auditstatus` before
  *   it may submit again, and adopts the audit it finds for its version; 85009 (an audit already
  *   in flight) is adopted the same way;
+ * - before it waits for quota a target asks `get_latest_auditstatus`: an audit of its version in
+ *   flight or approved is adopted (no second submission, no quota spent), one of another version
+ *   in flight fails it;
  * - quota exhaustion (85085) is waiting, not failure: the target goes back to `waiting_quota`;
  * - a fault (5xx, timeout, -1, 45011) is retried with exponential backoff, up to
  *   `maxAttempts` per step; WeChat's refusal of a step fails the target with WeChat's reason;
@@ -98,6 +101,13 @@ export interface TargetRecord {
   auditid?: number;
   /** A `submit_audit` went out and its outcome is unknown: check before submitting again. */
   submit_unknown?: boolean;
+  /**
+   * Committed, not yet checked: before it waits for quota the target asks
+   * `get_latest_auditstatus`, and adopts an audit of its version already in flight or approved.
+   */
+  precheck?: boolean;
+  /** A sync call went out and its outcome is unknown (85017, nothing to change, is then done). */
+  sync_unknown?: boolean;
   /** A release call succeeded or its outcome is unknown: verify with `getversioninfo`. */
   release_check?: boolean;
   /** The state a failed or cancelled target was in (where a retry resumes). */
@@ -176,6 +186,8 @@ export const ERR_AUDIT_IN_FLIGHT = 85009;
 export const ERR_AUDIT_QUOTA = 85085;
 /** errcode: the version is already released. */
 export const ERR_ALREADY_RELEASED = 85052;
+/** errcode of `modify_domain`: nothing to change (the lists are already as asked). */
+export const ERR_NOTHING_CHANGED = 85017;
 
 const SYNC_STEPS: readonly SyncStep[] = ["domains", "webview_domains", "privacy"];
 
@@ -225,7 +237,7 @@ export function startTarget(plan: ReleasePlan, record: TargetRecord, now: number
 
 /** Gives a `waiting_quota` target one audit of the quota: it may submit now. */
 export function grantQuota(record: TargetRecord, now: number): TargetRecord {
-  if (record.state !== "waiting_quota") return record;
+  if (record.state !== "waiting_quota" || record.precheck) return record;
   const { reason: _reason, ...rest } = record;
   return moved(rest, "submitting", now);
 }
@@ -254,7 +266,9 @@ export function retryTarget(plan: ReleasePlan, record: TargetRecord, now: number
     ? { ...rest, submit_unknown: true }
     : rest;
   if (resume === "pending") return moved(back, "pending", now, null);
-  if (resume === "waiting_quota") return moved(back, "waiting_quota", now, null);
+  if (resume === "waiting_quota") {
+    return moved(back, "waiting_quota", now, back.precheck ? 0 : null);
+  }
   if (resume === "audited") return moved(back, "audited", now, null);
   if (resume === "auditing" && back.auditid === undefined) {
     return moved(back, "submitting", now);
@@ -284,6 +298,8 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
     }
     case "committing":
       return { kind: "commit" };
+    case "waiting_quota":
+      return record.precheck ? { kind: "get_latest_auditstatus" } : null;
     case "submitting":
       return record.submit_unknown ? { kind: "get_latest_auditstatus" } : { kind: "submit_audit" };
     case "auditing":
@@ -307,6 +323,7 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
  */
 export function markInFlight(record: TargetRecord, action: Action): TargetRecord {
   if (action.kind === "submit_audit") return { ...record, submit_unknown: true };
+  if (action.kind === "sync") return { ...record, sync_unknown: true };
   if (action.kind === "release") return { ...record, release_check: true };
   return record;
 }
@@ -404,6 +421,43 @@ function strOf(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** A target that waits for quota may need none: the audit it needs may exist already. */
+function prechecked(
+  plan: ReleasePlan,
+  record: TargetRecord,
+  outcome: Outcome,
+  now: number,
+  options: MachineOptions,
+): TargetRecord {
+  const wait = (r: TargetRecord): TargetRecord => {
+    const out = { ...r, attempt: 0, updated_at: iso(now), next_at: null };
+    delete out.precheck;
+    return out;
+  };
+  // WeChat knows no audit of this mini program (85058): it waits for quota to submit.
+  if (!outcome.ok) return refusal(outcome) ? wait(record) : fault(record, outcome, now, options);
+  const auditid = num(outcome.body.auditid);
+  const status = num(outcome.body.status);
+  const version = strOf(outcome.body.user_version);
+  const inFlight = status === 2 || status === 4;
+  if (auditid !== undefined && version === plan.user_version && (inFlight || status === 0)) {
+    const adopted = wait({ ...record, auditid, submitted_at: iso(now) });
+    return auditVerdict(
+      plan,
+      { ...adopted, state: "auditing" },
+      status!,
+      strOf(outcome.body.reason),
+      undefined,
+      now,
+      options,
+    );
+  }
+  if (inFlight && version !== undefined && version !== plan.user_version) {
+    return failed(wait(record), `another version (${version}) is under audit`, now);
+  }
+  return wait(record);
+}
+
 /**
  * The record after `action` came back with `outcome` at `now`. Pure: the caller stores the
  * result and runs the next action when `next_at` is due.
@@ -424,12 +478,16 @@ export function applyOutcome(
   };
   switch (action.kind) {
     case "sync": {
-      if (!outcome.ok) {
+      // 85017 (nothing to change) after a call whose outcome was unknown: that call took effect.
+      const unchanged = !outcome.ok && outcome.errcode === ERR_NOTHING_CHANGED &&
+        (record.attempt > 0 || record.sync_unknown === true);
+      if (!outcome.ok && !unchanged) {
         return refusal(outcome)
           ? failed(counted, `${action.step}: ${outcome.message}`, now)
           : fault(counted, outcome, now, options);
       }
       const next = { ...counted, synced: [...counted.synced, action.step], attempt: 0 };
+      delete next.sync_unknown;
       return firstSync(plan, next)
         ? { ...next, updated_at: iso(now), next_at: iso(now) }
         : moved(next, "committing", now);
@@ -440,7 +498,7 @@ export function applyOutcome(
           ? failed(counted, `commit: ${outcome.message}`, now)
           : fault(counted, outcome, now, options);
       }
-      return moved(counted, "waiting_quota", now, null);
+      return { ...moved(counted, "waiting_quota", now), precheck: true };
     case "submit_audit": {
       if (outcome.ok) {
         const auditid = num(outcome.body.auditid);
@@ -463,6 +521,7 @@ export function applyOutcome(
       return fault(counted, outcome, now, options, { submit_unknown: true });
     }
     case "get_latest_auditstatus": {
+      if (record.state === "waiting_quota") return prechecked(plan, counted, outcome, now, options);
       if (!outcome.ok) {
         if (!refusal(outcome)) return fault(counted, outcome, now, options);
         if (record.state === "auditing") {

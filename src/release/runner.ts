@@ -419,7 +419,7 @@ export class ReleaseRunner {
       changed.add(r.appid);
     };
 
-    const waiting = records.filter((r) => r.state === "waiting_quota");
+    const waiting = records.filter((r) => r.state === "waiting_quota" && !r.precheck);
     if (waiting.length > 0) {
       calls++;
       const answer = await this.#api.queryQuota(waiting[0].appid).catch(() => null);

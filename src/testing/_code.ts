@@ -13,9 +13,11 @@
 
 import { codeApis } from "../api/code.ts";
 import { ApiFailure, OK } from "./_errors.ts";
+import { releasePrivacyGuide } from "./_privacy.ts";
 import type { ApiHooks, Ctx, Json, Route } from "./_route.ts";
 import { serve, str } from "./_route.ts";
 import type { Account, Model } from "./_state.ts";
+import { CATEGORY_TREE } from "./_account_store.ts";
 import {
   type AccountCode,
   type AuditRecord,
@@ -103,6 +105,16 @@ function pagesOf(extJson: string): string[] {
     // committed ext_json always parses; a template without pages has the default one
   }
   return ["pages/index/index"];
+}
+
+function approvedCategories(model: Model, appId: string): Json[] {
+  const name = (id: number) => CATEGORY_TREE.find((c) => c.id === id)?.name ?? "";
+  return model.profiles.of(appId).categories.filter((c) => c.audit_status === 3).map((c) => ({
+    first_class: name(c.first),
+    second_class: name(c.second),
+    first_id: c.first,
+    second_id: c.second,
+  }));
 }
 
 const CATEGORIES: Json[] = [
@@ -199,8 +211,10 @@ export const codeRoutes: Route[] = [
   }),
 
   serve(codeApis.getCategory, (ctx) => {
-    miniProgram(ctx);
-    return { ...OK, category_list: CATEGORIES };
+    const { account } = miniProgram(ctx);
+    // The approved categories set with cgi-bin/wxopen/addcategory; the sample ones until any is.
+    const own = approvedCategories(ctx.model, account.appId);
+    return { ...OK, category_list: own.length > 0 ? own : CATEGORIES };
   }),
 
   serve(codeApis.getPage, (ctx) => {
@@ -341,10 +355,12 @@ export const codeRoutes: Route[] = [
   }, { form: true }),
 
   serve(codeApis.release, (ctx) => {
-    const { code } = miniProgram(ctx);
+    const { account, code } = miniProgram(ctx);
     const audit = releasable(code);
     if (code.gray && code.gray.status === 1) code.gray.status = 3;
     goOnline(ctx, code, audit);
+    // The draft privacy guide takes effect with the release (privacy_ver 1 from now on).
+    releasePrivacyGuide(ctx.model.privacy.get(account.appId));
     return OK;
   }),
 

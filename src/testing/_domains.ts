@@ -11,7 +11,8 @@
  *   optional port and no path; others are left out and listed in `invalid_<list>`;
  * - `modify_domain` keeps only the hosts the platform registered (testing or published value
  *   of `modify_wxa_server_domain`), silently; `modify_domain_directly` keeps any valid one;
- * - when nothing is left to change: 85301 if some domain was malformed, else 85017; a list
+ * - when every domain given was left out, or nothing would change: 85301 if some domain was
+ *   malformed, else 85017 (so a `set` of refused domains empties nothing); a list
  *   over 200 domains: 85016;
  * - a web-view domain is `https://` + host; `setwebviewdomain` takes only the platform's
  *   registered web-view domains (`modify_wxa_jump_domain`) and their subdomains (89020 when the
@@ -130,6 +131,7 @@ function modifyDomain(directly: boolean) {
     const next = {} as ServerDomainLists;
     let given = 0;
     let malformed = 0;
+    let taken = 0;
     for (const field of FIELDS) {
       const bad: unknown[] = [];
       const kept: string[] = [];
@@ -141,13 +143,16 @@ function modifyDomain(directly: boolean) {
           malformed++;
         } else if (directly || platform.has(parsed.host)) {
           kept.push(parsed.domain);
+          taken++;
         }
       }
       invalid[`invalid_${field}`] = bad;
       next[field] = action === "add" ? union(rec.server[field], kept) : union([], kept);
     }
     const changed = FIELDS.some((f) => !same(next[f], rec.server[f]));
-    if (!changed && given > 0) {
+    // Every domain filtered out, or nothing new: WeChat changes nothing (a `set` of only
+    // refused domains does not empty the lists).
+    if (given > 0 && (taken === 0 || !changed)) {
       return failure(ctx, malformed > 0 ? 85301 : 85017, { ...lists(rec), ...invalid });
     }
     if (FIELDS.some((f) => next[f].length > SERVER_LIST_LIMIT)) throw new ApiFailure(85016);

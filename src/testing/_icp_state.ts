@@ -128,9 +128,25 @@ export interface WxVerifyTask {
   authData: Record<string, unknown>;
 }
 
+/** One 认证-and-filing procedure (`wxa/sec/submit_auth_and_icp`). */
+export interface AuthAndIcpProcedure {
+  procedureId: string;
+  appId: string;
+  orderid: number;
+  /** `procedure_status` (15 … 26). */
+  status: number;
+  /** When the current step ends (milliseconds); `Infinity` once ended. */
+  endsAt: number;
+  payType: number;
+  refillReason?: string;
+  failReason?: string;
+  application: Record<string, unknown>;
+}
+
 /** What the simulator remembers of 认证. */
 export class WxVerifyStore {
   readonly tasks = new Map<string, WxVerifyTask>();
+  readonly procedures = new Map<string, AuthAndIcpProcedure>();
   readonly media = new Map<string, { appId: string; size: number }>();
   /** Outcome per appid of its next review. */
   readonly outcomes = new Map<string, WxVerifyOutcome>();
@@ -140,6 +156,12 @@ export class WxVerifyStore {
 
   newOrderId(): number {
     return this.#nextOrder++;
+  }
+
+  dueProcedures(now: number): AuthAndIcpProcedure[] {
+    return [...this.procedures.values()].filter((p) => p.endsAt <= now).sort((a, b) =>
+      a.endsAt - b.endsAt
+    );
   }
 
   due(now: number): WxVerifyTask[] {

@@ -1,7 +1,7 @@
 /**
  * The simulated routes of privacy settings and privacy interfaces. A Mini Program's guide has a
  * draft (privacy_ver 2, what `setprivacysetting` writes) and a released version (privacy_ver 1,
- * what `WeChatSimulator.releasePrivacySetting` makes of the draft, as releasing a version does);
+ * what `wxa/release` or `WeChatSimulator.releasePrivacySetting` makes of the draft);
  * applications for front-end APIs are decided after the review delay and pushed to the Mini
  * Program's message URL as `wxa_privacy_apply`.
  *
@@ -136,7 +136,7 @@ function settingList(value: unknown): Json[] {
   });
 }
 
-function guideAnswer(guide: PrivacyGuide | undefined): Json {
+function guideAnswer(guide: PrivacyGuide | undefined, codeExists: boolean): Json {
   const keys = Object.entries(PRIVACY_KEYS).map(([privacy_key, privacy_desc]) => ({
     privacy_key,
     privacy_desc,
@@ -153,7 +153,7 @@ function guideAnswer(guide: PrivacyGuide | undefined): Json {
   return {
     ...OK,
     // The simulator does not scan committed code for the privacy keys it uses.
-    code_exist: 0,
+    code_exist: codeExists ? 1 : 0,
     privacy_list: [],
     setting_list: guide?.setting_list.map((x) => ({ ...x })) ?? [],
     update_time: guide?.update_time ?? 0,
@@ -205,7 +205,8 @@ export const privacyRoutes: Route[] = [
     const account = miniProgram(ctx);
     const state = stateOf(ctx, account.appId);
     const ver = privacyVer(ctx.body.privacy_ver);
-    return guideAnswer(ver === 1 ? state.current : state.draft);
+    const committed = ctx.model.code.accounts.get(account.appId)?.experience !== undefined;
+    return guideAnswer(ver === 1 ? state.current : state.draft, committed);
   }),
   serve(privacyApis.uploadPrivacyExtFile, (ctx) => {
     const account = miniProgram(ctx);

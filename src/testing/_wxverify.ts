@@ -21,7 +21,11 @@ import { ApiFailure, OK } from "./_errors.ts";
 import type { ApiHooks, Ctx, Json, Route } from "./_route.ts";
 import { serve, str } from "./_route.ts";
 import { type Model, opaque } from "./_state.ts";
-import type { WxVerifyTask } from "./_icp_state.ts";
+import {
+  type AuthAndIcpProcedure,
+  DEFAULT_ICP_REJECTION,
+  type WxVerifyTask,
+} from "./_icp_state.ts";
 
 const MAX_MATERIAL_BYTES = 2 * 1024 * 1024;
 
@@ -77,6 +81,87 @@ export function progressWxVerify(model: Model, hooks: ApiHooks): void {
   for (let due = s.due(model.now()); due.length > 0; due = s.due(model.now())) {
     for (const task of due) stepEnds(model, hooks, task);
   }
+  for (
+    let due = s.dueProcedures(model.now());
+    due.length > 0;
+    due = s.dueProcedures(model.now())
+  ) {
+    for (const procedure of due) procedureStepEnds(model, hooks, procedure);
+  }
+}
+
+/** Ended states of a procedure: sent back, failed, filing rejected, done, withdrawn. */
+const PROCEDURE_ENDED = [18, 20, 23, 25, 26, 29];
+
+function procedurePush(hooks: ApiHooks, p: AuthAndIcpProcedure): void {
+  hooks.componentPush({
+    InfoType: "notify_3rd_wxa_auth_and_icp",
+    procedure_id: p.procedureId,
+    appid: p.appId,
+    procedure_status: p.status,
+  });
+}
+
+/**
+ * One step of a 认证-and-filing procedure: payment (15 → 16 → 17), the 认证 review (19, or 18 /
+ * 20), then the filing's two stages (22 → 24 → 26, or 23 / 25), mirrored in the filing status
+ * `get_icp_entrance_info` answers. Outcomes as `setWxVerifyOutcome` and `setIcpOutcome` chose.
+ */
+function procedureStepEnds(model: Model, hooks: ApiHooks, p: AuthAndIcpProcedure): void {
+  const delay = model.wxverify.delayMs;
+  const icp = model.icp.of(p.appId);
+  p.endsAt += delay;
+  if (p.status === 15) {
+    hooks.authorizerPush(p.appId, { Event: "wx_verify_pay_succ", OrderId: String(p.orderid) });
+    p.status = 16;
+    procedurePush(hooks, p);
+    p.status = 17;
+    procedurePush(hooks, p);
+    return;
+  }
+  if (p.status === 17) {
+    const outcome = model.wxverify.outcomes.get(p.appId) ?? "approved";
+    model.wxverify.outcomes.delete(p.appId);
+    if (outcome === "approved") {
+      p.status = 19;
+      procedurePush(hooks, p);
+      // Past 认证 the application goes on to the filing's platform review.
+      p.status = 22;
+      icp.before = icp.status;
+      icp.status = 2;
+      icp.auditData = undefined;
+      icp.application = p.application;
+      // The procedure, not the filing's own clock, decides this review.
+      icp.endsAt = Infinity;
+    } else if (outcome.status === "refill") {
+      p.status = 18;
+      p.refillReason = outcome.reason ?? "资质材料不清晰,请重新上传 (simulated)";
+    } else {
+      p.status = 20;
+      p.failReason = outcome.reason ?? "主体信息与资质不符 (simulated)";
+    }
+  } else if (icp.status !== (p.status === 22 ? 2 : 4)) {
+    // Withdrawn with cancel_apply_icp_filing while the filing was under review.
+    p.status = 29;
+  } else {
+    const outcome = model.icp.outcomes.get(p.appId) ?? "approved";
+    const stage = p.status === 22 ? "platform" : "miit";
+    if (outcome !== "approved" && (outcome.by ?? "platform") === stage) {
+      model.icp.outcomes.delete(p.appId);
+      p.status = stage === "platform" ? 23 : 25;
+      icp.status = stage === "platform" ? 3 : 5;
+      icp.auditData = outcome.audit_data ?? [DEFAULT_ICP_REJECTION];
+    } else if (stage === "platform") {
+      p.status = 24;
+      icp.status = 4;
+    } else {
+      model.icp.outcomes.delete(p.appId);
+      p.status = 26;
+      icp.status = 6;
+    }
+  }
+  if (PROCEDURE_ENDED.includes(p.status)) p.endsAt = Infinity;
+  procedurePush(hooks, p);
 }
 
 const PROVIDER = {
@@ -219,6 +304,67 @@ export const wxverifyRoutes: Route[] = [
     task.refillReason = undefined;
     task.endsAt = ctx.model.now() + s.delayMs;
     return OK;
+  }),
+
+  serve(wxverifyApis.submitAuthAndIcp, (ctx) => {
+    const appId = miniProgram(ctx);
+    const data = authData(ctx);
+    const b = ctx.body;
+    if (!isObject(b.icp_subject) || !isObject(b.icp_applets) || !isObject(b.icp_materials)) {
+      throw new ApiFailure(40097);
+    }
+    const s = ctx.model.wxverify;
+    const icp = ctx.model.icp.of(appId);
+    const active = [...s.procedures.values()].some((p) =>
+      p.appId === appId && !PROCEDURE_ENDED.includes(p.status)
+    );
+    if (active || icp.status === 2 || icp.status === 4) throw new ApiFailure(86324);
+    // The administrator's face, SMS and authorization: a passed task made with along_with_auth.
+    const principal = b.icp_applets.principal_info;
+    const taskId = isObject(principal) ? str(principal.verify_task_id) : undefined;
+    const task = ctx.model.icp.tasks.get(taskId ?? "");
+    if (
+      !task || task.appId !== appId || !task.alongWithAuth || !task.finished ||
+      task.faceStatus !== 3 || ctx.model.now() >= task.expiresAt
+    ) {
+      throw new ApiFailure(86202);
+    }
+    const procedureId = opaque(24);
+    const procedure: AuthAndIcpProcedure = {
+      procedureId,
+      appId,
+      orderid: s.newOrderId(),
+      status: data.pay_type === 2 ? 15 : 17,
+      endsAt: ctx.model.now() + s.delayMs,
+      payType: data.pay_type as number,
+      application: {
+        icp_subject: b.icp_subject,
+        icp_applets: b.icp_applets,
+        icp_materials: b.icp_materials,
+      },
+    };
+    s.procedures.set(procedureId, procedure);
+    procedurePush(ctx.hooks, procedure);
+    const answer: Json = { ...OK, procedure_id: procedureId };
+    if (data.pay_type === 2) {
+      answer.pay_url =
+        `https://mp.weixin.qq.com/wxopen/sim_wxverify_pay?procedure_id=${procedureId}`;
+    }
+    return answer;
+  }),
+
+  serve(wxverifyApis.queryAuthAndIcp, (ctx) => {
+    const appId = miniProgram(ctx);
+    const p = ctx.model.wxverify.procedures.get(str(ctx.body.procedure_id) ?? "");
+    if (!p || p.appId !== appId) throw new ApiFailure(40097);
+    const answer: Json = { ...OK, procedure_status: p.status };
+    if (p.status >= 16) answer.orderid = p.orderid;
+    if (p.status === 18) answer.refill_reason = p.refillReason;
+    if (p.status === 20) answer.fail_reason = p.failReason;
+    const icp = ctx.model.icp.of(appId);
+    if (p.status === 23 || p.status === 25) answer.icp_audit = { audit_data: icp.auditData };
+    if (p.status === 24) answer.icp_audit = { sms_verify_status: 1 };
+    return answer;
   }),
 
   serve(wxverifyApis.authIdentityTree, (ctx) => {

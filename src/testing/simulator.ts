@@ -22,7 +22,8 @@ import type { AuditOutcome } from "./_code_state.ts";
 import { progressIcp } from "./_icp.ts";
 import type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
 import { progressWxVerify } from "./_wxverify.ts";
-import { ERRMSG, errorBody, jsonResponse } from "./_errors.ts";
+import { ERRMSG, errorBody, jsonResponse, newRid } from "./_errors.ts";
+import { rememberRid } from "./_diagnostics.ts";
 import { handlePage } from "./_page.ts";
 import { releasePrivacyGuide } from "./_privacy.ts";
 import { encryptedPush, msgId, openReply } from "./_push.ts";
@@ -506,7 +507,19 @@ export class WeChatSimulator {
     if (fault && (fault.status !== undefined || fault.errcode !== undefined)) {
       const status = fault.status ?? 200;
       if (fault.errcode !== undefined) {
-        return jsonResponse(errorBody(fault.errcode, this.now(), fault.errmsg), status);
+        // Remembered for rid/get like any failed answer, by the account whose token was sent.
+        const rid = newRid(this.now());
+        const answer = errorBody(fault.errcode, this.now(), fault.errmsg, rid);
+        const query = url.searchParams;
+        const token = this.#model.tokens.get(
+          query.get("access_token") ?? query.get("component_access_token") ?? "",
+        );
+        const owner = token?.type === "component" ? this.#options.componentAppId : token?.appId;
+        const body = request.method === "GET" || request.method === "HEAD"
+          ? ""
+          : await request.text().catch(() => "");
+        rememberRid(this.#model, rid, { owner, path, query, body, response: answer });
+        return jsonResponse(answer, status);
       }
       return new Response(
         `<html><head><title>${status} Error</title></head><body><center><h1>${status}</h1></center></body></html>`,

@@ -225,11 +225,17 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
       });
     }
 
-    /** How a taken message was answered (`reply`: its plaintext XML, `null`: `success`). */
-    completeMessage(appid: string, key: string, reply: string | null): Promise<RpcResult<null>> {
+    /**
+     * How taken messages were answered, `[key, reply]` each (`reply`: its plaintext XML, `null`:
+     * `success`): one call for the messages an isolate answered within a few milliseconds.
+     */
+    completeMessages(
+      appid: string,
+      answers: [key: string, reply: string | null][],
+    ): Promise<RpcResult<null>> {
       return capture("authorizer complete", async () => {
         await this.#appid(appid);
-        this.#messages().complete(key, reply);
+        for (const [key, reply] of answers) this.#messages().complete(key, reply);
         return null;
       });
     }

@@ -275,7 +275,7 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
       const records = await this.#records();
       const changed: TargetRecord[] = [];
 
-      const waiting = records.filter((r) => r.state === "waiting_quota");
+      const waiting = records.filter((r) => r.state === "waiting_quota" && !r.precheck);
       if (waiting.length > 0) {
         const api = workerReleaseApi(runtimeFor(env, options.upstreamFetch));
         const answer = await api.queryQuota(waiting[0].appid).catch((err) => {

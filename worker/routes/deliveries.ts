@@ -12,7 +12,6 @@ import type { AppEnv } from "../context.ts";
 import { listDeadLetters, replayDeadLetter } from "../delivery.ts";
 import { HttpError } from "../errors.ts";
 import { valid } from "../validate.ts";
-import { iso } from "../wire.ts";
 
 const ListQuerySchema = v.looseObject({
   cursor: v.optional(v.pipe(v.string(), v.maxLength(1024))),
@@ -28,22 +27,12 @@ export function deliveryRoutes(): Hono<AppEnv> {
 
   app.get("/dead", async (c) => {
     const q = valid(ListQuerySchema, c.req.query(), "Query parameter");
-    const page = await listDeadLetters(c.get("service"), {
-      cursor: q.cursor,
-      limit: q.limit ? Math.min(1000, Math.max(1, Number(q.limit))) : 100,
-    });
-    return c.json({
-      dead_letters: page.letters.map((l) => ({
-        id: l.id,
-        kind: l.kind,
-        ...(l.authorizerAppId ? { authorizer_appid: l.authorizerAppId } : {}),
-        type: l.type,
-        received_at: iso(l.receivedAt),
-        dead_at: iso(l.deadAt),
-      })),
-      complete: page.complete,
-      ...(page.cursor ? { cursor: page.cursor } : {}),
-    });
+    return c.json(
+      await listDeadLetters(c.get("service"), {
+        cursor: q.cursor,
+        limit: q.limit ? Math.min(1000, Math.max(1, Number(q.limit))) : 100,
+      }),
+    );
   });
 
   app.post("/dead/:id/replay", async (c) => {

@@ -29,7 +29,7 @@ import { authorizerObject, componentObject } from "../credentials.ts";
 import type { Env } from "../env.ts";
 import { HttpError, toHttpError } from "../errors.ts";
 import type { HandlerOptions } from "../handlers.ts";
-import { answerMessage, deliveryId, messageKey } from "../messages.ts";
+import { answerMessage, messageKey, recordAnswer } from "../messages.ts";
 import { messageCounters } from "../counters.ts";
 import { forwardTarget } from "../delivery.ts";
 import { deliverPlatformEvent, PLATFORM_EVENTS } from "../platform_events.ts";
@@ -312,7 +312,7 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
     if (audit) c.executionCtx.waitUntil(audit);
     if (!handlers.onMessage && !forwardTarget(rt)) return c.text("success");
     // Once per message across isolates: WeChat's retries get the first copy's answer.
-    const id = await deliveryId(messageKey(message));
+    const id = messageKey(message);
     const ledger = authorizerObject(c.env, appid);
     const waitMs = Math.max(0, receivedAt + rt.settings.replyBudgetMs - Date.now());
     const claim = await unwrap(ledger.claimMessage(appid, id, waitMs));
@@ -336,11 +336,7 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
       c.executionCtx.waitUntil(unwrap(ledger.releaseMessage(appid, id)).catch(() => {}));
       throw err;
     }
-    c.executionCtx.waitUntil(
-      unwrap(ledger.completeMessage(appid, id, reply)).catch((err) =>
-        console.warn(`[wxopen] a message's answer was not recorded: ${(err as Error).name}`)
-      ),
-    );
+    recordAnswer(c.env, c.executionCtx as ExecutionContext, appid, id, reply);
     if (reply !== null) return await sealed(reply);
     return c.text("success");
   });
