@@ -94,3 +94,21 @@ Deno.test("an API the simulator does not serve is WeChat's 40066 JSON, raised as
   assert.ok(err instanceof WeChatError, String(err));
   assert.equal(err.errcode, 40066);
 });
+
+Deno.test("fetch (the proxy's core) refuses the template library and wxa/component/* on an authorizer's token", async () => {
+  const env = await platform();
+  const oa = env.client.authorizer(await authorized(env, "official_account"));
+  const before = env.sim.calls();
+  for (
+    const path of [
+      "/wxa/gettemplatelist",
+      "/wxa/addtotemplate",
+      "/wxa/component/fastregisterbetaweapp",
+    ]
+  ) {
+    await assert.rejects(oa.fetch(path, { method: "POST", body: "{}" }), /component API/, path);
+  }
+  assert.equal(env.sim.calls() - before, 0, "nothing was sent");
+  // Authorizer APIs next to them still pass.
+  assert.equal((await oa.getUserList()).total, 3);
+});

@@ -148,6 +148,13 @@ export function componentTokenReason(pathAndQuery: string): string | undefined {
   if (under && !AUTHORIZER_APIS_UNDER_COMPONENT.has(under[1])) {
     return `${url.pathname} is a component API: it takes the component_access_token`;
   }
+  // Outside cgi-bin/component: the platform's template library and fast registration.
+  if (
+    /^\/wxa\/(component\/|(gettemplatedraftlist|gettemplatelist|addtotemplate|deletetemplate)$)/
+      .test(path)
+  ) {
+    return `${url.pathname} is a component API: it takes the component_access_token`;
+  }
   if (/^\/sns\/(oauth2\/)?component\//.test(path)) {
     return `${url.pathname} is called on behalf with the component_access_token`;
   }
