@@ -7,23 +7,12 @@
  */
 
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { hasChromium, launchChromium, noticeIfSkipped, outputDir } from "./_browser.ts";
 import { verifyOAuthResult } from "../mod.ts";
 import { startWorker } from "./_worker_harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const DEV_ADMIN_TOKEN = "dev-admin-token-change-me";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-if (!hasChromium) {
-  console.log(`browser test skipped: ${CHROMIUM} is absent (apt-get install -y chromium)`);
-}
+noticeIfSkipped("browser test");
 
 Deno.test({
   name: "browser: a user signs in through /oauth/:appid and the platform verifies the result",
@@ -31,24 +20,11 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const out = new URL("./output/", import.meta.url).pathname;
-    await Deno.mkdir(out, { recursive: true });
+    const out = await outputDir();
     const port = 20000 + Math.floor(Math.random() * 20000);
     const h = await startWorker({ env: "dev", port });
     const base = `http://127.0.0.1:${port}`;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({
         locale: "en-US",

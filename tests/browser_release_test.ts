@@ -7,22 +7,11 @@
  */
 
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { hasChromium, launchChromium, noticeIfSkipped, outputDir } from "./_browser.ts";
 import { CodeFake } from "./_code_fake.ts";
 import { eventually, ORIGIN, SETTINGS, startWorker } from "./_worker_harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-if (!hasChromium) {
-  console.log(`browser release test skipped: ${CHROMIUM} is absent (apt-get install -y chromium)`);
-}
+noticeIfSkipped("browser release test");
 
 Deno.test({
   name: "browser: the releases dashboard shows a release's progress, targets and reasons",
@@ -30,8 +19,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const out = new URL("./output/", import.meta.url).pathname;
-    await Deno.mkdir(out, { recursive: true });
+    const out = await outputDir();
     const port = 20000 + Math.floor(Math.random() * 20000);
     const appids: string[] = [];
     // deno-lint-ignore prefer-const
@@ -44,19 +32,7 @@ Deno.test({
     fake = new CodeFake(h.sim, () => appids);
     const base = `http://127.0.0.1:${port}`;
     const urls: string[] = [];
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       await h.send(await h.sim.ticketPush(`${ORIGIN}/wechat/component/events`));
       for (let i = 0; i < 3; i++) {
