@@ -6,56 +6,15 @@
  */
 
 import assert from "node:assert/strict";
-import { startWorker } from "./_worker_harness.ts";
-
-const ADMIN = "dev-admin-token-change-me";
-
-function cookiesOf(res: Response): string {
-  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-}
+import { devMiniProgram } from "./_dev_flow.ts";
 
 Deno.test({
   name: "dev worker: code management answers through the proxy",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const h = await startWorker({ env: "dev", port });
+    const { h, call } = await devMiniProgram();
     try {
-      const base = `http://127.0.0.1:${port}`;
-      const start = await fetch(`${base}/authorize?auth_type=2`);
-      const cookie = cookiesOf(start);
-      const link = /id="authorize"[^>]*href="([^"]+)"/.exec(await start.text())?.[1]
-        .replaceAll("&#38;", "&");
-      assert.ok(link, "the authorize page links to the simulated WeChat page");
-      const page = await (await fetch(link, { headers: { referer: `${base}/authorize` } })).text();
-      const fields = new URLSearchParams();
-      for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-        fields.set(m[1], m[2].replaceAll("&#38;", "&").replaceAll("&amp;", "&"));
-      }
-      fields.set("account", "new:mini_program");
-      const consent = await fetch(link, {
-        method: "POST",
-        body: fields,
-        redirect: "manual",
-        headers: { referer: link },
-      });
-      await consent.body?.cancel();
-      const callback = consent.headers.get("location");
-      assert.ok(callback, `the simulated page redirects back (${consent.status})`);
-      const result = await (await fetch(callback, { headers: { cookie } })).text();
-      const appid = /id="appid"[^>]*>\s*(wx[0-9a-f]{16})/.exec(result)?.[1];
-      assert.ok(appid, "the platform shows the authorized appid");
-
-      const call = async (rest: string, body?: unknown) => {
-        const res = await fetch(`${base}/api/v1/authorizers/${appid}/wechat/${rest}`, {
-          method: body === undefined ? "GET" : "POST",
-          headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        assert.equal(res.status, 200, rest);
-        return await res.json();
-      };
       const commit = await call("wxa/commit", {
         template_id: 1,
         ext_json: "{}",

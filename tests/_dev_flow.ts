@@ -1,0 +1,69 @@
+/**
+ * The dev worker (`deno task dev`'s bundle, its simulator behind `/_sim`) with one mini program
+ * authorized the way a merchant's browser does it over plain HTTP: the /authorize page, the
+ * simulated WeChat page's form, the redirect back. Then `call` goes through the proxy.
+ */
+
+import assert from "node:assert/strict";
+import { startWorker } from "./_worker_harness.ts";
+
+/** worker/dev.ts's embedded admin token. */
+const ADMIN = "dev-admin-token-change-me";
+
+function cookiesOf(res: Response): string {
+  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+}
+
+/** What {@linkcode devMiniProgram} gives: the worker, the appid, a proxied JSON call. */
+export interface DevMiniProgram {
+  h: Awaited<ReturnType<typeof startWorker>>;
+  appid: string;
+  /** Through `/api/v1/authorizers/:appid/wechat/<rest>`: GET without a body, POST with one. */
+  // deno-lint-ignore no-explicit-any
+  call(rest: string, body?: unknown): Promise<Record<string, any>>;
+}
+
+/** Starts the dev worker and authorizes a new mini program on its simulated page. */
+export async function devMiniProgram(): Promise<DevMiniProgram> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const h = await startWorker({ env: "dev", port });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const start = await fetch(`${base}/authorize?auth_type=2`);
+    const cookie = cookiesOf(start);
+    const link = /id="authorize"[^>]*href="([^"]+)"/.exec(await start.text())?.[1]
+      .replaceAll("&#38;", "&");
+    assert.ok(link, "the authorize page links to the simulated WeChat page");
+    const page = await (await fetch(link, { headers: { referer: `${base}/authorize` } })).text();
+    const fields = new URLSearchParams();
+    for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+      fields.set(m[1], m[2].replaceAll("&#38;", "&").replaceAll("&amp;", "&"));
+    }
+    fields.set("account", "new:mini_program");
+    const consent = await fetch(link, {
+      method: "POST",
+      body: fields,
+      redirect: "manual",
+      headers: { referer: link },
+    });
+    await consent.body?.cancel();
+    const callback = consent.headers.get("location");
+    assert.ok(callback, `the simulated page redirects back (${consent.status})`);
+    const result = await (await fetch(callback, { headers: { cookie } })).text();
+    const appid = /id="appid"[^>]*>\s*(wx[0-9a-f]{16})/.exec(result)?.[1];
+    assert.ok(appid, "the platform shows the authorized appid");
+    const call = async (rest: string, body?: unknown) => {
+      const res = await fetch(`${base}/api/v1/authorizers/${appid}/wechat/${rest}`, {
+        method: body === undefined ? "GET" : "POST",
+        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      assert.equal(res.status, 200, rest);
+      return await res.json();
+    };
+    return { h, appid, call };
+  } catch (err) {
+    await h.dispose();
+    throw err;
+  }
+}
