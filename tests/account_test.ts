@@ -5,40 +5,25 @@
  */
 
 import assert from "node:assert/strict";
-import { ComponentClient, MemoryStore, WeChatError } from "../mod.ts";
-import { MessageCrypto } from "../src/crypto/mod.ts";
-import { parseMessage } from "../src/events/mod.ts";
-import { WeChatSimulator } from "../src/testing/mod.ts";
+import { WeChatError } from "../mod.ts";
+import { simulatedPlatform } from "./_platform.ts";
 
 const APPID = "wx3cf0f39249000063";
 const SECRET = "sim-component-secret-account";
 const AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 
 async function setup(options: { verifyTypeId?: number } = {}) {
-  const sim = new WeChatSimulator({
+  const platform = await simulatedPlatform({
     componentAppId: APPID,
     componentAppSecret: SECRET,
     componentToken: "token",
-    encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
-    now: () => Date.parse("2026-03-01T08:00:00Z"),
+    preAuthCode: true,
   });
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store: new MemoryStore({ now: () => sim.now() }),
-    fetch: sim.fetch,
-    now: () => sim.now(),
-  });
-  await client.acceptTicket(sim.issueTicket());
-  const authorize = async (
+  const { sim, client } = platform;
+  const authorize = (
     kind: "mini_program" | "official_account",
     verifyTypeId = options.verifyTypeId,
-  ) => {
-    const pre = await client.createPreAuthCode();
-    const auth = await sim.authorizeAccount({ kind, preAuthCode: pre.pre_auth_code, verifyTypeId });
-    await client.queryAuth(auth.authCode);
-    return client.authorizer(auth.appId);
-  };
+  ) => platform.authorize(kind, { verifyTypeId });
   return { sim, client, mp: await authorize("mini_program"), authorize };
 }
 
@@ -127,57 +112,21 @@ Deno.test("basic info: name, introduction and head image are set and read back",
 /** A simulator that pushes authorizer events to a message URL, and the events it pushed. */
 async function withPushes() {
   let now = Date.parse("2026-03-01T08:00:00Z");
-  const pushes: Request[] = [];
-  const sim = new WeChatSimulator({
+  const platform = await simulatedPlatform({
     componentAppId: APPID,
     componentAppSecret: SECRET,
     componentToken: "token",
     encodingAesKey: AES_KEY,
     now: () => now,
-    events: {
-      url: "https://platform.example/wechat/component/events",
-      messageUrl: "https://platform.example/wechat/authorizers/$APPID$/callback",
-      fetch: (request) => {
-        pushes.push(request);
-        return Promise.resolve(new Response("success"));
-      },
-    },
+    capturePushes: true,
   });
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store: new MemoryStore({ now: () => sim.now() }),
-    fetch: sim.fetch,
-    now: () => sim.now(),
-  });
-  await client.acceptTicket(sim.issueTicket());
-  const auth = await sim.authorizeAccount({ kind: "mini_program" });
-  await client.queryAuth(auth.authCode);
-  const crypto = await MessageCrypto.create({
-    token: "token",
-    encodingAesKey: AES_KEY,
-    appId: APPID,
-  });
-  /** The authorizer events pushed since the last call, decrypted and parsed. */
-  async function events() {
-    await sim.settled();
-    const out = [];
-    for (const request of pushes.splice(0)) {
-      const url = new URL(request.url);
-      if (!url.pathname.startsWith("/wechat/authorizers/")) continue;
-      const xml = await crypto.open(await request.text(), {
-        msg_signature: url.searchParams.get("msg_signature")!,
-        timestamp: url.searchParams.get("timestamp")!,
-        nonce: url.searchParams.get("nonce")!,
-      });
-      out.push({
-        path: url.pathname,
-        message: parseMessage(xml) as unknown as Record<string, unknown>,
-      });
-    }
-    return out;
-  }
-  return { sim, mp: client.authorizer(auth.appId), events, tick: (ms: number) => now += ms };
+  const mp = await platform.authorize("mini_program");
+  return {
+    sim: platform.sim,
+    mp,
+    events: platform.authorizerEvents,
+    tick: (ms: number) => now += ms,
+  };
 }
 
 Deno.test("basic info: a name with a protected word needs proof, then an audit approved an hour later and pushed", async () => {

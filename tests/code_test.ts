@@ -24,16 +24,14 @@
  */
 
 import assert from "node:assert/strict";
-import { ComponentClient, MemoryStore, WeChatError } from "../mod.ts";
-import { MessageCrypto } from "../src/crypto/mod.ts";
-import { parseMessage } from "../src/events/mod.ts";
-import { WeChatSimulator, type WeChatSimulatorOptions } from "../src/testing/mod.ts";
+import { WeChatError } from "../mod.ts";
+import type { WeChatSimulatorOptions } from "../src/testing/mod.ts";
+import { simulatedPlatform } from "./_platform.ts";
 
 const APPID = "wx3cf0f39249000060";
 const SECRET = "sim-component-secret-3f9a2b7c";
 const TOKEN = "sim-message-token";
 const AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-const MESSAGE_URL = "https://platform.example/wechat/authorizers/$APPID$/callback";
 const HOUR = 3600_000;
 const EXT_JSON = JSON.stringify({
   extAppid: "wx0000000000000000",
@@ -43,65 +41,21 @@ const EXT_JSON = JSON.stringify({
 
 async function setup(options: Partial<WeChatSimulatorOptions> = {}) {
   let clock = Date.parse("2026-03-10T08:00:00Z");
-  const pushes: Request[] = [];
-  const sim = new WeChatSimulator({
+  const platform = await simulatedPlatform({
     componentAppId: APPID,
     componentAppSecret: SECRET,
     componentToken: TOKEN,
     encodingAesKey: AES_KEY,
     now: () => clock,
-    events: {
-      url: "https://platform.example/wechat/component/events",
-      messageUrl: MESSAGE_URL,
-      fetch: (request) => {
-        pushes.push(request);
-        return Promise.resolve(new Response("success"));
-      },
-    },
+    capturePushes: true,
     ...options,
   });
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store: new MemoryStore({ now: () => sim.now() }),
-    fetch: sim.fetch,
-    now: () => sim.now(),
-  });
-  await client.acceptTicket(sim.issueTicket());
-  const crypto = await MessageCrypto.create({
-    token: TOKEN,
-    encodingAesKey: AES_KEY,
-    appId: APPID,
-  });
-  async function authorize(
-    kind: "mini_program" | "official_account" = "mini_program",
-    funcIds?: number[],
-  ) {
-    const auth = await sim.authorizeAccount({ kind, funcIds });
-    await client.queryAuth(auth.authCode);
-    return client.authorizer(auth.appId);
-  }
-  /** The authorizer events delivered so far, decrypted and parsed. */
-  async function events() {
-    await sim.settled();
-    const out = [];
-    for (const request of pushes.splice(0)) {
-      const url = new URL(request.url);
-      if (!url.pathname.startsWith("/wechat/authorizers/")) continue;
-      const xml = await crypto.open(await request.text(), {
-        msg_signature: url.searchParams.get("msg_signature")!,
-        timestamp: url.searchParams.get("timestamp")!,
-        nonce: url.searchParams.get("nonce")!,
-      });
-      out.push({ path: url.pathname, message: parseMessage(xml) });
-    }
-    return out;
-  }
   return {
-    sim,
-    client,
-    authorize,
-    events,
+    sim: platform.sim,
+    client: platform.client,
+    authorize: (kind: "mini_program" | "official_account" = "mini_program", funcIds?: number[]) =>
+      platform.authorize(kind, { funcIds }),
+    events: platform.authorizerEvents,
     tick(ms: number) {
       clock += ms;
     },

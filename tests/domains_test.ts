@@ -6,34 +6,21 @@
  */
 
 import assert from "node:assert/strict";
-import { ComponentClient, MemoryStore, WeChatError } from "../mod.ts";
-import { WeChatSimulator } from "../src/testing/mod.ts";
+import { WeChatError } from "../mod.ts";
+import { simulatedPlatform } from "./_platform.ts";
 
 const APPID = "wx3cf0f39249000062";
 const SECRET = "sim-component-secret-domains";
 
 async function setup() {
-  const sim = new WeChatSimulator({
+  const platform = await simulatedPlatform({
     componentAppId: APPID,
     componentAppSecret: SECRET,
     componentToken: "token",
-    encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
-    now: () => Date.parse("2026-03-01T08:00:00Z"),
+    preAuthCode: true,
   });
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store: new MemoryStore({ now: () => sim.now() }),
-    fetch: sim.fetch,
-    now: () => sim.now(),
-  });
-  await client.acceptTicket(sim.issueTicket());
-  const authorize = async (kind: "mini_program" | "official_account") => {
-    const pre = await client.createPreAuthCode();
-    const auth = await sim.authorizeAccount({ kind, preAuthCode: pre.pre_auth_code });
-    await client.queryAuth(auth.authCode);
-    return client.authorizer(auth.appId);
-  };
+  const { sim, client } = platform;
+  const authorize = (kind: "mini_program" | "official_account") => platform.authorize(kind);
   return { sim, client, mp: await authorize("mini_program"), authorize };
 }
 

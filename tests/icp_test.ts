@@ -23,74 +23,40 @@
  */
 
 import assert from "node:assert/strict";
-import { ComponentClient, MemoryStore, WeChatError } from "../mod.ts";
-import { MessageCrypto } from "../src/crypto/mod.ts";
+import { WeChatError } from "../mod.ts";
 import { parseComponentEvent, parseMessage } from "../src/events/mod.ts";
-import { WeChatSimulator, type WeChatSimulatorOptions } from "../src/testing/mod.ts";
+import type { WeChatSimulatorOptions } from "../src/testing/mod.ts";
+import { EVENTS_URL, simulatedPlatform } from "./_platform.ts";
 
 const APPID = "wx3cf0f39249000061";
 const SECRET = "sim-component-secret-7d1e0a4b";
 const TOKEN = "sim-message-token";
 const AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-const EVENTS_URL = "https://platform.example/wechat/component/events";
-const MESSAGE_URL = "https://platform.example/wechat/authorizers/$APPID$/callback";
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 async function setup(options: Partial<WeChatSimulatorOptions> = {}) {
-  const pushes: Request[] = [];
-  const sim = new WeChatSimulator({
+  const platform = await simulatedPlatform({
     componentAppId: APPID,
     componentAppSecret: SECRET,
     componentToken: TOKEN,
     encodingAesKey: AES_KEY,
     now: () => Date.parse("2026-03-10T08:00:00Z"),
-    events: {
-      url: EVENTS_URL,
-      messageUrl: MESSAGE_URL,
-      fetch: (request) => {
-        pushes.push(request);
-        return Promise.resolve(new Response("success"));
-      },
-    },
+    capturePushes: true,
     ...options,
   });
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store: new MemoryStore({ now: () => sim.now() }),
-    fetch: sim.fetch,
-    now: () => sim.now(),
-  });
-  await client.acceptTicket(sim.issueTicket());
-  const crypto = await MessageCrypto.create({
-    token: TOKEN,
-    encodingAesKey: AES_KEY,
-    appId: APPID,
-  });
-  async function authorize(
+  const authorize = (
     kind: "mini_program" | "official_account" = "mini_program",
     funcIds?: number[],
-  ) {
-    const auth = await sim.authorizeAccount({ kind, funcIds });
-    await client.queryAuth(auth.authCode);
-    return client.authorizer(auth.appId);
-  }
+  ) => platform.authorize(kind, { funcIds });
   /** Authorizer events delivered so far (to the 消息与事件接收URL), decrypted and parsed. */
   const messages: Record<string, unknown>[] = [];
   /** `notify_3rd_wxa_auth_and_icp` pushes delivered so far. */
   const procedures: Record<string, unknown>[] = [];
   /** The component pushes of the ICP and 认证 kinds delivered so far, decrypted and parsed. */
   async function icpEvents(): Promise<Record<string, unknown>[]> {
-    await sim.settled();
     const out = [];
-    for (const request of pushes.splice(0)) {
-      const url = new URL(request.url);
-      const xml = await crypto.open(await request.text(), {
-        msg_signature: url.searchParams.get("msg_signature")!,
-        timestamp: url.searchParams.get("timestamp")!,
-        nonce: url.searchParams.get("nonce")!,
-      });
+    for (const { url, xml } of await platform.drainPushes()) {
       if (url.origin + url.pathname !== EVENTS_URL) {
         messages.push(parseMessage(xml) as unknown as Record<string, unknown>);
         continue;
@@ -101,7 +67,7 @@ async function setup(options: Partial<WeChatSimulatorOptions> = {}) {
     }
     return out;
   }
-  return { sim, client, authorize, icpEvents, messages, procedures };
+  return { sim: platform.sim, client: platform.client, authorize, icpEvents, messages, procedures };
 }
 
 async function rejects(promise: Promise<unknown>, errcode: number): Promise<void> {

@@ -6,28 +6,18 @@
  */
 
 import assert from "node:assert/strict";
-import { ComponentClient, MemoryStore, WeChatError } from "../mod.ts";
-import { WeChatSimulator } from "../src/testing/mod.ts";
+import { WeChatError } from "../mod.ts";
+import { simulatedPlatform } from "./_platform.ts";
 
 const APPID = "wx3cf0f39249000061";
 const SECRET = "sim-component-secret-templates";
 
 async function setup() {
-  const sim = new WeChatSimulator({
+  const { sim, client } = await simulatedPlatform({
     componentAppId: APPID,
     componentAppSecret: SECRET,
     componentToken: "token",
-    encodingAesKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
-    now: () => Date.parse("2026-03-01T08:00:00Z"),
   });
-  const client = new ComponentClient({
-    appId: APPID,
-    appSecret: SECRET,
-    store: new MemoryStore({ now: () => sim.now() }),
-    fetch: sim.fetch,
-    now: () => sim.now(),
-  });
-  await client.acceptTicket(sim.issueTicket());
   return { sim, client };
 }
 
