@@ -101,16 +101,6 @@ export function decideNicknameAudit(
   });
 }
 
-/** Approves the name audits whose time has come. Called on every request and clock move. */
-export function progressNicknameAudits(model: Model, hooks: ApiHooks): void {
-  for (const [appId, profile] of model.profiles.entries()) {
-    for (const audit of profile.audits.values()) {
-      if (audit.decision || model.now() < audit.endsAt) continue;
-      decideNicknameAudit(model, hooks, appId, audit, { approved: true, at: audit.endsAt });
-    }
-  }
-}
-
 function nameWeight(name: string): number {
   let n = 0;
   for (const ch of name) n += /[\u4e00-\u9fa5]/u.test(ch) ? 2 : 1;
@@ -223,11 +213,20 @@ export const accountRoutes: Route[] = [
       }
       const now = ctx.model.now();
       const audit_id = ctx.model.profiles.nextAuditId();
-      profile.audits.set(audit_id, {
+      const audit: NicknameAudit = {
         audit_id,
         nickname: name,
         createdAt: now,
         endsAt: now + NICKNAME_AUDIT_MS,
+      };
+      profile.audits.set(audit_id, audit);
+      // Approved when its time comes, unless `endNicknameAudit` decided it first.
+      ctx.model.schedule(audit.endsAt, () => {
+        if (audit.decision) return;
+        decideNicknameAudit(ctx.model, ctx.hooks, account.appId, audit, {
+          approved: true,
+          at: audit.endsAt,
+        });
       });
       profile.nicknameChanges++;
       return { ...OK, wording: "名称需审核，审核结果将推送到消息与事件接收URL", audit_id };

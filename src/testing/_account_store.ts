@@ -124,11 +124,6 @@ export class AccountProfileStore {
     return p;
   }
 
-  /** Every account's profile, by appid. */
-  entries(): IterableIterator<[string, AccountProfile]> {
-    return this.#profiles.entries();
-  }
-
   nextAuditId(): number {
     return this.#nextAudit++;
   }

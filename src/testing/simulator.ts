@@ -17,7 +17,7 @@ import { MessageCrypto } from "../crypto/message_crypto.ts";
 import { jssdkSignature } from "../client/_jssdk.ts";
 import { API_PATHS, type ApiHooks, handleApi, type RecordedMessage } from "./_api.ts";
 import { progressAudits } from "./_code.ts";
-import { decideNicknameAudit, progressNicknameAudits } from "./_account.ts";
+import { decideNicknameAudit } from "./_account.ts";
 import type { AuditOutcome } from "./_code_state.ts";
 import { progressIcp } from "./_icp.ts";
 import type { IcpFilingOutcome, IcpVerifyOutcome, WxVerifyOutcome } from "./_icp_state.ts";
@@ -473,7 +473,6 @@ export class WeChatSimulator {
     progressAudits(this.#model, this.#hooks);
     progressIcp(this.#model, this.#hooks);
     progressWxVerify(this.#model, this.#hooks);
-    progressNicknameAudits(this.#model, this.#hooks);
   }
 
   // ---- serving -----------------------------------------------------------------------------
