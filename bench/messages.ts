@@ -14,7 +14,7 @@ import { Miniflare, Response as MfResponse } from "miniflare";
 import { WeChatSimulator } from "../src/testing/mod.ts";
 import { bundleWorker, ORIGIN, SETTINGS } from "../tests/_worker_harness.ts";
 
-const ROUNDS = 10;
+const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 10);
 const ROUND_MS = 1000;
 const IN_FLIGHT = Number(Deno.env.get("IN_FLIGHT") ?? 8);
 const root = new URL("..", import.meta.url).pathname;

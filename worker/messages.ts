@@ -11,9 +11,7 @@
 import { toHex } from "../src/crypto/mod.ts";
 import { type AuthorizerMessage, replyTo } from "../src/events/mod.ts";
 import { messageCounters } from "./counters.ts";
-import { authorizerObject } from "./credentials.ts";
 import { deliverLater, forwardTarget, markDelivered } from "./delivery.ts";
-import { unwrap } from "./objects/result.ts";
 import type { Env } from "./env.ts";
 import { type DeliveryJob, forwardBestEffort, type ForwardTarget, postForward } from "./forward.ts";
 import type { HandlerOptions } from "./handlers.ts";
@@ -56,39 +54,6 @@ export function messageKey(message: AuthorizerMessage): string {
 export async function deliveryId(key: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
   return toHex(new Uint8Array(digest)).slice(0, 32);
-}
-
-/** How long answers wait in this isolate to be recorded together (one call to the object). */
-const RECORD_BATCH_MS = 5;
-/** Answers not yet recorded, by authorizer: the request that opened a batch sends it. */
-const unrecorded = new Map<string, [key: string, reply: string | null][]>();
-
-/**
- * Records how a message was answered in its authorizer's ledger, batched with the other answers
- * this isolate gives within {@linkcode RECORD_BATCH_MS} (a call per message cost a tenth of the
- * message path's throughput). A copy that arrives meanwhile waits in the ledger for it.
- */
-export function recordAnswer(
-  env: Env,
-  ctx: ExecutionContext,
-  appid: string,
-  key: string,
-  reply: string | null,
-): void {
-  const batch = unrecorded.get(appid);
-  if (batch) {
-    batch.push([key, reply]);
-    return;
-  }
-  const answers: [string, string | null][] = [[key, reply]];
-  unrecorded.set(appid, answers);
-  ctx.waitUntil(
-    (async () => {
-      await new Promise((resolve) => setTimeout(resolve, RECORD_BATCH_MS));
-      unrecorded.delete(appid);
-      await unwrap(authorizerObject(env, appid).completeMessages(appid, answers));
-    })().catch((err) => console.warn(`[wxopen] answers were not recorded: ${(err as Error).name}`)),
-  );
 }
 
 const LATE = Symbol("late");

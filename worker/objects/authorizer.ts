@@ -226,17 +226,22 @@ export function authorizerCredentialClass(options: ObjectOptions = {}) {
     }
 
     /**
-     * How taken messages were answered, `[key, reply]` each (`reply`: its plaintext XML, `null`:
-     * `success`): one call for the messages an isolate answered within a few milliseconds.
+     * One isolate's round of the message ledger (worker/ledger_link.ts): how taken messages were
+     * answered (`[key, reply]`, recorded first), then a claim of each key in `claims`, answered
+     * in order without waiting (a copy being answered elsewhere is `busy`).
      */
-    completeMessages(
+    messages(
       appid: string,
       answers: [key: string, reply: string | null][],
-    ): Promise<RpcResult<null>> {
-      return capture("authorizer complete", async () => {
+      claims: string[],
+    ): Promise<RpcResult<Claim[]>> {
+      return capture("authorizer messages", async () => {
         await this.#appid(appid);
-        for (const [key, reply] of answers) this.#messages().complete(key, reply);
-        return null;
+        const ledger = this.#messages();
+        for (const [key, reply] of answers) ledger.complete(key, reply);
+        const out: Claim[] = [];
+        for (const key of claims) out.push(await ledger.claim(key, 0));
+        return out;
       });
     }
 

@@ -29,14 +29,15 @@ import { authorizerObject, componentObject } from "../credentials.ts";
 import type { Env } from "../env.ts";
 import { HttpError, toHttpError } from "../errors.ts";
 import type { HandlerOptions } from "../handlers.ts";
-import { answerMessage, messageKey, recordAnswer } from "../messages.ts";
+import { answerMessage, messageKey } from "../messages.ts";
+import { claimMessage, recordAnswer } from "../ledger_link.ts";
 import { messageCounters } from "../counters.ts";
 import { forwardTarget } from "../delivery.ts";
 import { deliverPlatformEvent, PLATFORM_EVENTS } from "../platform_events.ts";
 import { unwrap } from "../objects/result.ts";
 import { auditPush } from "../releases.ts";
 import type { Runtime } from "../runtime.ts";
-import { appidParam, limitBody, valid } from "../validate.ts";
+import { appidParam, readBody, valid } from "../validate.ts";
 
 /** WeChat's release-test ("全网发布") accounts: the release test is answered only for them. */
 export const RELEASE_TEST_APPIDS: ReadonlySet<string> = new Set([
@@ -75,6 +76,8 @@ async function openPush(
   query: Record<string, string>,
   req: Request,
 ): Promise<DecryptResult> {
+  // Read first, whatever the query: a client is not left sending a body nobody reads.
+  const bytes = await readBody(req, PUSH_LIMIT);
   const q = valid(PushQuerySchema, query, "Query parameter");
   const skew = Math.abs(Date.now() / 1000 - Number(q.timestamp));
   if (skew > PUSH_WINDOW_SECONDS) {
@@ -86,7 +89,7 @@ async function openPush(
   }
   let body: string;
   try {
-    body = new TextDecoder("utf-8", { fatal: true }).decode(await req.arrayBuffer());
+    body = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new HttpError(400, "malformed_push", "The body is not valid UTF-8");
   }
@@ -195,7 +198,7 @@ async function isOurAuthorizer(rt: Runtime, appid: string): Promise<boolean> {
 export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post("/component/events", limitBody(PUSH_LIMIT), async (c) => {
+  app.post("/component/events", async (c) => {
     const receivedAt = Date.now();
     const rt = c.get("service");
     const { plaintext } = await openPush(await rt.crypto, c.req.query(), c.req.raw);
@@ -264,7 +267,7 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
     return c.text("success");
   });
 
-  app.post("/authorizers/:appid/callback", limitBody(PUSH_LIMIT), appidParam(), async (c) => {
+  app.post("/authorizers/:appid/callback", appidParam(), async (c) => {
     const receivedAt = Date.now();
     const rt = c.get("service");
     const appid = c.get("appid");
@@ -313,9 +316,8 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
     if (!handlers.onMessage && !forwardTarget(rt)) return c.text("success");
     // Once per message across isolates: WeChat's retries get the first copy's answer.
     const id = messageKey(message);
-    const ledger = authorizerObject(c.env, appid);
     const waitMs = Math.max(0, receivedAt + rt.settings.replyBudgetMs - Date.now());
-    const claim = await unwrap(ledger.claimMessage(appid, id, waitMs));
+    const claim = await claimMessage(c.env, appid, id, waitMs);
     if (claim.state !== "new") {
       messageCounters.duplicates++;
       return claim.state === "done" && claim.reply ? await sealed(claim.reply) : c.text("success");
@@ -333,7 +335,9 @@ export function pushRoutes(handlers: HandlerOptions = {}): Hono<AppEnv> {
       }, id);
     } catch (err) {
       // Answered 5xx: WeChat's retry must be taken again.
-      c.executionCtx.waitUntil(unwrap(ledger.releaseMessage(appid, id)).catch(() => {}));
+      c.executionCtx.waitUntil(
+        unwrap(authorizerObject(c.env, appid).releaseMessage(appid, id)).catch(() => {}),
+      );
       throw err;
     }
     recordAnswer(c.env, c.executionCtx as ExecutionContext, appid, id, reply);
