@@ -23,6 +23,7 @@ interface FakeProgram {
   dev?: string;
   audit?: { auditid: number; version: string; status: number; reason?: string };
   released?: string;
+  gray?: { status: number; percentage: number };
   submits: number;
   calls: number;
 }
@@ -117,8 +118,21 @@ class FakeWeChat implements ReleaseApi {
       return {};
     });
   }
-  grayRelease(appid: string) {
-    return this.release(appid);
+  grayRelease(appid: string, input: { gray_percentage: number }) {
+    return this.#do(appid, "grayrelease", () => {
+      const p = this.program(appid);
+      if (!p.audit || p.audit.status !== 0) this.#fail("grayrelease", 85020, "status not allowed");
+      p.gray = { status: 1, percentage: input.gray_percentage };
+      return {};
+    });
+  }
+  getGrayReleasePlan(appid: string) {
+    return this.#do(appid, "getgrayreleaseplan", () => {
+      const g = this.program(appid).gray;
+      return {
+        gray_release_plan: { status: g?.status ?? 0, gray_percentage: g?.percentage ?? 0 },
+      };
+    });
   }
   getVersionInfo(appid: string) {
     return this.#do(appid, "getversioninfo", () => {
@@ -473,13 +487,49 @@ Deno.test("runner: a release whose answer was lost is verified before it is repe
   assert.ok(calls.lastIndexOf("getversioninfo") > calls.indexOf("release"));
 });
 
-Deno.test("runner: gray release ends gray_released, retried after a lost answer", async () => {
+Deno.test("runner: a gray release is verified with getgrayreleaseplan, not sent twice when its answer was lost", async () => {
   const env = setup();
-  env.fake.faults.set(`${A(1)}:release`, ["timeout_lost"]);
-  const { id } = await env.runner.create({ ...base, targets: [A(1)], release: 10 });
+  env.fake.faults.set(`${A(1)}:grayrelease`, ["timeout_applied"]);
+  env.fake.faults.set(`${A(2)}:grayrelease`, ["timeout_lost"]);
+  const { id } = await env.runner.create({ ...base, targets: [A(1), A(2)], release: 10 });
   const s = await drive(env, id);
-  assert.equal(s.counts.gray_released, 1);
-  assert.equal(env.fake.program(A(1)).released, "1.2.0");
+  assert.equal(s.counts.gray_released, 2);
+  for (const t of s.targets!) assert.ok(t.released_at, `${t.appid} has released_at`);
+  const calls = (a: string) =>
+    env.fake.log.filter((l) => l.startsWith(a)).map((l) => l.split(":")[1]);
+  // A(1): WeChat took the gray release; the check found the plan running, no second call.
+  assert.equal(calls(A(1)).filter((c) => c === "grayrelease").length, 1);
+  assert.equal(calls(A(1)).at(-1), "getgrayreleaseplan");
+  // A(2): the call never reached WeChat; the check found no plan, so it was sent again.
+  assert.equal(calls(A(2)).filter((c) => c === "grayrelease").length, 2);
+  assert.deepEqual(env.fake.program(A(2)).gray, { status: 1, percentage: 10 });
+  assert.equal(env.fake.program(A(1)).released, undefined, "a gray release is not a full one");
+});
+
+Deno.test("runner: a gray plan that does not run at the planned share is released again, then fails", async () => {
+  const env = setup({ maxAttempts: 3 });
+  // WeChat answers ok but the plan stays below the share (A(1)) or is deleted at once (A(2)).
+  const real = env.fake.grayRelease.bind(env.fake);
+  env.fake.grayRelease = async (appid, input) => {
+    const out = await real(appid, input);
+    const p = env.fake.program(appid);
+    p.gray = appid === A(1) ? { status: 1, percentage: 5 } : { status: 4, percentage: 10 };
+    return out;
+  };
+  const { id } = await env.runner.create({ ...base, targets: [A(1), A(2)], release: 10 });
+  const s = await drive(env, id);
+  for (const t of s.targets!) {
+    assert.equal(t.state, "failed", t.appid);
+    assert.match(t.reason!, /gray release of 10% not running/);
+    assert.equal(t.stopped_in, "releasing");
+    const grays = env.fake.log.filter((l) => l === `${t.appid}:grayrelease`).length;
+    assert.equal(grays, 3, "gray-released again up to maxAttempts");
+  }
+  // Once WeChat runs the plan, a retry verifies it.
+  env.fake.grayRelease = real;
+  await env.runner.retry(id, A(1));
+  const again = await drive(env, id);
+  assert.equal(again.targets!.find((t) => t.appid === A(1))!.state, "gray_released");
 });
 
 Deno.test("runner: cancel stops every unsettled target; a target busy in another release fails", async () => {

@@ -138,6 +138,38 @@ Deno.test("worker release: a small release goes live, pushes settle audits, ever
   }
 });
 
+Deno.test("worker release: a gray release is verified with getgrayreleaseplan, a lost answer not sent again", async () => {
+  const env = await setup(3);
+  const [lostAnswer, notSent, clean] = env.appids;
+  env.fake.faults.set(`${lostAnswer} /wxa/grayrelease`, ["lost"]);
+  env.fake.faults.set(`${notSent} /wxa/grayrelease`, ["5xx"]);
+  try {
+    const res = await env.h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({ ...RELEASE, targets: "all", release: 20 }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const done = await auditors(env, (await res.json()).id, () => false);
+    assert.equal(done.counts.gray_released, 3, JSON.stringify(done.counts));
+    const paths = (a: string) => env.fake.program(a).paths;
+    for (const appid of env.appids) {
+      assert.deepEqual(env.fake.program(appid).gray, {
+        status: 1,
+        percentage: 20,
+        version: "3.1.0",
+      });
+      assert.equal(env.fake.program(appid).released, undefined, "no full release");
+      assert.ok((paths(appid).get("/wxa/getgrayreleaseplan") ?? 0) >= 1, appid);
+    }
+    assert.equal(paths(lostAnswer).get("/wxa/grayrelease"), 1, "verified, not sent again");
+    assert.equal(paths(notSent).get("/wxa/grayrelease"), 2);
+    assert.equal(paths(clean).get("/wxa/grayrelease"), 1);
+    assert.equal(paths(clean).get("/wxa/getversioninfo"), undefined);
+  } finally {
+    await env.h.dispose();
+  }
+});
+
 Deno.test("worker release: 60 mini programs through faults, quota exhaustion and a restart end in their right states", async () => {
   const N = 60;
   const env = await setup(N);

@@ -23,8 +23,10 @@
  * - quota exhaustion (85085) is waiting, not failure: the target goes back to `waiting_quota`;
  * - a fault (5xx, timeout, -1, 45011) is retried with exponential backoff, up to
  *   `maxAttempts` per step; WeChat's refusal of a step fails the target with WeChat's reason;
- * - a release whose outcome is unknown is verified with `getversioninfo` before it is repeated
- *   (a gray release is repeated as it is: the same share again is accepted).
+ * - a release whose outcome is unknown is verified with `getversioninfo` before it is repeated;
+ *   a gray release (which `getversioninfo` does not show) with `getgrayreleaseplan`: done when a
+ *   plan runs (status 1) at the planned share or more, otherwise gray-released again with
+ *   backoff, failing after `maxAttempts` like the full release.
  *
  * @module
  */
@@ -139,6 +141,7 @@ export type Action =
   | { kind: "get_auditstatus"; auditid: number }
   | { kind: "release" }
   | { kind: "gray_release"; gray_percentage: number }
+  | { kind: "get_gray_release_plan" }
   | { kind: "get_version_info" };
 
 /**
@@ -308,7 +311,9 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
         : { kind: "get_auditstatus", auditid: record.auditid };
     case "releasing":
       if (typeof plan.release === "object") {
-        return { kind: "gray_release", gray_percentage: plan.release.gray_percentage };
+        return record.release_check
+          ? { kind: "get_gray_release_plan" }
+          : { kind: "gray_release", gray_percentage: plan.release.gray_percentage };
       }
       return record.release_check ? { kind: "get_version_info" } : { kind: "release" };
     default:
@@ -319,12 +324,15 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
 /**
  * The record to store before `action`'s call goes out (a write-ahead mark): a submit or a
  * release interrupted by a crash or a deploy, its answer never seen, is then checked
- * (`get_latest_auditstatus`, `getversioninfo`) rather than sent blindly again.
+ * (`get_latest_auditstatus`, `getversioninfo`, `getgrayreleaseplan`) rather than sent blindly
+ * again.
  */
 export function markInFlight(record: TargetRecord, action: Action): TargetRecord {
   if (action.kind === "submit_audit") return { ...record, submit_unknown: true };
   if (action.kind === "sync") return { ...record, sync_unknown: true };
-  if (action.kind === "release") return { ...record, release_check: true };
+  if (action.kind === "release" || action.kind === "gray_release") {
+    return { ...record, release_check: true };
+  }
   return record;
 }
 
@@ -592,30 +600,40 @@ export function applyOutcome(
         options,
       );
     }
+    case "release":
     case "gray_release": {
-      // A gray plan is not the online version (`getversioninfo` does not show it); raising a
-      // running plan to the same share is accepted, so an unknown outcome is simply retried.
-      if (outcome.ok) {
-        const done = { ...counted, released_at: iso(now) };
-        delete done.release_check;
-        delete done.reason;
-        return moved(done, "gray_released", now, null);
-      }
-      if (refusal(outcome)) return failed(counted, `grayrelease: ${outcome.message}`, now);
-      return fault(counted, outcome, now, options);
-    }
-    case "release": {
       if (outcome.ok || outcome.errcode === ERR_ALREADY_RELEASED) {
+        // The attempt count goes on: WeChat answering ok to a release that never shows up live
+        // must end after maxAttempts, not loop.
         return {
           ...counted,
-          attempt: 0,
           release_check: true,
           updated_at: iso(now),
           next_at: iso(now),
         };
       }
-      if (refusal(outcome)) return failed(counted, `${action.kind}: ${outcome.message}`, now);
+      const name = action.kind === "release" ? "release" : "grayrelease";
+      if (refusal(outcome)) return failed(counted, `${name}: ${outcome.message}`, now);
       return fault(counted, outcome, now, options, { release_check: true });
+    }
+    case "get_gray_release_plan": {
+      if (!outcome.ok) {
+        return refusal(outcome)
+          ? failed(counted, `getgrayreleaseplan: ${outcome.message}`, now)
+          : fault(counted, outcome, now, options);
+      }
+      const share = typeof plan.release === "object" ? plan.release.gray_percentage : 100;
+      const raw = outcome.body.gray_release_plan;
+      const running = typeof raw === "object" && raw !== null ? raw as Record<string, unknown> : {};
+      if (num(running.status) === 1 && (num(running.gray_percentage) ?? 0) >= share) {
+        return live(counted, "gray_released", now);
+      }
+      return notLive(
+        counted,
+        `gray release of ${share}% not running after grayrelease`,
+        now,
+        options,
+      );
     }
     case "get_version_info": {
       if (!outcome.ok) {
@@ -628,24 +646,40 @@ export function applyOutcome(
         ? strOf((info as Record<string, unknown>).release_version)
         : undefined;
       if (version === plan.user_version) {
-        const done = {
-          ...counted,
-          released_at: iso(now),
-          state: typeof plan.release === "object" ? "gray_released" as const : "released" as const,
-        };
-        delete done.release_check;
-        delete done.reason;
-        return moved(done, done.state, now, null);
+        return live(
+          counted,
+          typeof plan.release === "object" ? "gray_released" : "released",
+          now,
+        );
       }
-      // Not live: release (again); a release WeChat answered ok is repeated once verified absent.
-      const again = { ...counted, attempt: counted.attempt + 1, updated_at: iso(now) };
-      delete again.release_check;
-      if (again.attempt >= options.maxAttempts) {
-        return failed(again, `version ${plan.user_version} not live after release`, now);
-      }
-      return { ...again, next_at: iso(now + backoffMs(options, again.attempt)) };
+      return notLive(counted, `version ${plan.user_version} not live after release`, now, options);
     }
   }
+}
+
+/** A release verified live. */
+function live(
+  record: TargetRecord,
+  state: "released" | "gray_released",
+  now: number,
+): TargetRecord {
+  const done = { ...record, released_at: iso(now) };
+  delete done.release_check;
+  delete done.reason;
+  return moved(done, state, now, null);
+}
+
+/** Not live after a release: release again (with backoff), or fail once attempts are spent. */
+function notLive(
+  record: TargetRecord,
+  why: string,
+  now: number,
+  options: MachineOptions,
+): TargetRecord {
+  const again = { ...record, attempt: record.attempt + 1, updated_at: iso(now) };
+  delete again.release_check;
+  if (again.attempt >= options.maxAttempts) return failed(again, why, now);
+  return { ...again, next_at: iso(now + backoffMs(options, again.attempt)) };
 }
 
 /**

@@ -94,6 +94,8 @@ function call(
       return api.release(appid);
     case "gray_release":
       return api.grayRelease(appid, { gray_percentage: action.gray_percentage });
+    case "get_gray_release_plan":
+      return api.getGrayReleasePlan(appid);
     case "get_version_info":
       return api.getVersionInfo(appid);
   }
