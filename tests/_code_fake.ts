@@ -39,6 +39,7 @@ const PATHS = new Set([
   "/wxa/grayrelease",
   "/wxa/getgrayreleaseplan",
   "/wxa/getversioninfo",
+  "/wxa/undocodeaudit",
   "/wxa/modify_domain",
   "/wxa/setwebviewdomain",
   "/cgi-bin/component/setprivacysetting",
@@ -172,6 +173,12 @@ export class CodeFake {
             ? { status: p.gray.status, create_timestamp: 1, gray_percentage: p.gray.percentage }
             : { status: 0, create_timestamp: 0, gray_percentage: 0 },
         });
+      case "/wxa/undocodeaudit":
+        if (!p.audit || (p.audit.status !== 2 && p.audit.status !== 4)) {
+          return no(87012, "audit already decided");
+        }
+        p.audit.status = 3;
+        return ok();
       case "/wxa/getversioninfo":
         return ok(p.released ? { release_info: { release_version: p.released } } : {});
       default:

@@ -24,6 +24,8 @@ interface FakeProgram {
   audit?: { auditid: number; version: string; status: number; reason?: string };
   released?: string;
   gray?: { status: number; percentage: number };
+  /** Withdrawals made (WeChat allows a few a day). */
+  undos?: number;
   submits: number;
   calls: number;
 }
@@ -132,6 +134,18 @@ class FakeWeChat implements ReleaseApi {
       return {
         gray_release_plan: { status: g?.status ?? 0, gray_percentage: g?.percentage ?? 0 },
       };
+    });
+  }
+  undoCodeAudit(appid: string) {
+    return this.#do(appid, "undocodeaudit", () => {
+      const p = this.program(appid);
+      if (!p.audit || (p.audit.status !== 2 && p.audit.status !== 4)) {
+        this.#fail("undocodeaudit", 87012, "audit already decided");
+      }
+      if ((p.undos ?? 0) >= 5) this.#fail("undocodeaudit", 87013, "withdrawals spent");
+      p.undos = (p.undos ?? 0) + 1;
+      p.audit.status = 3;
+      return {};
     });
   }
   getVersionInfo(appid: string) {
@@ -546,6 +560,69 @@ Deno.test("runner: cancel stops every unsettled target; a target busy in another
   assert.equal((await env.runner.tick(first.id)).settled, true);
   assert.equal(env.fake.log.length, calls, "a cancelled release makes no call");
   assert.equal((await env.runner.list()).length, 2);
+});
+
+Deno.test("runner: cancel withdraws audits at WeChat; 87012/87013 are reasons; retry resubmits a withdrawn one", async () => {
+  const env = setup({ maxAttempts: 3 });
+  const targets = [A(1), A(2), A(3), A(4), A(5)];
+  const { id } = await env.runner.create({ ...base, targets });
+  await env.runner.tick(id); // commit
+  await env.runner.tick(id); // no audit yet: wait for quota
+  await env.runner.tick(id); // quota granted, submitted
+  assert.equal((await env.runner.get(id))!.counts.auditing, 5);
+  env.fake.faults.set(`${A(2)}:undocodeaudit`, ["5xx"]);
+  env.fake.program(A(3)).audit!.status = 0; // approved before the withdrawal arrives
+  env.fake.program(A(4)).undos = 5; // this mini program's withdrawals are spent
+  env.fake.faults.set(`${A(5)}:undocodeaudit`, ["5xx", "5xx", "5xx"]);
+  const cancelled = await env.runner.cancel(id);
+  assert.equal(cancelled.counts.cancelled, 5);
+  assert.equal(cancelled.settled, false, "withdrawals are owed");
+  const s = await drive(env, id, { decideEvery: 10_000 });
+  assert.equal(s.settled, true);
+  assert.equal(s.counts.cancelled, 5, JSON.stringify(s.counts));
+  const by = Object.fromEntries(s.targets!.map((t) => [t.appid, t]));
+  const undos = (a: string) => env.fake.log.filter((l) => l === `${a}:undocodeaudit`).length;
+  assert.match(by[A(1)].reason!, /audit \d+ withdrawn/);
+  assert.equal(env.fake.program(A(1)).audit!.status, 3);
+  assert.match(by[A(2)].reason!, /withdrawn/);
+  assert.equal(undos(A(2)), 2, "a fault is tried again");
+  assert.match(by[A(3)].reason!, /already decided.*87012/);
+  assert.match(by[A(4)].reason!, /withdrawals spent.*87013/);
+  assert.equal(env.fake.program(A(4)).audit!.status, 2);
+  assert.match(by[A(5)].reason!, /not withdrawn, gave up after 3 attempts/);
+  for (const t of s.targets!) assert.equal(t.withdraw, undefined);
+  // Nothing more is called once the withdrawals are done.
+  const calls = env.fake.log.length;
+  await env.runner.tick(id);
+  assert.equal(env.fake.log.length, calls);
+
+  // Retried: the withdrawn one waits for quota and submits again; the others poll their audit.
+  assert.equal((await env.runner.retry(id, A(1))).state, "waiting_quota");
+  assert.equal((await env.runner.retry(id, A(3))).state, "auditing");
+  assert.equal((await env.runner.retry(id, A(4))).state, "auditing");
+  const after = await drive(env, id);
+  const again = Object.fromEntries(after.targets!.map((t) => [t.appid, t]));
+  for (const a of [A(1), A(3), A(4)]) assert.equal(again[a].state, "released", a);
+  assert.equal(env.fake.program(A(1)).submits, 2);
+  assert.equal(env.fake.program(A(3)).submits, 1);
+  assert.equal(env.fake.program(A(4)).submits, 1);
+});
+
+Deno.test("runner: an audit withdrawn by hand fails the target; a retry waits for quota and submits again", async () => {
+  const env = setup();
+  const { id } = await env.runner.create({ ...base, targets: [A(1)] });
+  await env.runner.tick(id);
+  await env.runner.tick(id);
+  await env.runner.tick(id);
+  env.fake.program(A(1)).audit!.status = 3;
+  env.advance(5000);
+  await env.runner.tick(id); // the poll sees it
+  const t = (await env.runner.get(id))!.targets![0];
+  assert.equal(t.state, "failed");
+  assert.equal(t.reason, "audit withdrawn");
+  assert.equal((await env.runner.retry(id, A(1))).state, "waiting_quota");
+  assert.equal((await drive(env, id)).counts.released, 1);
+  assert.equal(env.fake.program(A(1)).submits, 2);
 });
 
 Deno.test("runner: a target cancelled before its check resumes it when retried", async () => {

@@ -473,6 +473,48 @@ Deno.test("worker release against the simulator: targets wait for quota, then ca
   }
 });
 
+Deno.test("worker release against the simulator: cancel withdraws the audits at WeChat; a retry submits again", async () => {
+  const env = await setupSim(3, { auditQuota: 100, auditDelayMs: 600_000 });
+  const { h, appids, wechat } = env;
+  try {
+    const res = await h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({ ...RELEASE, targets: appids }),
+    });
+    const { id } = await res.json();
+    await eventually(async () => (await summary({ h } as Env, id)).counts.auditing === 3, 60_000);
+    h.sim.inject({ path: "undocodeaudit", status: 502, times: 1 });
+    const cancelled = await h.admin(`/api/v1/releases/${id}/cancel`, { method: "POST" });
+    assert.equal((await cancelled.json()).counts.cancelled, 3);
+    const done = await eventually(async () => {
+      const s = await summary({ h } as Env, id);
+      return s.settled ? s : null;
+    }, 60_000) as Summary;
+    for (const t of done.targets!) {
+      assert.equal(t.state, "cancelled");
+      assert.match(t.reason!, /^cancelled; audit \d+ withdrawn$/, t.appid);
+      const latest = await wechat(t.appid, "/wxa/get_latest_auditstatus");
+      assert.equal(latest.status, 3, `${t.appid}: WeChat's audit is withdrawn`);
+    }
+    // A retry of a withdrawn target waits for quota and submits a new audit.
+    const retried = await h.admin(`/api/v1/releases/${id}/targets/${appids[0]}/retry`, {
+      method: "POST",
+    });
+    assert.equal(retried.status, 200, await retried.clone().text());
+    assert.equal((await retried.json()).state, "waiting_quota");
+    await eventually(async () => {
+      const t = (await summary({ h } as Env, id)).targets!.find((t) => t.appid === appids[0])!;
+      return t.state === "auditing";
+    }, 60_000);
+    const latest = await wechat(appids[0], "/wxa/get_latest_auditstatus");
+    assert.equal(latest.status, 2);
+    const quota = await wechat(appids[0], "/wxa/queryquota");
+    assert.equal(quota.limit - quota.rest, 4, "three audits, then one new one");
+  } finally {
+    await h.dispose();
+  }
+});
+
 Deno.test("worker release: a malformed RELEASE_POLL_SECONDS is a 500 naming it, nothing stored", async () => {
   const h = await startWorker({ settings: { RELEASE_POLL_SECONDS: "0" } });
   try {

@@ -10,6 +10,7 @@
  * pending → syncing → committing → waiting_quota → submitting → auditing → audited (manual)
  *                                                                        ↘ releasing → released | gray_released
  * terminal: released, gray_released, rejected, failed, cancelled
+ * cancelled while auditing: wxa/undocodeaudit once (the `withdraw` flag), then at rest
  * ```
  *
  * Invariants kept here:
@@ -26,7 +27,12 @@
  * - a release whose outcome is unknown is verified with `getversioninfo` before it is repeated;
  *   a gray release (which `getversioninfo` does not show) with `getgrayreleaseplan`: done when a
  *   plan runs (status 1) at the planned share or more, otherwise gray-released again with
- *   backoff, failing after `maxAttempts` like the full release.
+ *   backoff, failing after `maxAttempts` like the full release;
+ * - cancelling a target whose audit is at WeChat withdraws it (`wxa/undocodeaudit`, faults
+ *   retried with backoff up to `maxAttempts`; 87012, already decided, and 87013, withdrawals
+ *   spent, are recorded as the reason): the cancelled record carries a `withdraw` flag while
+ *   that call is owed. A retry of a target whose audit was withdrawn waits for quota to submit
+ *   again; one whose audit could not be withdrawn polls that audit.
  *
  * @module
  */
@@ -80,6 +86,14 @@ export function isSettled(state: TargetState, plan: Pick<ReleasePlan, "release">
   return TERMINAL_STATES.includes(state) || (state === "audited" && plan.release === "manual");
 }
 
+/**
+ * True when `record` makes no call by itself: settled (see {@linkcode isSettled}) and no
+ * withdrawal of its audit owed.
+ */
+export function isAtRest(plan: Pick<ReleasePlan, "release">, record: TargetRecord): boolean {
+  return isSettled(record.state, plan) && record.withdraw !== true;
+}
+
 /** The sync steps, in the order they run. */
 export type SyncStep = "domains" | "webview_domains" | "privacy";
 
@@ -112,6 +126,11 @@ export interface TargetRecord {
   sync_unknown?: boolean;
   /** A release call succeeded or its outcome is unknown: verify with `getversioninfo`. */
   release_check?: boolean;
+  /**
+   * Cancelled while its audit was at WeChat: `wxa/undocodeaudit` is owed (cleared by its
+   * outcome, whatever it is).
+   */
+  withdraw?: boolean;
   /** The state a failed or cancelled target was in (where a retry resumes). */
   stopped_in?: TargetState;
   /** Why the target failed, was rejected, is waiting or was delayed (never a secret). */
@@ -142,7 +161,8 @@ export type Action =
   | { kind: "release" }
   | { kind: "gray_release"; gray_percentage: number }
   | { kind: "get_gray_release_plan" }
-  | { kind: "get_version_info" };
+  | { kind: "get_version_info" }
+  | { kind: "undo_code_audit" };
 
 /**
  * What a call came back with: WeChat's JSON, or a failure. A failure with an `errcode` is
@@ -191,6 +211,10 @@ export const ERR_AUDIT_QUOTA = 85085;
 export const ERR_ALREADY_RELEASED = 85052;
 /** errcode of `modify_domain`: nothing to change (the lists are already as asked). */
 export const ERR_NOTHING_CHANGED = 85017;
+/** errcode of `undocodeaudit`: the audit is already decided (nothing to withdraw). */
+export const ERR_AUDIT_DECIDED = 87012;
+/** errcode of `undocodeaudit`: the withdrawals of the day or month are spent. */
+export const ERR_UNDO_QUOTA = 87013;
 
 const SYNC_STEPS: readonly SyncStep[] = ["domains", "webview_domains", "privacy"];
 
@@ -245,10 +269,19 @@ export function grantQuota(record: TargetRecord, now: number): TargetRecord {
   return moved(rest, "submitting", now);
 }
 
-/** Cancels a target that has not settled; one already in audit stays in WeChat's audit. */
+/**
+ * Cancels a target that has not settled. One whose audit is at WeChat owes its withdrawal
+ * (`withdraw`: {@linkcode nextAction} answers `undo_code_audit`, due now).
+ */
 export function cancelTarget(record: TargetRecord, now: number, why = "cancelled"): TargetRecord {
   if (TERMINAL_STATES.includes(record.state)) return record;
-  return { ...moved(record, "cancelled", now, null), stopped_in: record.state, reason: why };
+  const withdraw = record.state === "auditing" && record.auditid !== undefined;
+  return {
+    ...moved(record, "cancelled", now, withdraw ? 0 : null),
+    stopped_in: record.state,
+    reason: why,
+    ...(withdraw ? { withdraw: true } : {}),
+  };
 }
 
 /**
@@ -257,7 +290,7 @@ export function cancelTarget(record: TargetRecord, now: number, why = "cancelled
  * WeChat refused). Other states are left alone.
  */
 export function retryTarget(plan: ReleasePlan, record: TargetRecord, now: number): TargetRecord {
-  const { reason: _r, stopped_in, submit_unknown: _s, ...rest } = record;
+  const { reason: _r, stopped_in, submit_unknown: _s, withdraw: _w, ...rest } = record;
   if (record.state === "rejected") {
     const { auditid: _a, audit_reason: _ar, screenshot: _sc, ...clean } = rest;
     return moved(clean, "waiting_quota", now, null);
@@ -303,6 +336,8 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
       return { kind: "commit" };
     case "waiting_quota":
       return record.precheck ? { kind: "get_latest_auditstatus" } : null;
+    case "cancelled":
+      return record.withdraw ? { kind: "undo_code_audit" } : null;
     case "submitting":
       return record.submit_unknown ? { kind: "get_latest_auditstatus" } : { kind: "submit_audit" };
     case "auditing":
@@ -406,8 +441,15 @@ function auditVerdict(
         ...(reason ? { audit_reason: reason } : {}),
         ...(screenshot ? { screenshot } : {}),
       };
-    case 3:
-      return failed(record, "audit withdrawn", now);
+    case 3: {
+      // Withdrawn (by hand, or by a cancel): a retry submits again, after waiting for quota.
+      const out = {
+        ...failed(record, "audit withdrawn", now),
+        stopped_in: "waiting_quota" as const,
+      };
+      delete out.auditid;
+      return out;
+    }
     case 4:
       return {
         ...moved(record, "auditing", now, options.pollSeconds * 1000),
@@ -478,7 +520,12 @@ export function applyOutcome(
   now: number,
   options: MachineOptions = DEFAULT_MACHINE_OPTIONS,
 ): TargetRecord {
-  if (TERMINAL_STATES.includes(record.state)) return record;
+  if (
+    TERMINAL_STATES.includes(record.state) &&
+    !(record.withdraw && action.kind === "undo_code_audit")
+  ) {
+    return record;
+  }
   const counted: TargetRecord = {
     ...record,
     calls: record.calls + 1,
@@ -635,6 +682,8 @@ export function applyOutcome(
         options,
       );
     }
+    case "undo_code_audit":
+      return withdrawn(counted, outcome, now, options);
     case "get_version_info": {
       if (!outcome.ok) {
         return refusal(outcome)
@@ -655,6 +704,49 @@ export function applyOutcome(
       return notLive(counted, `version ${plan.user_version} not live after release`, now, options);
     }
   }
+}
+
+/** A cancelled target after `undocodeaudit`: withdrawn, not withdrawable, or tried again. */
+function withdrawn(
+  record: TargetRecord,
+  outcome: Outcome,
+  now: number,
+  options: MachineOptions,
+): TargetRecord {
+  const rest = (reason: string, extra: Partial<TargetRecord> = {}): TargetRecord => {
+    const out = { ...record, ...extra, attempt: 0, updated_at: iso(now), next_at: null, reason };
+    delete out.withdraw;
+    return out;
+  };
+  if (outcome.ok) {
+    // Nothing of that audit is left to poll: a retry waits for quota and submits again.
+    const out = rest(`cancelled; audit ${record.auditid} withdrawn`, {
+      stopped_in: "waiting_quota",
+    });
+    delete out.auditid;
+    delete out.submitted_at;
+    return out;
+  }
+  if (outcome.errcode === ERR_AUDIT_DECIDED) {
+    return rest(`cancelled; audit already decided, not withdrawn (${outcome.message})`);
+  }
+  if (outcome.errcode === ERR_UNDO_QUOTA) {
+    return rest(`cancelled; withdrawals spent, audit not withdrawn (${outcome.message})`);
+  }
+  if (refusal(outcome)) return rest(`cancelled; undocodeaudit: ${outcome.message}`);
+  const attempt = record.attempt + 1;
+  if (attempt >= options.maxAttempts) {
+    return rest(
+      `cancelled; audit not withdrawn, gave up after ${attempt} attempts: ${outcome.message}`,
+    );
+  }
+  return {
+    ...record,
+    attempt,
+    updated_at: iso(now),
+    next_at: iso(now + backoffMs(options, attempt)),
+    reason: `cancelled; withdrawing the audit: ${outcome.message}`,
+  };
 }
 
 /** A release verified live. */

@@ -25,6 +25,7 @@ import {
   cancelTarget,
   DEFAULT_MACHINE_OPTIONS,
   grantQuota,
+  isAtRest,
   isDue,
   isSettled,
   type MachineOptions,
@@ -98,6 +99,8 @@ function call(
       return api.getGrayReleasePlan(appid);
     case "get_version_info":
       return api.getVersionInfo(appid);
+    case "undo_code_audit":
+      return api.undoCodeAudit(appid);
   }
 }
 
@@ -213,7 +216,7 @@ export function summarize(
     created_at: plan.created_at,
     total: records.length,
     counts,
-    settled: records.every((r) => isSettled(r.state, plan)),
+    settled: records.every((r) => isAtRest(plan, r)),
     calls,
     submits,
     ...(withTargets ? { targets: [...records] } : {}),
@@ -349,7 +352,7 @@ export class ReleaseRunner {
     const plan = await this.#plan(id);
     const raw = plan && await this.#store.get(targetKey(id, appid));
     if (!plan || !raw) return null;
-    return isSettled((JSON.parse(raw) as TargetRecord).state, plan) ? null : id;
+    return isAtRest(plan, JSON.parse(raw) as TargetRecord) ? null : id;
   }
 
   async #plan(id: string): Promise<ReleasePlan | null> {
@@ -452,11 +455,11 @@ export class ReleaseRunner {
     for (const appid of changed) await this.#save(id, byAppid.get(appid)!);
 
     const all = [...byAppid.values()];
-    const settled = all.every((r) => isSettled(r.state, plan));
+    const settled = all.every((r) => isAtRest(plan, r));
     if (settled) return { settled, calls, next_at: null };
     let next = Infinity;
     for (const r of all) {
-      if (r.next_at !== null && !isSettled(r.state, plan)) {
+      if (r.next_at !== null && !isAtRest(plan, r)) {
         next = Math.min(next, Date.parse(r.next_at));
       }
     }
