@@ -515,6 +515,34 @@ Deno.test("worker release against the simulator: cancel withdraws the audits at 
   }
 });
 
+Deno.test("worker release against the simulator: a cancel while the submit is out withdraws the audit it made", async () => {
+  const env = await setupSim(1, { auditQuota: 100, auditDelayMs: 600_000 });
+  const { h, appids } = env;
+  try {
+    h.sim.inject({ path: "submit_audit", delayMs: 3000 });
+    const res = await h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({ ...RELEASE, targets: appids }),
+    });
+    const { id } = await res.json();
+    await eventually(async () => (await summary({ h } as Env, id)).counts.submitting === 1, 30_000);
+    await new Promise((r) => setTimeout(r, 500)); // the submit is out now
+    const cancelled = await (await h.admin(`/api/v1/releases/${id}/cancel`, { method: "POST" }))
+      .json();
+    assert.equal(cancelled.counts.cancelled, 1);
+    const t = await eventually(async () => {
+      const t = (await summary({ h } as Env, id)).targets![0];
+      return /withdrawn/.test(t.reason ?? "") ? t : null;
+    }, 30_000);
+    assert.equal(t!.state, "cancelled");
+    const audits = h.sim.audits(appids[0]);
+    assert.equal(audits.length, 1);
+    assert.equal(audits[0].status, 3, "the audit the late submit made is withdrawn");
+  } finally {
+    await h.dispose();
+  }
+});
+
 Deno.test("worker release: a malformed RELEASE_POLL_SECONDS is a 500 naming it, nothing stored", async () => {
   const h = await startWorker({ settings: { RELEASE_POLL_SECONDS: "0" } });
   try {

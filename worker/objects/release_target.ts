@@ -212,12 +212,15 @@ export function releaseTargetClass(options: ObjectOptions = {}) {
       // change wins (the next alarm goes on from it); the call is still counted.
       const latest = await this.#load();
       if (latest && latest.record.updated_at !== record.updated_at) {
+        const adopted = next.auditid !== undefined && latest.record.auditid === undefined;
         await this.#commit(latest, {
           ...latest.record,
           calls: latest.record.calls + next.calls - record.calls,
           submits: latest.record.submits + next.submits - record.submits,
-          ...(next.auditid !== undefined && latest.record.auditid === undefined
-            ? { auditid: next.auditid }
+          ...(adopted ? { auditid: next.auditid } : {}),
+          // Cancelled while its submit was out, which WeChat took: that audit is withdrawn too.
+          ...(adopted && latest.record.state === "cancelled"
+            ? { withdraw: true, stopped_in: "auditing", next_at: new Date().toISOString() }
             : {}),
         });
         return;
