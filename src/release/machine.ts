@@ -211,10 +211,6 @@ export const ERR_AUDIT_QUOTA = 85085;
 export const ERR_ALREADY_RELEASED = 85052;
 /** errcode of `modify_domain`: nothing to change (the lists are already as asked). */
 export const ERR_NOTHING_CHANGED = 85017;
-/** errcode of `undocodeaudit`: the audit is already decided (nothing to withdraw). */
-export const ERR_AUDIT_DECIDED = 87012;
-/** errcode of `undocodeaudit`: the withdrawals of the day or month are spent. */
-export const ERR_UNDO_QUOTA = 87013;
 
 const SYNC_STEPS: readonly SyncStep[] = ["domains", "webview_domains", "privacy"];
 
@@ -727,25 +723,19 @@ function withdrawn(
     delete out.submitted_at;
     return out;
   }
-  if (outcome.errcode === ERR_AUDIT_DECIDED) {
-    return rest(`cancelled; audit already decided, not withdrawn (${outcome.message})`);
-  }
-  if (outcome.errcode === ERR_UNDO_QUOTA) {
-    return rest(`cancelled; withdrawals spent, audit not withdrawn (${outcome.message})`);
-  }
-  if (refusal(outcome)) return rest(`cancelled; undocodeaudit: ${outcome.message}`);
+  // 87012 (already decided), 87013 (withdrawals spent) and other refusals: WeChat's reason is
+  // kept, nothing fails; a retry polls the audit.
   const attempt = record.attempt + 1;
-  if (attempt >= options.maxAttempts) {
-    return rest(
-      `cancelled; audit not withdrawn, gave up after ${attempt} attempts: ${outcome.message}`,
-    );
+  if (refusal(outcome) || attempt >= options.maxAttempts) {
+    const gaveUp = refusal(outcome) ? "" : `gave up after ${attempt} attempts: `;
+    return rest(`cancelled; audit not withdrawn: ${gaveUp}${outcome.message}`);
   }
   return {
     ...record,
     attempt,
     updated_at: iso(now),
     next_at: iso(now + backoffMs(options, attempt)),
-    reason: `cancelled; withdrawing the audit: ${outcome.message}`,
+    reason: `cancelled; withdrawing: ${outcome.message}`,
   };
 }
 
