@@ -179,7 +179,10 @@ export interface ReleaseSummary {
   total: number;
   /** Targets per state (every state named, zeros included). */
   counts: Record<TargetState, number>;
-  /** True when no target will move without an operator (all terminal, or audited in manual). */
+  /**
+   * True when no target will move without an operator (all terminal, or audited in manual) and
+   * no cancelled target still owes the withdrawal of its audit (see `isAtRest`).
+   */
   settled: boolean;
   /** Upstream calls made for the targets. */
   calls: number;
