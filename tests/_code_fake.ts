@@ -21,8 +21,11 @@ interface Program {
   dev?: string;
   audit?: { auditid: number; version: string; status: number; reason?: string };
   released?: string;
-  gray?: number;
+  /** The gray release plan (status 1 running, 3 done, 4 deleted) of the audited version. */
+  gray?: { status: number; percentage: number; version: string };
   calls: number;
+  /** Calls by path. */
+  paths: Map<string, number>;
   submits: Map<string, number>;
 }
 
@@ -34,7 +37,9 @@ const PATHS = new Set([
   "/wxa/queryquota",
   "/wxa/release",
   "/wxa/grayrelease",
+  "/wxa/getgrayreleaseplan",
   "/wxa/getversioninfo",
+  "/wxa/undocodeaudit",
   "/wxa/modify_domain",
   "/wxa/setwebviewdomain",
   "/cgi-bin/component/setprivacysetting",
@@ -65,7 +70,7 @@ export class CodeFake {
 
   program(appid: string): Program {
     let p = this.programs.get(appid);
-    if (!p) this.programs.set(appid, p = { calls: 0, submits: new Map() });
+    if (!p) this.programs.set(appid, p = { calls: 0, paths: new Map(), submits: new Map() });
     return p;
   }
 
@@ -93,6 +98,7 @@ export class CodeFake {
       return json({ errcode: 0, errmsg: "ok", ...this.quota, speedup_rest: 0, speedup_limit: 0 });
     }
     p.calls++;
+    p.paths.set(url.pathname, (p.paths.get(url.pathname) ?? 0) + 1);
     const fault = this.faults.get(`${appid} ${url.pathname}`)?.shift();
     if (fault === "5xx") return new Response("bad gateway", { status: 502 });
     if (fault === "errcode-1") return json({ errcode: -1, errmsg: "system error" });
@@ -143,11 +149,35 @@ export class CodeFake {
           ...(p.audit.reason ? { reason: p.audit.reason } : {}),
         });
       case "/wxa/release":
-      case "/wxa/grayrelease":
         if (!p.audit || p.audit.status !== 0) return no(85020, "status not allowed");
         if (p.released === p.audit.version) return no(85052, "app is already released");
         p.released = p.audit.version;
-        if (path === "/wxa/grayrelease") p.gray = Number(body.gray_percentage);
+        if (p.gray?.status === 1) p.gray.status = 3;
+        return ok();
+      case "/wxa/grayrelease": {
+        const pct = Number(body.gray_percentage);
+        // Raising a running plan's share is allowed; a new plan needs a new audited version.
+        if (p.gray?.status === 1 && p.gray.version === p.audit?.version) {
+          if (pct < p.gray.percentage) return no(40097, "invalid args");
+          p.gray.percentage = pct;
+          return ok();
+        }
+        if (!p.audit || p.audit.status !== 0) return no(85020, "status not allowed");
+        if (p.released === p.audit.version) return no(85052, "app is already released");
+        p.gray = { status: 1, percentage: pct, version: p.audit.version };
+        return ok();
+      }
+      case "/wxa/getgrayreleaseplan":
+        return ok({
+          gray_release_plan: p.gray
+            ? { status: p.gray.status, create_timestamp: 1, gray_percentage: p.gray.percentage }
+            : { status: 0, create_timestamp: 0, gray_percentage: 0 },
+        });
+      case "/wxa/undocodeaudit":
+        if (!p.audit || (p.audit.status !== 2 && p.audit.status !== 4)) {
+          return no(87012, "audit already decided");
+        }
+        p.audit.status = 3;
         return ok();
       case "/wxa/getversioninfo":
         return ok(p.released ? { release_info: { release_version: p.released } } : {});

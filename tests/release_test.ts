@@ -23,6 +23,9 @@ interface FakeProgram {
   dev?: string;
   audit?: { auditid: number; version: string; status: number; reason?: string };
   released?: string;
+  gray?: { status: number; percentage: number };
+  /** Withdrawals made (WeChat allows a few a day). */
+  undos?: number;
   submits: number;
   calls: number;
 }
@@ -117,8 +120,33 @@ class FakeWeChat implements ReleaseApi {
       return {};
     });
   }
-  grayRelease(appid: string) {
-    return this.release(appid);
+  grayRelease(appid: string, input: { gray_percentage: number }) {
+    return this.#do(appid, "grayrelease", () => {
+      const p = this.program(appid);
+      if (!p.audit || p.audit.status !== 0) this.#fail("grayrelease", 85020, "status not allowed");
+      p.gray = { status: 1, percentage: input.gray_percentage };
+      return {};
+    });
+  }
+  getGrayReleasePlan(appid: string) {
+    return this.#do(appid, "getgrayreleaseplan", () => {
+      const g = this.program(appid).gray;
+      return {
+        gray_release_plan: { status: g?.status ?? 0, gray_percentage: g?.percentage ?? 0 },
+      };
+    });
+  }
+  undoCodeAudit(appid: string) {
+    return this.#do(appid, "undocodeaudit", () => {
+      const p = this.program(appid);
+      if (!p.audit || (p.audit.status !== 2 && p.audit.status !== 4)) {
+        this.#fail("undocodeaudit", 87012, "audit already decided");
+      }
+      if ((p.undos ?? 0) >= 5) this.#fail("undocodeaudit", 87013, "withdrawals spent");
+      p.undos = (p.undos ?? 0) + 1;
+      p.audit.status = 3;
+      return {};
+    });
   }
   getVersionInfo(appid: string) {
     return this.#do(appid, "getversioninfo", () => {
@@ -473,13 +501,49 @@ Deno.test("runner: a release whose answer was lost is verified before it is repe
   assert.ok(calls.lastIndexOf("getversioninfo") > calls.indexOf("release"));
 });
 
-Deno.test("runner: gray release ends gray_released, retried after a lost answer", async () => {
+Deno.test("runner: a gray release is verified with getgrayreleaseplan, not sent twice when its answer was lost", async () => {
   const env = setup();
-  env.fake.faults.set(`${A(1)}:release`, ["timeout_lost"]);
-  const { id } = await env.runner.create({ ...base, targets: [A(1)], release: 10 });
+  env.fake.faults.set(`${A(1)}:grayrelease`, ["timeout_applied"]);
+  env.fake.faults.set(`${A(2)}:grayrelease`, ["timeout_lost"]);
+  const { id } = await env.runner.create({ ...base, targets: [A(1), A(2)], release: 10 });
   const s = await drive(env, id);
-  assert.equal(s.counts.gray_released, 1);
-  assert.equal(env.fake.program(A(1)).released, "1.2.0");
+  assert.equal(s.counts.gray_released, 2);
+  for (const t of s.targets!) assert.ok(t.released_at, `${t.appid} has released_at`);
+  const calls = (a: string) =>
+    env.fake.log.filter((l) => l.startsWith(a)).map((l) => l.split(":")[1]);
+  // A(1): WeChat took the gray release; the check found the plan running, no second call.
+  assert.equal(calls(A(1)).filter((c) => c === "grayrelease").length, 1);
+  assert.equal(calls(A(1)).at(-1), "getgrayreleaseplan");
+  // A(2): the call never reached WeChat; the check found no plan, so it was sent again.
+  assert.equal(calls(A(2)).filter((c) => c === "grayrelease").length, 2);
+  assert.deepEqual(env.fake.program(A(2)).gray, { status: 1, percentage: 10 });
+  assert.equal(env.fake.program(A(1)).released, undefined, "a gray release is not a full one");
+});
+
+Deno.test("runner: a gray plan that does not run at the planned share is released again, then fails", async () => {
+  const env = setup({ maxAttempts: 3 });
+  // WeChat answers ok but the plan stays below the share (A(1)) or is deleted at once (A(2)).
+  const real = env.fake.grayRelease.bind(env.fake);
+  env.fake.grayRelease = async (appid, input) => {
+    const out = await real(appid, input);
+    const p = env.fake.program(appid);
+    p.gray = appid === A(1) ? { status: 1, percentage: 5 } : { status: 4, percentage: 10 };
+    return out;
+  };
+  const { id } = await env.runner.create({ ...base, targets: [A(1), A(2)], release: 10 });
+  const s = await drive(env, id);
+  for (const t of s.targets!) {
+    assert.equal(t.state, "failed", t.appid);
+    assert.match(t.reason!, /gray release of 10% not running/);
+    assert.equal(t.stopped_in, "releasing");
+    const grays = env.fake.log.filter((l) => l === `${t.appid}:grayrelease`).length;
+    assert.equal(grays, 3, "gray-released again up to maxAttempts");
+  }
+  // Once WeChat runs the plan, a retry verifies it.
+  env.fake.grayRelease = real;
+  await env.runner.retry(id, A(1));
+  const again = await drive(env, id);
+  assert.equal(again.targets!.find((t) => t.appid === A(1))!.state, "gray_released");
 });
 
 Deno.test("runner: cancel stops every unsettled target; a target busy in another release fails", async () => {
@@ -496,6 +560,69 @@ Deno.test("runner: cancel stops every unsettled target; a target busy in another
   assert.equal((await env.runner.tick(first.id)).settled, true);
   assert.equal(env.fake.log.length, calls, "a cancelled release makes no call");
   assert.equal((await env.runner.list()).length, 2);
+});
+
+Deno.test("runner: cancel withdraws audits at WeChat; 87012/87013 are reasons; retry resubmits a withdrawn one", async () => {
+  const env = setup({ maxAttempts: 3 });
+  const targets = [A(1), A(2), A(3), A(4), A(5)];
+  const { id } = await env.runner.create({ ...base, targets });
+  await env.runner.tick(id); // commit
+  await env.runner.tick(id); // no audit yet: wait for quota
+  await env.runner.tick(id); // quota granted, submitted
+  assert.equal((await env.runner.get(id))!.counts.auditing, 5);
+  env.fake.faults.set(`${A(2)}:undocodeaudit`, ["5xx"]);
+  env.fake.program(A(3)).audit!.status = 0; // approved before the withdrawal arrives
+  env.fake.program(A(4)).undos = 5; // this mini program's withdrawals are spent
+  env.fake.faults.set(`${A(5)}:undocodeaudit`, ["5xx", "5xx", "5xx"]);
+  const cancelled = await env.runner.cancel(id);
+  assert.equal(cancelled.counts.cancelled, 5);
+  assert.equal(cancelled.settled, false, "withdrawals are owed");
+  const s = await drive(env, id, { decideEvery: 10_000 });
+  assert.equal(s.settled, true);
+  assert.equal(s.counts.cancelled, 5, JSON.stringify(s.counts));
+  const by = Object.fromEntries(s.targets!.map((t) => [t.appid, t]));
+  const undos = (a: string) => env.fake.log.filter((l) => l === `${a}:undocodeaudit`).length;
+  assert.match(by[A(1)].reason!, /audit \d+ withdrawn/);
+  assert.equal(env.fake.program(A(1)).audit!.status, 3);
+  assert.match(by[A(2)].reason!, /withdrawn/);
+  assert.equal(undos(A(2)), 2, "a fault is tried again");
+  assert.match(by[A(3)].reason!, /^cancelled; audit not withdrawn: errcode 87012/);
+  assert.match(by[A(4)].reason!, /^cancelled; audit not withdrawn: errcode 87013/);
+  assert.equal(env.fake.program(A(4)).audit!.status, 2);
+  assert.match(by[A(5)].reason!, /not withdrawn: gave up after 3 attempts/);
+  for (const t of s.targets!) assert.equal(t.withdraw, undefined);
+  // Nothing more is called once the withdrawals are done.
+  const calls = env.fake.log.length;
+  await env.runner.tick(id);
+  assert.equal(env.fake.log.length, calls);
+
+  // Retried: the withdrawn one waits for quota and submits again; the others poll their audit.
+  assert.equal((await env.runner.retry(id, A(1))).state, "waiting_quota");
+  assert.equal((await env.runner.retry(id, A(3))).state, "auditing");
+  assert.equal((await env.runner.retry(id, A(4))).state, "auditing");
+  const after = await drive(env, id);
+  const again = Object.fromEntries(after.targets!.map((t) => [t.appid, t]));
+  for (const a of [A(1), A(3), A(4)]) assert.equal(again[a].state, "released", a);
+  assert.equal(env.fake.program(A(1)).submits, 2);
+  assert.equal(env.fake.program(A(3)).submits, 1);
+  assert.equal(env.fake.program(A(4)).submits, 1);
+});
+
+Deno.test("runner: an audit withdrawn by hand fails the target; a retry waits for quota and submits again", async () => {
+  const env = setup();
+  const { id } = await env.runner.create({ ...base, targets: [A(1)] });
+  await env.runner.tick(id);
+  await env.runner.tick(id);
+  await env.runner.tick(id);
+  env.fake.program(A(1)).audit!.status = 3;
+  env.advance(5000);
+  await env.runner.tick(id); // the poll sees it
+  const t = (await env.runner.get(id))!.targets![0];
+  assert.equal(t.state, "failed");
+  assert.equal(t.reason, "audit withdrawn");
+  assert.equal((await env.runner.retry(id, A(1))).state, "waiting_quota");
+  assert.equal((await drive(env, id)).counts.released, 1);
+  assert.equal(env.fake.program(A(1)).submits, 2);
 });
 
 Deno.test("runner: a target cancelled before its check resumes it when retried", async () => {

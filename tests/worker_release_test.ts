@@ -138,6 +138,38 @@ Deno.test("worker release: a small release goes live, pushes settle audits, ever
   }
 });
 
+Deno.test("worker release: a gray release is verified with getgrayreleaseplan, a lost answer not sent again", async () => {
+  const env = await setup(3);
+  const [lostAnswer, notSent, clean] = env.appids;
+  env.fake.faults.set(`${lostAnswer} /wxa/grayrelease`, ["lost"]);
+  env.fake.faults.set(`${notSent} /wxa/grayrelease`, ["5xx"]);
+  try {
+    const res = await env.h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({ ...RELEASE, targets: "all", release: 20 }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const done = await auditors(env, (await res.json()).id, () => false);
+    assert.equal(done.counts.gray_released, 3, JSON.stringify(done.counts));
+    const paths = (a: string) => env.fake.program(a).paths;
+    for (const appid of env.appids) {
+      assert.deepEqual(env.fake.program(appid).gray, {
+        status: 1,
+        percentage: 20,
+        version: "3.1.0",
+      });
+      assert.equal(env.fake.program(appid).released, undefined, "no full release");
+      assert.ok((paths(appid).get("/wxa/getgrayreleaseplan") ?? 0) >= 1, appid);
+    }
+    assert.equal(paths(lostAnswer).get("/wxa/grayrelease"), 1, "verified, not sent again");
+    assert.equal(paths(notSent).get("/wxa/grayrelease"), 2);
+    assert.equal(paths(clean).get("/wxa/grayrelease"), 1);
+    assert.equal(paths(clean).get("/wxa/getversioninfo"), undefined);
+  } finally {
+    await env.h.dispose();
+  }
+});
+
 Deno.test("worker release: 60 mini programs through faults, quota exhaustion and a restart end in their right states", async () => {
   const N = 60;
   const env = await setup(N);
@@ -436,6 +468,76 @@ Deno.test("worker release against the simulator: targets wait for quota, then ca
     );
     assert.equal(retried.status, 200, await retried.clone().text());
     assert.match((await retried.json()).state, /waiting_quota|audited/);
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("worker release against the simulator: cancel withdraws the audits at WeChat; a retry submits again", async () => {
+  const env = await setupSim(3, { auditQuota: 100, auditDelayMs: 600_000 });
+  const { h, appids, wechat } = env;
+  try {
+    const res = await h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({ ...RELEASE, targets: appids }),
+    });
+    const { id } = await res.json();
+    await eventually(async () => (await summary({ h } as Env, id)).counts.auditing === 3, 60_000);
+    h.sim.inject({ path: "undocodeaudit", status: 502, times: 1 });
+    const cancelled = await h.admin(`/api/v1/releases/${id}/cancel`, { method: "POST" });
+    assert.equal((await cancelled.json()).counts.cancelled, 3);
+    const done = await eventually(async () => {
+      const s = await summary({ h } as Env, id);
+      return s.settled ? s : null;
+    }, 60_000) as Summary;
+    for (const t of done.targets!) {
+      assert.equal(t.state, "cancelled");
+      assert.match(t.reason!, /^cancelled; audit \d+ withdrawn$/, t.appid);
+      const latest = await wechat(t.appid, "/wxa/get_latest_auditstatus");
+      assert.equal(latest.status, 3, `${t.appid}: WeChat's audit is withdrawn`);
+    }
+    // A retry of a withdrawn target waits for quota and submits a new audit.
+    const retried = await h.admin(`/api/v1/releases/${id}/targets/${appids[0]}/retry`, {
+      method: "POST",
+    });
+    assert.equal(retried.status, 200, await retried.clone().text());
+    assert.equal((await retried.json()).state, "waiting_quota");
+    await eventually(async () => {
+      const t = (await summary({ h } as Env, id)).targets!.find((t) => t.appid === appids[0])!;
+      return t.state === "auditing";
+    }, 60_000);
+    const latest = await wechat(appids[0], "/wxa/get_latest_auditstatus");
+    assert.equal(latest.status, 2);
+    const quota = await wechat(appids[0], "/wxa/queryquota");
+    assert.equal(quota.limit - quota.rest, 4, "three audits, then one new one");
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("worker release against the simulator: a cancel while the submit is out withdraws the audit it made", async () => {
+  const env = await setupSim(1, { auditQuota: 100, auditDelayMs: 600_000 });
+  const { h, appids } = env;
+  try {
+    h.sim.inject({ path: "submit_audit", delayMs: 3000 });
+    const res = await h.admin("/api/v1/releases", {
+      method: "POST",
+      body: JSON.stringify({ ...RELEASE, targets: appids }),
+    });
+    const { id } = await res.json();
+    await eventually(async () => (await summary({ h } as Env, id)).counts.submitting === 1, 30_000);
+    await new Promise((r) => setTimeout(r, 500)); // the submit is out now
+    const cancelled = await (await h.admin(`/api/v1/releases/${id}/cancel`, { method: "POST" }))
+      .json();
+    assert.equal(cancelled.counts.cancelled, 1);
+    const t = await eventually(async () => {
+      const t = (await summary({ h } as Env, id)).targets![0];
+      return /withdrawn/.test(t.reason ?? "") ? t : null;
+    }, 30_000);
+    assert.equal(t!.state, "cancelled");
+    const audits = h.sim.audits(appids[0]);
+    assert.equal(audits.length, 1);
+    assert.equal(audits[0].status, 3, "the audit the late submit made is withdrawn");
   } finally {
     await h.dispose();
   }

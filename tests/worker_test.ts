@@ -927,7 +927,9 @@ Deno.test({
     // Issue 11 (handlers, passive replies, durable delivery, the message ledger) measured +4.5 KiB.
     // Fleet releases (issue 12: two objects, the machine, routes, the dashboard) measured
     // +8.98 KiB gzip: +9 KiB.
-    const budget = 60 * 1024;
+    // Issue 12's gray-release verification and audit withdrawal on cancel measured +0.45 KiB
+    // gzip (wrangler dry run: 59.58 → 60.03 KiB): +0.5 KiB.
+    const budget = 60.5 * 1024;
     console.log(
       `production bundle: ${(bundle.bytes / 1024).toFixed(2)} KiB minified, ` +
         `gzip ${(gz / 1024).toFixed(2)} KiB (budget ${budget / 1024} KiB: ${

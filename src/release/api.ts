@@ -34,6 +34,10 @@ export interface ReleaseApi {
   release(appid: string): Promise<WeChatJson>;
   /** `wxa/grayrelease`. */
   grayRelease(appid: string, input: { gray_percentage: number }): Promise<WeChatJson>;
+  /** `wxa/getgrayreleaseplan`: answers `gray_release_plan` (how a gray release is verified). */
+  getGrayReleasePlan(appid: string): Promise<WeChatJson>;
+  /** `wxa/undocodeaudit`: withdraws the audit in flight (87012 when decided, 87013 when spent). */
+  undoCodeAudit(appid: string): Promise<WeChatJson>;
   /** `wxa/getversioninfo`. */
   getVersionInfo(appid: string): Promise<WeChatJson>;
   /** `wxa/modify_domain`. */
@@ -72,6 +76,8 @@ export function releaseApi(authorizer: (appid: string) => JsonCalls): ReleaseApi
     queryQuota: (appid) => get(appid, "/wxa/queryquota"),
     release: (appid) => post(appid, "/wxa/release"),
     grayRelease: (appid, input) => post(appid, "/wxa/grayrelease", input),
+    getGrayReleasePlan: (appid) => get(appid, "/wxa/getgrayreleaseplan"),
+    undoCodeAudit: (appid) => get(appid, "/wxa/undocodeaudit"),
     getVersionInfo: (appid) => post(appid, "/wxa/getversioninfo"),
     modifyDomain: (appid, input) => post(appid, "/wxa/modify_domain", input),
     setWebviewDomain: (appid, input) => post(appid, "/wxa/setwebviewdomain", input),

@@ -10,6 +10,7 @@
  * pending → syncing → committing → waiting_quota → submitting → auditing → audited (manual)
  *                                                                        ↘ releasing → released | gray_released
  * terminal: released, gray_released, rejected, failed, cancelled
+ * cancelled while auditing: wxa/undocodeaudit once (the `withdraw` flag), then at rest
  * ```
  *
  * Invariants kept here:
@@ -23,8 +24,15 @@
  * - quota exhaustion (85085) is waiting, not failure: the target goes back to `waiting_quota`;
  * - a fault (5xx, timeout, -1, 45011) is retried with exponential backoff, up to
  *   `maxAttempts` per step; WeChat's refusal of a step fails the target with WeChat's reason;
- * - a release whose outcome is unknown is verified with `getversioninfo` before it is repeated
- *   (a gray release is repeated as it is: the same share again is accepted).
+ * - a release whose outcome is unknown is verified with `getversioninfo` before it is repeated;
+ *   a gray release (which `getversioninfo` does not show) with `getgrayreleaseplan`: done when a
+ *   plan runs (status 1) at the planned share or more, otherwise gray-released again with
+ *   backoff, failing after `maxAttempts` like the full release;
+ * - cancelling a target whose audit is at WeChat withdraws it (`wxa/undocodeaudit`, faults
+ *   retried with backoff up to `maxAttempts`; 87012, already decided, and 87013, withdrawals
+ *   spent, are recorded as the reason): the cancelled record carries a `withdraw` flag while
+ *   that call is owed. A retry of a target whose audit was withdrawn waits for quota to submit
+ *   again; one whose audit could not be withdrawn polls that audit.
  *
  * @module
  */
@@ -78,6 +86,14 @@ export function isSettled(state: TargetState, plan: Pick<ReleasePlan, "release">
   return TERMINAL_STATES.includes(state) || (state === "audited" && plan.release === "manual");
 }
 
+/**
+ * True when `record` makes no call by itself: settled (see {@linkcode isSettled}) and no
+ * withdrawal of its audit owed.
+ */
+export function isAtRest(plan: Pick<ReleasePlan, "release">, record: TargetRecord): boolean {
+  return isSettled(record.state, plan) && record.withdraw !== true;
+}
+
 /** The sync steps, in the order they run. */
 export type SyncStep = "domains" | "webview_domains" | "privacy";
 
@@ -110,6 +126,11 @@ export interface TargetRecord {
   sync_unknown?: boolean;
   /** A release call succeeded or its outcome is unknown: verify with `getversioninfo`. */
   release_check?: boolean;
+  /**
+   * Cancelled while its audit was at WeChat: `wxa/undocodeaudit` is owed (cleared by its
+   * outcome, whatever it is).
+   */
+  withdraw?: boolean;
   /** The state a failed or cancelled target was in (where a retry resumes). */
   stopped_in?: TargetState;
   /** Why the target failed, was rejected, is waiting or was delayed (never a secret). */
@@ -139,7 +160,9 @@ export type Action =
   | { kind: "get_auditstatus"; auditid: number }
   | { kind: "release" }
   | { kind: "gray_release"; gray_percentage: number }
-  | { kind: "get_version_info" };
+  | { kind: "get_gray_release_plan" }
+  | { kind: "get_version_info" }
+  | { kind: "undo_code_audit" };
 
 /**
  * What a call came back with: WeChat's JSON, or a failure. A failure with an `errcode` is
@@ -242,10 +265,19 @@ export function grantQuota(record: TargetRecord, now: number): TargetRecord {
   return moved(rest, "submitting", now);
 }
 
-/** Cancels a target that has not settled; one already in audit stays in WeChat's audit. */
+/**
+ * Cancels a target that has not settled. One whose audit is at WeChat owes its withdrawal
+ * (`withdraw`: {@linkcode nextAction} answers `undo_code_audit`, due now).
+ */
 export function cancelTarget(record: TargetRecord, now: number, why = "cancelled"): TargetRecord {
   if (TERMINAL_STATES.includes(record.state)) return record;
-  return { ...moved(record, "cancelled", now, null), stopped_in: record.state, reason: why };
+  const withdraw = record.state === "auditing" && record.auditid !== undefined;
+  return {
+    ...moved(record, "cancelled", now, withdraw ? 0 : null),
+    stopped_in: record.state,
+    reason: why,
+    ...(withdraw ? { withdraw: true } : {}),
+  };
 }
 
 /**
@@ -254,7 +286,7 @@ export function cancelTarget(record: TargetRecord, now: number, why = "cancelled
  * WeChat refused). Other states are left alone.
  */
 export function retryTarget(plan: ReleasePlan, record: TargetRecord, now: number): TargetRecord {
-  const { reason: _r, stopped_in, submit_unknown: _s, ...rest } = record;
+  const { reason: _r, stopped_in, submit_unknown: _s, withdraw: _w, ...rest } = record;
   if (record.state === "rejected") {
     const { auditid: _a, audit_reason: _ar, screenshot: _sc, ...clean } = rest;
     return moved(clean, "waiting_quota", now, null);
@@ -300,6 +332,8 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
       return { kind: "commit" };
     case "waiting_quota":
       return record.precheck ? { kind: "get_latest_auditstatus" } : null;
+    case "cancelled":
+      return record.withdraw ? { kind: "undo_code_audit" } : null;
     case "submitting":
       return record.submit_unknown ? { kind: "get_latest_auditstatus" } : { kind: "submit_audit" };
     case "auditing":
@@ -308,7 +342,9 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
         : { kind: "get_auditstatus", auditid: record.auditid };
     case "releasing":
       if (typeof plan.release === "object") {
-        return { kind: "gray_release", gray_percentage: plan.release.gray_percentage };
+        return record.release_check
+          ? { kind: "get_gray_release_plan" }
+          : { kind: "gray_release", gray_percentage: plan.release.gray_percentage };
       }
       return record.release_check ? { kind: "get_version_info" } : { kind: "release" };
     default:
@@ -319,12 +355,15 @@ export function nextAction(plan: ReleasePlan, record: TargetRecord): Action | nu
 /**
  * The record to store before `action`'s call goes out (a write-ahead mark): a submit or a
  * release interrupted by a crash or a deploy, its answer never seen, is then checked
- * (`get_latest_auditstatus`, `getversioninfo`) rather than sent blindly again.
+ * (`get_latest_auditstatus`, `getversioninfo`, `getgrayreleaseplan`) rather than sent blindly
+ * again.
  */
 export function markInFlight(record: TargetRecord, action: Action): TargetRecord {
   if (action.kind === "submit_audit") return { ...record, submit_unknown: true };
   if (action.kind === "sync") return { ...record, sync_unknown: true };
-  if (action.kind === "release") return { ...record, release_check: true };
+  if (action.kind === "release" || action.kind === "gray_release") {
+    return { ...record, release_check: true };
+  }
   return record;
 }
 
@@ -398,8 +437,15 @@ function auditVerdict(
         ...(reason ? { audit_reason: reason } : {}),
         ...(screenshot ? { screenshot } : {}),
       };
-    case 3:
-      return failed(record, "audit withdrawn", now);
+    case 3: {
+      // Withdrawn (by hand, or by a cancel): a retry submits again, after waiting for quota.
+      const out = {
+        ...failed(record, "audit withdrawn", now),
+        stopped_in: "waiting_quota" as const,
+      };
+      delete out.auditid;
+      return out;
+    }
     case 4:
       return {
         ...moved(record, "auditing", now, options.pollSeconds * 1000),
@@ -470,7 +516,12 @@ export function applyOutcome(
   now: number,
   options: MachineOptions = DEFAULT_MACHINE_OPTIONS,
 ): TargetRecord {
-  if (TERMINAL_STATES.includes(record.state)) return record;
+  if (
+    TERMINAL_STATES.includes(record.state) &&
+    !(record.withdraw && action.kind === "undo_code_audit")
+  ) {
+    return record;
+  }
   const counted: TargetRecord = {
     ...record,
     calls: record.calls + 1,
@@ -592,31 +643,43 @@ export function applyOutcome(
         options,
       );
     }
+    case "release":
     case "gray_release": {
-      // A gray plan is not the online version (`getversioninfo` does not show it); raising a
-      // running plan to the same share is accepted, so an unknown outcome is simply retried.
-      if (outcome.ok) {
-        const done = { ...counted, released_at: iso(now) };
-        delete done.release_check;
-        delete done.reason;
-        return moved(done, "gray_released", now, null);
-      }
-      if (refusal(outcome)) return failed(counted, `grayrelease: ${outcome.message}`, now);
-      return fault(counted, outcome, now, options);
-    }
-    case "release": {
       if (outcome.ok || outcome.errcode === ERR_ALREADY_RELEASED) {
+        // The attempt count goes on: WeChat answering ok to a release that never shows up live
+        // must end after maxAttempts, not loop.
         return {
           ...counted,
-          attempt: 0,
           release_check: true,
           updated_at: iso(now),
           next_at: iso(now),
         };
       }
-      if (refusal(outcome)) return failed(counted, `${action.kind}: ${outcome.message}`, now);
+      const name = action.kind === "release" ? "release" : "grayrelease";
+      if (refusal(outcome)) return failed(counted, `${name}: ${outcome.message}`, now);
       return fault(counted, outcome, now, options, { release_check: true });
     }
+    case "get_gray_release_plan": {
+      if (!outcome.ok) {
+        return refusal(outcome)
+          ? failed(counted, `getgrayreleaseplan: ${outcome.message}`, now)
+          : fault(counted, outcome, now, options);
+      }
+      const share = typeof plan.release === "object" ? plan.release.gray_percentage : 100;
+      const raw = outcome.body.gray_release_plan;
+      const running = typeof raw === "object" && raw !== null ? raw as Record<string, unknown> : {};
+      if (num(running.status) === 1 && (num(running.gray_percentage) ?? 0) >= share) {
+        return live(counted, "gray_released", now);
+      }
+      return notLive(
+        counted,
+        `gray release of ${share}% not running after grayrelease`,
+        now,
+        options,
+      );
+    }
+    case "undo_code_audit":
+      return withdrawn(counted, outcome, now, options);
     case "get_version_info": {
       if (!outcome.ok) {
         return refusal(outcome)
@@ -628,24 +691,77 @@ export function applyOutcome(
         ? strOf((info as Record<string, unknown>).release_version)
         : undefined;
       if (version === plan.user_version) {
-        const done = {
-          ...counted,
-          released_at: iso(now),
-          state: typeof plan.release === "object" ? "gray_released" as const : "released" as const,
-        };
-        delete done.release_check;
-        delete done.reason;
-        return moved(done, done.state, now, null);
+        return live(
+          counted,
+          typeof plan.release === "object" ? "gray_released" : "released",
+          now,
+        );
       }
-      // Not live: release (again); a release WeChat answered ok is repeated once verified absent.
-      const again = { ...counted, attempt: counted.attempt + 1, updated_at: iso(now) };
-      delete again.release_check;
-      if (again.attempt >= options.maxAttempts) {
-        return failed(again, `version ${plan.user_version} not live after release`, now);
-      }
-      return { ...again, next_at: iso(now + backoffMs(options, again.attempt)) };
+      return notLive(counted, `version ${plan.user_version} not live after release`, now, options);
     }
   }
+}
+
+/** A cancelled target after `undocodeaudit`: withdrawn, not withdrawable, or tried again. */
+function withdrawn(
+  record: TargetRecord,
+  outcome: Outcome,
+  now: number,
+  options: MachineOptions,
+): TargetRecord {
+  const rest = (reason: string, extra: Partial<TargetRecord> = {}): TargetRecord => {
+    const out = { ...record, ...extra, attempt: 0, updated_at: iso(now), next_at: null, reason };
+    delete out.withdraw;
+    return out;
+  };
+  if (outcome.ok) {
+    // Nothing of that audit is left to poll: a retry waits for quota and submits again.
+    const out = rest(`cancelled; audit ${record.auditid} withdrawn`, {
+      stopped_in: "waiting_quota",
+    });
+    delete out.auditid;
+    delete out.submitted_at;
+    return out;
+  }
+  // 87012 (already decided), 87013 (withdrawals spent) and other refusals: WeChat's reason is
+  // kept, nothing fails; a retry polls the audit.
+  const attempt = record.attempt + 1;
+  if (refusal(outcome) || attempt >= options.maxAttempts) {
+    const gaveUp = refusal(outcome) ? "" : `gave up after ${attempt} attempts: `;
+    return rest(`cancelled; audit not withdrawn: ${gaveUp}${outcome.message}`);
+  }
+  return {
+    ...record,
+    attempt,
+    updated_at: iso(now),
+    next_at: iso(now + backoffMs(options, attempt)),
+    reason: `cancelled; withdrawing: ${outcome.message}`,
+  };
+}
+
+/** A release verified live. */
+function live(
+  record: TargetRecord,
+  state: "released" | "gray_released",
+  now: number,
+): TargetRecord {
+  const done = { ...record, released_at: iso(now) };
+  delete done.release_check;
+  delete done.reason;
+  return moved(done, state, now, null);
+}
+
+/** Not live after a release: release again (with backoff), or fail once attempts are spent. */
+function notLive(
+  record: TargetRecord,
+  why: string,
+  now: number,
+  options: MachineOptions,
+): TargetRecord {
+  const again = { ...record, attempt: record.attempt + 1, updated_at: iso(now) };
+  delete again.release_check;
+  if (again.attempt >= options.maxAttempts) return failed(again, why, now);
+  return { ...again, next_at: iso(now + backoffMs(options, again.attempt)) };
 }
 
 /**

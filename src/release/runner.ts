@@ -25,6 +25,7 @@ import {
   cancelTarget,
   DEFAULT_MACHINE_OPTIONS,
   grantQuota,
+  isAtRest,
   isDue,
   isSettled,
   type MachineOptions,
@@ -94,8 +95,12 @@ function call(
       return api.release(appid);
     case "gray_release":
       return api.grayRelease(appid, { gray_percentage: action.gray_percentage });
+    case "get_gray_release_plan":
+      return api.getGrayReleasePlan(appid);
     case "get_version_info":
       return api.getVersionInfo(appid);
+    case "undo_code_audit":
+      return api.undoCodeAudit(appid);
   }
 }
 
@@ -174,7 +179,10 @@ export interface ReleaseSummary {
   total: number;
   /** Targets per state (every state named, zeros included). */
   counts: Record<TargetState, number>;
-  /** True when no target will move without an operator (all terminal, or audited in manual). */
+  /**
+   * True when no target will move without an operator (all terminal, or audited in manual) and
+   * no cancelled target still owes the withdrawal of its audit (see `isAtRest`).
+   */
   settled: boolean;
   /** Upstream calls made for the targets. */
   calls: number;
@@ -211,7 +219,7 @@ export function summarize(
     created_at: plan.created_at,
     total: records.length,
     counts,
-    settled: records.every((r) => isSettled(r.state, plan)),
+    settled: records.every((r) => isAtRest(plan, r)),
     calls,
     submits,
     ...(withTargets ? { targets: [...records] } : {}),
@@ -347,7 +355,7 @@ export class ReleaseRunner {
     const plan = await this.#plan(id);
     const raw = plan && await this.#store.get(targetKey(id, appid));
     if (!plan || !raw) return null;
-    return isSettled((JSON.parse(raw) as TargetRecord).state, plan) ? null : id;
+    return isAtRest(plan, JSON.parse(raw) as TargetRecord) ? null : id;
   }
 
   async #plan(id: string): Promise<ReleasePlan | null> {
@@ -450,11 +458,11 @@ export class ReleaseRunner {
     for (const appid of changed) await this.#save(id, byAppid.get(appid)!);
 
     const all = [...byAppid.values()];
-    const settled = all.every((r) => isSettled(r.state, plan));
+    const settled = all.every((r) => isAtRest(plan, r));
     if (settled) return { settled, calls, next_at: null };
     let next = Infinity;
     for (const r of all) {
-      if (r.next_at !== null && !isSettled(r.state, plan)) {
+      if (r.next_at !== null && !isAtRest(plan, r)) {
         next = Math.min(next, Date.parse(r.next_at));
       }
     }

@@ -211,7 +211,8 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
         for (const r of records) if (r.state === "pending") out.push(cancelTarget(r, now));
         await fanOut(remote, async (r) => {
           const answer = await releaseTargetObject(this.#env(), r.appid).cancel(plan.id);
-          out.push(answer.ok ? answer.value : cancelTarget(r, now));
+          // Unreachable now: the copy reads cancelled; the object's own report corrects it.
+          out.push(answer.ok ? answer.value : { ...cancelTarget(r, now), withdraw: false });
         });
         // Audited targets of a manual release are settled, but cancel takes them off the list.
         for (const r of records) {

@@ -20,7 +20,7 @@ import {
   type AuditEvent,
   cancelTarget,
   grantQuota,
-  isSettled,
+  isAtRest,
   newTarget,
   nextAction,
   type ReleasePlan,
@@ -106,14 +106,15 @@ export function releaseTargetClass(options: ObjectOptions = {}) {
 
     /**
      * Admits this mini program into release `plan.id` (its slice of the plan). Answers `busy`
-     * with the other release while one that has not settled holds it; a repeated start of the
-     * same release answers the record as it stands.
+     * with the other release while one that has not settled (or still owes the withdrawal of
+     * a cancelled audit) holds it; a repeated start of the same release answers the record as
+     * it stands.
      */
     start(plan: ReleasePlan): Promise<RpcResult<StartAnswer>> {
       return capture("release start", async () => {
         const current = await this.#load();
         if (current && current.plan.id === plan.id) return { record: current.record };
-        if (current && !isSettled(current.record.state, current.plan)) {
+        if (current && !isAtRest(current.plan, current.record)) {
           return { busy: current.plan.id };
         }
         const appid = plan.targets[0];
@@ -150,7 +151,7 @@ export function releaseTargetClass(options: ObjectOptions = {}) {
       });
     }
 
-    /** Cancels this target of release `releaseId`. */
+    /** Cancels this target of release `releaseId` (its alarm then withdraws an audit in flight). */
     cancel(releaseId: string): Promise<RpcResult<TargetRecord>> {
       return capture("release cancel", async () => {
         const current = await this.#owned(releaseId);
@@ -211,12 +212,15 @@ export function releaseTargetClass(options: ObjectOptions = {}) {
       // change wins (the next alarm goes on from it); the call is still counted.
       const latest = await this.#load();
       if (latest && latest.record.updated_at !== record.updated_at) {
+        const adopted = next.auditid !== undefined && latest.record.auditid === undefined;
         await this.#commit(latest, {
           ...latest.record,
           calls: latest.record.calls + next.calls - record.calls,
           submits: latest.record.submits + next.submits - record.submits,
-          ...(next.auditid !== undefined && latest.record.auditid === undefined
-            ? { auditid: next.auditid }
+          ...(adopted ? { auditid: next.auditid } : {}),
+          // Cancelled while its submit was out, which WeChat took: that audit is withdrawn too.
+          ...(adopted && latest.record.state === "cancelled"
+            ? { withdraw: true, stopped_in: "auditing", next_at: new Date().toISOString() }
             : {}),
         });
         return;
