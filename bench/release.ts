@@ -33,7 +33,7 @@
 
 import { parseArgs } from "node:util";
 import { CodeFake } from "../tests/_code_fake.ts";
-import { eventually, ORIGIN, startWorker } from "../tests/_worker_harness.ts";
+import { eventually, freePort, ORIGIN, startWorker } from "../tests/_worker_harness.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -51,7 +51,7 @@ const { values } = parseArgs({
 const N = Number(values.n);
 const SIM = values.backend !== "fake";
 const CALLBACK = `${ORIGIN}/wechat/authorizers/$APPID$/callback`;
-const PORT = values.dashboard ? 20000 + Math.floor(Math.random() * 20000) : undefined;
+const PORT = values.dashboard ? freePort() : undefined;
 /** The audit quota, exhausted during the release (60% of N), then given back. */
 const QUOTA = Math.floor(N * 0.6);
 /** Longer than the worker's 10 s deadline for a WeChat call. */

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startWorker } from "./_worker_harness.ts";
+import { freePort, startWorker } from "./_worker_harness.ts";
 
 /** worker/dev.ts's embedded admin token. */
 const ADMIN = "dev-admin-token-change-me";
@@ -25,7 +25,7 @@ export interface DevMiniProgram {
 
 /** Starts the dev worker and authorizes a new mini program on its simulated page. */
 export async function devMiniProgram(): Promise<DevMiniProgram> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = freePort();
   const h = await startWorker({ env: "dev", port });
   try {
     const base = `http://127.0.0.1:${port}`;

@@ -815,3 +815,15 @@ export function authorizeLink(res: Response, page: string): AuthorizeLink {
     preAuthCode: link.searchParams.get("pre_auth_code")!,
   };
 }
+
+/**
+ * A TCP port free on 127.0.0.1 now, for a worker served over HTTP. The system picks it: a random
+ * one from a fixed range could be in use by another test's connection (the range overlaps the
+ * system's ephemeral ports), and Miniflare failed with `ERR_ADDRESS_IN_USE`.
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}

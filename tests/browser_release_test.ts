@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { hasChromium, launchChromium, noticeIfSkipped, outputDir } from "./_browser.ts";
 import { CodeFake } from "./_code_fake.ts";
-import { eventually, ORIGIN, SETTINGS, startWorker } from "./_worker_harness.ts";
+import { eventually, freePort, ORIGIN, SETTINGS, startWorker } from "./_worker_harness.ts";
 
 noticeIfSkipped("browser release test");
 
@@ -20,7 +20,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const out = await outputDir();
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = freePort();
     const appids: string[] = [];
     // deno-lint-ignore prefer-const
     let fake: CodeFake;

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { hasChromium, launchChromium, noticeIfSkipped, outputDir } from "./_browser.ts";
-import { startWorker } from "./_worker_harness.ts";
+import { freePort, startWorker } from "./_worker_harness.ts";
 
 const DEV_ADMIN_TOKEN = "dev-admin-token-change-me";
 noticeIfSkipped("browser test");
@@ -19,7 +19,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const out = await outputDir();
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = freePort();
     const h = await startWorker({ env: "dev", port });
     const base = `http://127.0.0.1:${port}`;
     const browser = await launchChromium();

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startWorker } from "./_worker_harness.ts";
+import { freePort, startWorker } from "./_worker_harness.ts";
 
 const MARK = "<!-- dev-walk: run as written by tests/worker_dev_walk_test.ts -->";
 
@@ -42,7 +42,7 @@ Deno.test({
       console.warn("dev walk: curl or bash is missing; the commands were not run");
       return;
     }
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = freePort();
     const h = await startWorker({ env: "dev", port });
     const dir = await Deno.makeTempDir();
     try {

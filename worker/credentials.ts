@@ -46,9 +46,19 @@ export function componentObject(env: Env) {
   return env.COMPONENT.get(env.COMPONENT.idFromName(COMPONENT));
 }
 
+/** Authorizer object ids by appid: naming one hashes the name (a fiftieth of a message's cost). */
+const authorizerIds = new WeakMap<object, Map<string, DurableObjectId>>();
+
 /** An authorizer's object. */
 export function authorizerObject(env: Env, appid: string) {
-  return env.AUTHORIZERS.get(env.AUTHORIZERS.idFromName(appid));
+  let ids = authorizerIds.get(env.AUTHORIZERS);
+  if (!ids) authorizerIds.set(env.AUTHORIZERS, ids = new Map());
+  let id = ids.get(appid);
+  if (!id) {
+    if (ids.size >= 10_000) ids.clear();
+    ids.set(appid, id = env.AUTHORIZERS.idFromName(appid));
+  }
+  return env.AUTHORIZERS.get(id);
 }
 
 const orNull = (err: unknown): null => {
