@@ -10,11 +10,10 @@
 /// <reference types="cloudflare-types" />
 
 import { Hono } from "hono/tiny";
-import { concatBytes } from "../../src/_bytes.ts";
 import { componentTokenReason } from "../../src/api/send.ts";
 import type { AppEnv } from "../context.ts";
 import { HttpError } from "../errors.ts";
-import { appidParam } from "../validate.ts";
+import { appidParam, readLimited } from "../validate.ts";
 
 const MiB = 1024 * 1024;
 
@@ -47,24 +46,6 @@ function tooLarge(): HttpError {
     "payload_too_large",
     `The body is larger than ${PROXY_BODY_LIMIT} bytes (WeChat's media are at most 10 MB)`,
   );
-}
-
-/** Reads `stream` whole, refusing it (413) as soon as it passes the limit. */
-async function readWhole(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > PROXY_BODY_LIMIT) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return concatBytes(chunks, size);
 }
 
 /** The proxy routes (mounted at `/api/v1/authorizers/:appid/wechat`). */
@@ -111,7 +92,7 @@ export function proxyRoutes(): Hono<AppEnv> {
         body = fixed.readable as ReadableStream<Uint8Array>;
         timeoutMs = PROXY_UPLOAD_TIMEOUT_MS;
       } else {
-        body = await readWhole(incoming);
+        body = await readLimited(incoming, PROXY_BODY_LIMIT, tooLarge);
       }
     }
     const contentType = c.req.header("content-type");
