@@ -277,6 +277,32 @@ Deno.test("authorizer(appid).call() injects the authorizer token and retries onc
   assert.throws(() => env.client.authorizer(env.appid).call("/x?access_token=1"), TypeError);
 });
 
+Deno.test("authorizer(appid).call() refuses a component API before sending it, as fetch() does", async () => {
+  const env = await withAuthorizer();
+  const merchant = env.client.authorizer(env.appid);
+  const before = env.sim.calls("/cgi-bin/component/api_query_auth");
+  for (
+    const [path, query] of [
+      ["/cgi-bin/component/api_query_auth", undefined],
+      ["/wxa/gettemplatelist", undefined],
+      ["/cgi-bin/message/custom/send", { component_access_token: "x" }],
+    ] as const
+  ) {
+    assert.throws(
+      () => merchant.call(path, {}, query ? { query } : {}),
+      (e: unknown) => e instanceof TypeError && /component/.test(e.message),
+      path,
+    );
+  }
+  assert.equal(env.sim.calls("/cgi-bin/component/api_query_auth"), before);
+  // The authorizer APIs that live under cgi-bin/component still reach WeChat (which answers an
+  // official account's privacy request 48001: a mini program's API).
+  await assert.rejects(
+    merchant.call("/cgi-bin/component/getprivacysetting", {}),
+    (e: unknown) => e instanceof WeChatError && e.errcode === 48001,
+  );
+});
+
 Deno.test("the component token invalidated mid-flight is refreshed once and the call retried", async () => {
   const env = await withAuthorizer();
   env.sim.invalidateAccessToken();

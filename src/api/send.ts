@@ -162,6 +162,15 @@ export function componentTokenReason(pathAndQuery: string): string | undefined {
 }
 
 /**
+ * Throws a `TypeError` when `pathAndQuery` cannot be called with an authorizer's token
+ * ({@linkcode componentTokenReason}): WeChat would answer 61014 or read a token it was not given.
+ */
+export function refuseComponentApi(pathAndQuery: string): void {
+  const refused = componentTokenReason(pathAndQuery);
+  if (refused) throw new TypeError(`Invalid path: ${refused}; call it with the component client`);
+}
+
+/**
  * Sends any request with the authorizer's (or component's) token in the query and returns
  * WeChat's answer as is, any status or content type. A small JSON or text answer is read whole;
  * anything else streams through (see `requestStream`). When such a small answer says the token
@@ -181,8 +190,7 @@ export async function sendRaw(
   if (typeof pathAndQuery !== "string" || !/^\/(?!\/)[^#\s]*$/.test(pathAndQuery)) {
     throw new TypeError("Invalid path: expected an absolute path, optionally with a query string");
   }
-  const refused = auth === "authorizer" ? componentTokenReason(pathAndQuery) : undefined;
-  if (refused) throw new TypeError(`Invalid path: ${refused}; call it with the component client`);
+  if (auth === "authorizer") refuseComponentApi(pathAndQuery);
   const url = new URL(api.http.apiBase + pathAndQuery);
   // A caller's `access_token` would be read before ours on a component API: drop it.
   if (auth === "component") url.searchParams.delete("access_token");
