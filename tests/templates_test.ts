@@ -105,5 +105,11 @@ Deno.test("the template APIs take the component token, not an authorizer's (6101
   const pre = await client.createPreAuthCode();
   const auth = await sim.authorizeAccount({ kind: "mini_program", preAuthCode: pre.pre_auth_code });
   await client.queryAuth(auth.authCode);
-  await rejects(client.authorizer(auth.appId).call("/wxa/gettemplatedraftlist"), 61014);
+  // WeChat refuses an authorizer's token there; the client does not even send it.
+  const token = await client.authorizerAccessToken(auth.appId);
+  const res = await sim.fetch(
+    `https://api.weixin.qq.com/wxa/gettemplatedraftlist?access_token=${token}`,
+  );
+  assert.equal((await res.json()).errcode, 61014);
+  assert.throws(() => client.authorizer(auth.appId).call("/wxa/gettemplatedraftlist"), TypeError);
 });
