@@ -546,6 +546,23 @@ Deno.test("runner: a gray plan that does not run at the planned share is release
   assert.equal(again.targets!.find((t) => t.appid === A(1))!.state, "gray_released");
 });
 
+Deno.test("runner: a release WeChat answers ok but never shows live is released again, then fails", async () => {
+  const env = setup({ maxAttempts: 3 });
+  const real = env.fake.release.bind(env.fake);
+  env.fake.release = async (appid) => {
+    const out = await real(appid);
+    env.fake.program(appid).released = undefined;
+    return out;
+  };
+  const { id } = await env.runner.create({ ...base, targets: [A(1)] });
+  const s = await drive(env, id);
+  const [t] = s.targets!;
+  assert.equal(t.state, "failed");
+  assert.match(t.reason!, /not live after release/);
+  const releases = env.fake.log.filter((l) => l === `${A(1)}:release`).length;
+  assert.ok(releases >= 2 && releases <= 3, `released ${releases} times, bounded by maxAttempts`);
+});
+
 Deno.test("runner: cancel stops every unsettled target; a target busy in another release fails", async () => {
   const env = setup();
   const first = await env.runner.create({ ...base, targets: [A(1), A(2)] });
