@@ -50,6 +50,8 @@ const PLAN = "plan";
 const target = (appid: string) => `t:${appid}`;
 const ext = (appid: string) => `x:${appid}`;
 const COUNTS = "counts";
+/** How many cancelled targets still owe the withdrawal of their audit (see `withdraw`). */
+const OWED = "owed";
 /** The earliest a report may pull the next tick forward, after the last one. */
 const MIN_TICK_GAP_MS = 500;
 /** RPCs to target objects in flight at once during a tick or a cancel. */
@@ -75,6 +77,8 @@ async function fanOut<T>(items: readonly T[], task: (item: T) => Promise<void>):
 export function releaseCoordinatorClass(options: ObjectOptions = {}) {
   return class ReleaseCoordinator extends DurableObject<Env> {
     #lastTick = 0;
+    /** {@linkcode OWED} as last read or written by `#counts` and `#put`. */
+    #owed = 0;
 
     #env(): Env {
       return options.envTransform ? options.envTransform(this.env) : this.env;
@@ -92,7 +96,9 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
     }
 
     async #counts(): Promise<Record<TargetState, number>> {
-      return (await this.ctx.storage.get<Record<TargetState, number>>(COUNTS)) ??
+      const stored = await this.ctx.storage.get<unknown>([COUNTS, OWED]);
+      this.#owed = (stored.get(OWED) as number | undefined) ?? 0;
+      return (stored.get(COUNTS) as Record<TargetState, number> | undefined) ??
         Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<TargetState, number>;
     }
 
@@ -106,16 +112,19 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
         if (!newer(r, old)) continue;
         if (old) counts[old.state]--;
         counts[r.state]++;
+        this.#owed += (r.withdraw ? 1 : 0) - (old?.withdraw ? 1 : 0);
         writes[target(r.appid)] = r;
         stored.set(target(r.appid), r);
       }
       writes[COUNTS] = counts;
+      writes[OWED] = this.#owed;
       await this.ctx.storage.put(writes);
       return counts;
     }
 
+    /** Whether every target is at rest (after `#counts` or `#put`, which read the owed count). */
     #settled(plan: StoredPlan, counts: Record<TargetState, number>): boolean {
-      return TARGET_STATES.every((s) => counts[s] === 0 || isSettled(s, plan));
+      return this.#owed === 0 && TARGET_STATES.every((s) => counts[s] === 0 || isSettled(s, plan));
     }
 
     /** This target's slice of the plan (what its object runs). */
@@ -146,6 +155,7 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
         if (await this.ctx.storage.get(PLAN)) return await this.#summary(false);
         const { ext_json, targets, ...stored } = plan;
         const now = Date.now();
+        this.#owed = 0;
         const writes: Record<string, unknown> = { [PLAN]: stored };
         const counts = Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<
           TargetState,
