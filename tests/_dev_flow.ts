@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, startWorker } from "./_worker_harness.ts";
+import { freePort, startWorker, unescapeAmp } from "./_worker_harness.ts";
 
 /** worker/dev.ts's embedded admin token. */
 const ADMIN = "dev-admin-token-change-me";
@@ -31,13 +31,12 @@ export async function devMiniProgram(): Promise<DevMiniProgram> {
     const base = `http://127.0.0.1:${port}`;
     const start = await fetch(`${base}/authorize?auth_type=2`);
     const cookie = cookiesOf(start);
-    const link = /id="authorize"[^>]*href="([^"]+)"/.exec(await start.text())?.[1]
-      .replaceAll("&#38;", "&");
+    const link = /id="authorize"[^>]*href="([^"]+)"/.exec(unescapeAmp(await start.text()))?.[1];
     assert.ok(link, "the authorize page links to the simulated WeChat page");
     const page = await (await fetch(link, { headers: { referer: `${base}/authorize` } })).text();
     const fields = new URLSearchParams();
     for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      fields.set(m[1], m[2].replaceAll("&#38;", "&").replaceAll("&amp;", "&"));
+      fields.set(m[1], unescapeAmp(m[2]));
     }
     fields.set("account", "new:mini_program");
     const consent = await fetch(link, {
