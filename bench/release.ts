@@ -33,7 +33,7 @@
 
 import { parseArgs } from "node:util";
 import { CodeFake } from "../tests/_code_fake.ts";
-import { eventually, freePort, ORIGIN, startWorker } from "../tests/_worker_harness.ts";
+import { eventually, freePort, ORIGIN, SETTINGS, startWorker } from "../tests/_worker_harness.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -280,7 +280,6 @@ async function checkDashboard(
   counts: Record<string, number>,
 ): Promise<Record<string, unknown>> {
   const { launchChromium } = await import("../tests/_browser.ts");
-  const { SETTINGS } = await import("../tests/_worker_harness.ts");
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -12,13 +12,10 @@ import {
   WeChatSimulator,
   type WeChatSimulatorOptions,
 } from "../src/testing/mod.ts";
+import { AES_KEY, EVENTS_URL, MESSAGE_URL, TOKEN } from "./_onboard_env.ts";
 
-/** The platform's message token and EncodingAESKey in these tests. */
-export const MESSAGE_TOKEN = "sim-message-token";
-export const AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-/** Where the captured pushes are addressed. */
-export const EVENTS_URL = "https://platform.example/wechat/component/events";
-export const MESSAGE_URL = "https://platform.example/wechat/authorizers/$APPID$/callback";
+/** Where the captured component events are addressed (the onboarding tests' address). */
+export { EVENTS_URL };
 
 /** How {@linkcode simulatedPlatform} starts. */
 export interface PlatformOptions extends Partial<WeChatSimulatorOptions> {
@@ -54,7 +51,7 @@ export async function simulatedPlatform(options: PlatformOptions): Promise<Platf
   const { preAuthCode, capturePushes, ...simOptions } = options;
   const pushes: Request[] = [];
   const sim = new WeChatSimulator({
-    componentToken: MESSAGE_TOKEN,
+    componentToken: TOKEN,
     encodingAesKey: AES_KEY,
     now: () => Date.parse("2026-03-01T08:00:00Z"),
     ...(capturePushes
@@ -80,7 +77,7 @@ export async function simulatedPlatform(options: PlatformOptions): Promise<Platf
   });
   await client.acceptTicket(sim.issueTicket());
   const crypto = MessageCrypto.create({
-    token: simOptions.componentToken ?? MESSAGE_TOKEN,
+    token: simOptions.componentToken ?? TOKEN,
     encodingAesKey: simOptions.encodingAesKey ?? AES_KEY,
     appId: options.componentAppId,
   });

@@ -7,9 +7,9 @@
  */
 
 import assert from "node:assert/strict";
-import { eventually, ORIGIN, startWorker } from "./_worker_harness.ts";
+import { assertPushForwarded, proxiedMiniProgram } from "./_dev_flow.ts";
+import { startWorker } from "./_worker_harness.ts";
 
-const EVENTS = `${ORIGIN}/wechat/component/events`;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({
@@ -18,21 +18,7 @@ Deno.test({
   async fn() {
     const h = await startWorker();
     try {
-      assert.equal((await h.send(await h.sim.ticketPush(EVENTS))).status, 200);
-      const auth = await h.sim.authorizeAccount({ kind: "mini_program" });
-      await h.sim.settled();
-      await eventually(async () =>
-        (await h.snapshot()).has(`wxopen:v1:authorizer_token:${auth.appId}`)
-      );
-      const call = async (rest: string, body?: unknown) => {
-        const res = await h.admin(`/api/v1/authorizers/${auth.appId}/wechat/${rest}`, {
-          method: body === undefined ? "GET" : "POST",
-          headers: { "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        assert.equal(res.status, 200, rest);
-        return await res.json();
-      };
+      const { appId, call } = await proxiedMiniProgram(h);
 
       // Domains: the platform registered none, so only the direct API sets any.
       const add = { action: "add", requestdomain: ["https://api.example.com"] };
@@ -71,15 +57,8 @@ Deno.test({
       assert.equal(added.errcode, 0);
       assert.equal((await call("cgi-bin/wxopen/getcategory")).categories[0].audit_status, 1);
       const before = h.forwarded.length;
-      h.sim.auditCategory(auth.appId, { first: 30, second: 31, approved: true });
-      await h.sim.settled();
-      const delivery = h.sim.deliveries().find((d) => d.infoType === "wxa_category_audit");
-      assert.ok(delivery, "the verdict was pushed");
-      assert.equal(delivery.appId, auth.appId);
-      assert.equal(delivery.status, 200);
-      assert.equal(delivery.body, "success");
-      const forwarded = await eventually(() => h.forwarded[before]);
-      assert.match(forwarded.body, /wxa_category_audit/);
+      h.sim.auditCategory(appId, { first: 30, second: 31, approved: true });
+      await assertPushForwarded(h, "wxa_category_audit", appId, before);
       assert.equal((await call("cgi-bin/wxopen/getcategory")).categories[0].audit_status, 3);
 
       // Search status.

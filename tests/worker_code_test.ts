@@ -8,9 +8,9 @@
  */
 
 import assert from "node:assert/strict";
-import { eventually, ORIGIN, startWorker } from "./_worker_harness.ts";
+import { assertPushForwarded, proxiedMiniProgram } from "./_dev_flow.ts";
+import { eventually, startWorker } from "./_worker_harness.ts";
 
-const EVENTS = `${ORIGIN}/wechat/component/events`;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 /** Real milliseconds: the worker checks a push's timestamp against its own clock. */
 const AUDIT_MS = 1000;
@@ -21,26 +21,10 @@ Deno.test({
   async fn() {
     const h = await startWorker({ simulator: { auditDelayMs: AUDIT_MS } });
     try {
-      assert.equal((await h.send(await h.sim.ticketPush(EVENTS))).status, 200);
-      const auth = await h.sim.authorizeAccount({ kind: "mini_program" });
-      await h.sim.settled();
-      await eventually(async () =>
-        (await h.snapshot()).has(`wxopen:v1:authorizer_token:${auth.appId}`)
-      );
-      const proxy = (rest: string, body?: unknown) =>
-        h.admin(`/api/v1/authorizers/${auth.appId}/wechat/${rest}`, {
-          method: body === undefined ? "GET" : "POST",
-          headers: { "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      const call = async (rest: string, body?: unknown) => {
-        const res = await proxy(rest, body);
-        assert.equal(res.status, 200, rest);
-        return await res.json();
-      };
+      const { appId, proxy, call } = await proxiedMiniProgram(h);
       const commit = await call("wxa/commit", {
         template_id: 3,
-        ext_json: JSON.stringify({ extAppid: auth.appId, ext: { shop: 7 } }),
+        ext_json: JSON.stringify({ extAppid: appId, ext: { shop: 7 } }),
         user_version: "3.1.0",
         user_desc: "edge",
       });
@@ -57,14 +41,7 @@ Deno.test({
       await new Promise((r) => setTimeout(r, AUDIT_MS + 200));
       // Time passed on WeChat's side; the next request the simulator serves lets it catch up.
       assert.equal((await call("wxa/queryquota")).rest, 19);
-      await h.sim.settled();
-      const delivery = h.sim.deliveries().find((d) => d.infoType === "weapp_audit_success");
-      assert.ok(delivery, "the verdict was pushed");
-      assert.equal(delivery.appId, auth.appId);
-      assert.equal(delivery.status, 200);
-      assert.equal(delivery.body, "success");
-      const forwarded = await eventually(() => h.forwarded[before]);
-      assert.match(forwarded.body, /weapp_audit_success/);
+      await assertPushForwarded(h, "weapp_audit_success", appId, before);
 
       assert.equal((await call("wxa/get_auditstatus", { auditid: submitted.auditid })).status, 0);
       assert.equal((await call("wxa/release", {})).errcode, 0);
@@ -84,7 +61,7 @@ Deno.test({
         user_version: "3.2.0",
         user_desc: "edge 2",
       });
-      h.sim.setAuditOutcome(auth.appId, { status: "fail", reason: "功能不完整", screenshot: "s1" });
+      h.sim.setAuditOutcome(appId, { status: "fail", reason: "功能不完整", screenshot: "s1" });
       const second = await call("wxa/submit_audit", {});
       const seen = h.forwarded.length;
       await new Promise((r) => setTimeout(r, AUDIT_MS + 200));

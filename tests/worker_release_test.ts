@@ -345,7 +345,6 @@ Deno.test("worker release against the simulator's audit lifecycle: 50 mini progr
     assert.equal((await wechat(adopted, "/wxa/submit_audit", {})).errcode, 0);
     await commit(foreign, "3.0.0");
     assert.equal((await wechat(foreign, "/wxa/submit_audit", {})).errcode, 0);
-    h.sim.setAuditOutcome(adopted, "delay"); // decided after the release takes it up
     // The other version's audit stays in flight (delayed again and again) until the target saw it.
     const keepDelaying = setInterval(() => h.sim.setAuditOutcome(foreign, "delay"), 200);
     h.sim.setAuditOutcome(adopted, "delay"); // decided after the release takes it up
