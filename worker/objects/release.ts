@@ -52,6 +52,16 @@ const ext = (appid: string) => `x:${appid}`;
 const COUNTS = "counts";
 /** How many cancelled targets still owe the withdrawal of their audit (see `withdraw`). */
 const OWED = "owed";
+
+/** The counts per state, and how many withdrawals are owed: what `settled` is decided by. */
+interface Tally {
+  counts: Record<TargetState, number>;
+  owed: number;
+}
+
+function zeroCounts(): Record<TargetState, number> {
+  return Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<TargetState, number>;
+}
 /** The earliest a report may pull the next tick forward, after the last one. */
 const MIN_TICK_GAP_MS = 500;
 /** RPCs to target objects in flight at once during a tick or a cancel. */
@@ -77,8 +87,6 @@ async function fanOut<T>(items: readonly T[], task: (item: T) => Promise<void>):
 export function releaseCoordinatorClass(options: ObjectOptions = {}) {
   return class ReleaseCoordinator extends DurableObject<Env> {
     #lastTick = 0;
-    /** {@linkcode OWED} as last read or written by `#counts` and `#put`. */
-    #owed = 0;
 
     #env(): Env {
       return options.envTransform ? options.envTransform(this.env) : this.env;
@@ -95,16 +103,18 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
       return [...map.values()];
     }
 
-    async #counts(): Promise<Record<TargetState, number>> {
+    async #tally(): Promise<Tally> {
       const stored = await this.ctx.storage.get<unknown>([COUNTS, OWED]);
-      this.#owed = (stored.get(OWED) as number | undefined) ?? 0;
-      return (stored.get(COUNTS) as Record<TargetState, number> | undefined) ??
-        Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<TargetState, number>;
+      return {
+        counts: (stored.get(COUNTS) as Record<TargetState, number> | undefined) ?? zeroCounts(),
+        owed: (stored.get(OWED) as number | undefined) ?? 0,
+      };
     }
 
     /** Stores `records` (those newer than the stored copy), keeping the counts per state. */
-    async #put(records: TargetRecord[]): Promise<Record<TargetState, number>> {
-      const counts = await this.#counts();
+    async #put(records: TargetRecord[]): Promise<Tally> {
+      const tally = await this.#tally();
+      const { counts } = tally;
       const stored = await this.ctx.storage.get<TargetRecord>(records.map((r) => target(r.appid)));
       const writes: Record<string, unknown> = {};
       for (const r of records) {
@@ -112,19 +122,19 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
         if (!newer(r, old)) continue;
         if (old) counts[old.state]--;
         counts[r.state]++;
-        this.#owed += (r.withdraw ? 1 : 0) - (old?.withdraw ? 1 : 0);
+        tally.owed += (r.withdraw ? 1 : 0) - (old?.withdraw ? 1 : 0);
         writes[target(r.appid)] = r;
         stored.set(target(r.appid), r);
       }
       writes[COUNTS] = counts;
-      writes[OWED] = this.#owed;
+      writes[OWED] = tally.owed;
       await this.ctx.storage.put(writes);
-      return counts;
+      return tally;
     }
 
-    /** Whether every target is at rest (after `#counts` or `#put`, which read the owed count). */
-    #settled(plan: StoredPlan, counts: Record<TargetState, number>): boolean {
-      return this.#owed === 0 && TARGET_STATES.every((s) => counts[s] === 0 || isSettled(s, plan));
+    /** Whether every target is at rest: settled, and no withdrawal owed. */
+    #settled(plan: StoredPlan, { counts, owed }: Tally): boolean {
+      return owed === 0 && TARGET_STATES.every((s) => counts[s] === 0 || isSettled(s, plan));
     }
 
     /** This target's slice of the plan (what its object runs). */
@@ -133,13 +143,14 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
       return { ...plan, targets: [appid], ext_json: { [appid]: json } };
     }
 
-    async #index(plan: StoredPlan, counts: Record<TargetState, number>): Promise<void> {
+    async #index(plan: StoredPlan, tally: Tally): Promise<void> {
+      const { counts } = tally;
       const total = TARGET_STATES.reduce((n, s) => n + counts[s], 0);
       const summary = {
         ...summarize({ ...plan, targets: [], ext_json: {} }, [], false),
         total,
         counts,
-        settled: this.#settled(plan, counts),
+        settled: this.#settled(plan, tally),
       };
       await unwrap(releaseObject(this.#env(), INDEX_NAME).indexPut(summary)).catch((err) => {
         console.warn(`[wxopen] release index not updated: ${(err as Error).name}`);
@@ -155,12 +166,8 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
         if (await this.ctx.storage.get(PLAN)) return await this.#summary(false);
         const { ext_json, targets, ...stored } = plan;
         const now = Date.now();
-        this.#owed = 0;
         const writes: Record<string, unknown> = { [PLAN]: stored };
-        const counts = Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<
-          TargetState,
-          number
-        >;
+        const counts = zeroCounts();
         for (const appid of targets) {
           writes[target(appid)] = newTarget(appid, now);
           writes[ext(appid)] = ext_json[appid];
@@ -173,7 +180,7 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
           await this.ctx.storage.put(Object.fromEntries(entries.slice(i, i + 128)));
         }
         await this.ctx.storage.setAlarm(now);
-        await this.#index(stored, counts);
+        await this.#index(stored, { counts, owed: 0 });
         return await this.#summary(false);
       });
     }
@@ -193,10 +200,10 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
     async report(record: TargetRecord): Promise<void> {
       const plan = await this.ctx.storage.get<StoredPlan>(PLAN);
       if (!plan || !(await this.ctx.storage.get(target(record.appid)))) return;
-      const counts = await this.#put([record]);
-      if (this.#settled(plan, counts)) {
+      const tally = await this.#put([record]);
+      if (this.#settled(plan, tally)) {
         await this.ctx.storage.deleteAlarm();
-        await this.#index(plan, counts);
+        await this.#index(plan, tally);
         return;
       }
       // A slot freed, or a target waits for quota: tick soon rather than at the next poll.
@@ -231,9 +238,9 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
             if (answer.ok) out.push(answer.value);
           }
         }
-        const counts = await this.#put(out);
+        const tally = await this.#put(out);
         await this.ctx.storage.deleteAlarm();
-        await this.#index(plan, counts);
+        await this.#index(plan, tally);
         return await this.#summary(false);
       });
     }
@@ -256,9 +263,9 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
         } else {
           next = await unwrap(releaseTargetObject(this.#env(), appid).retry(plan.id));
         }
-        const counts = await this.#put([next]);
+        const tally = await this.#put([next]);
         await this.ctx.storage.setAlarm(Math.max(Date.now(), this.#lastTick + MIN_TICK_GAP_MS));
-        await this.#index(plan, counts);
+        await this.#index(plan, tally);
         return next;
       });
     }
@@ -271,8 +278,8 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
           throw new HttpError(404, "not_found", "No such target in this release");
         }
         const next = await unwrap(releaseTargetObject(this.#env(), appid).release(plan.id));
-        const counts = await this.#put([next]);
-        await this.#index(plan, counts);
+        const tally = await this.#put([next]);
+        await this.#index(plan, tally);
         return next;
       });
     }
@@ -321,9 +328,9 @@ export function releaseCoordinatorClass(options: ObjectOptions = {}) {
         }
       });
 
-      const counts = await this.#put(changed);
-      await this.#index(plan, counts);
-      if (!this.#settled(plan, counts)) {
+      const tally = await this.#put(changed);
+      await this.#index(plan, tally);
+      if (!this.#settled(plan, tally)) {
         await this.ctx.storage.setAlarm(Date.now() + pollSeconds(env) * 1000);
       }
     }
