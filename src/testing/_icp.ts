@@ -17,7 +17,7 @@ import { icpApis } from "../api/icp.ts";
 import { ApiFailure, OK } from "./_errors.ts";
 import { type AccountIcp, DEFAULT_ICP_REJECTION, type IcpStore } from "./_icp_state.ts";
 import type { ApiHooks, Ctx, Json, Route } from "./_route.ts";
-import { serve, str } from "./_route.ts";
+import { isObject, serve, str } from "./_route.ts";
 import { type Model, opaque } from "./_state.ts";
 
 /** 开发管理与数据分析 (18) and 小程序备案 (156): either opens the filing APIs. */
@@ -32,10 +32,6 @@ function miniProgram(ctx: Ctx): { appId: string; icp: AccountIcp } {
     throw new ApiFailure(61007);
   }
   return { appId: account.appId, icp: ctx.model.icp.of(account.appId) };
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const CERTIFICATE_TYPES: Json[] = [

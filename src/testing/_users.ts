@@ -15,7 +15,7 @@ import { BATCHGET_LIMIT, USER_PAGE_SIZE, userApis } from "../api/users.ts";
 import { ApiFailure } from "./_errors.ts";
 import type { Follower } from "./_follower_store.ts";
 import type { Ctx, Json, Route } from "./_route.ts";
-import { serve, str } from "./_route.ts";
+import { isObject, serve, str } from "./_route.ts";
 
 const LANGS = ["zh_CN", "zh_TW", "en"];
 
@@ -68,7 +68,7 @@ export const userRoutes: Route[] = [
       throw new ApiFailure(40097);
     }
     const user_info_list = list.map((entry) => {
-      const e = (typeof entry === "object" && entry !== null ? entry : {}) as Json;
+      const e: Json = isObject(entry) ? entry : {};
       return info(followers, e.openid, e.lang);
     });
     return { user_info_list };

@@ -19,7 +19,7 @@
 import { wxverifyApis } from "../api/wxverify.ts";
 import { ApiFailure, OK } from "./_errors.ts";
 import type { ApiHooks, Ctx, Json, Route } from "./_route.ts";
-import { serve, str } from "./_route.ts";
+import { isObject, serve, str } from "./_route.ts";
 import { type Model, opaque } from "./_state.ts";
 import {
   type AuthAndIcpProcedure,
@@ -35,10 +35,6 @@ function miniProgram(ctx: Ctx): string {
     throw new ApiFailure(61007);
   }
   return account.appId;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** `auth_data` as WeChat checks it: 40097 when a required field is missing or malformed. */
