@@ -13,7 +13,8 @@ import type { Endpoint } from "./endpoint.ts";
 /** The languages WeChat answers a follower's information in. */
 export type UserLang = "zh_CN" | "zh_TW" | "en";
 
-const LANGS: readonly string[] = ["zh_CN", "zh_TW", "en"];
+/** The `lang` values WeChat accepts, as {@linkcode UserLang} lists them. */
+export const USER_LANGS: readonly string[] = ["zh_CN", "zh_TW", "en"];
 
 /** At most this many openids per `cgi-bin/user/get` page. */
 export const USER_PAGE_SIZE = 10000;
@@ -86,7 +87,7 @@ export interface BatchGetUserInfoResponse {
 
 function lang(value: unknown): UserLang | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string" || !LANGS.includes(value)) {
+  if (typeof value !== "string" || !USER_LANGS.includes(value)) {
     throw new TypeError('Invalid lang: expected "zh_CN", "zh_TW" or "en"');
   }
   return value as UserLang;
