@@ -20,3 +20,11 @@ export function integer(name: string, value: unknown, min: number, max: number):
   }
   return value as number;
 }
+
+/** Returns `value` when it is a plain object (not null, not an array); throws TypeError otherwise. */
+export function object(name: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`Invalid ${name}: expected an object`);
+  }
+  return value as Record<string, unknown>;
+}

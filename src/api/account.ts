@@ -6,7 +6,7 @@
  * @module
  */
 
-import { integer, nonEmpty } from "../_check.ts";
+import { integer, nonEmpty, object } from "../_check.ts";
 import { OkSchema } from "./_schemas.ts";
 import {
   AccountBasicInfoSchema,
@@ -213,13 +213,6 @@ export interface SearchStatusResponse {
   [key: string]: unknown;
 }
 
-function object(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`Invalid ${name} input: expected an object`);
-  }
-  return value as Record<string, unknown>;
-}
-
 function optional(name: string, value: unknown): string | undefined {
   return value === undefined ? undefined : nonEmpty(name, value);
 }
@@ -236,12 +229,12 @@ function unit(name: string, value: unknown): number {
 }
 
 function category(value: unknown, i: number): CategoryInput {
-  const c = object(`categories[${i}]`, value);
+  const c = object(`categories[${i}] input`, value);
   const out: CategoryInput = { first: id("first", c.first), second: id("second", c.second) };
   if (c.certicates !== undefined) {
     if (!Array.isArray(c.certicates)) throw new TypeError("Invalid certicates: expected an array");
     out.certicates = c.certicates.map((x, j) => {
-      const cert = object(`certicates[${j}]`, x);
+      const cert = object(`certicates[${j}] input`, x);
       return {
         key: nonEmpty("certicates key", cert.key),
         value: nonEmpty("certicates value", cert.value),
@@ -274,7 +267,7 @@ export const setNickname = {
   method: "POST",
   auth: "authorizer",
   body: (input) => {
-    const i = object("setNickname", input);
+    const i = object("setNickname input", input);
     const body: Record<string, unknown> = {
       nick_name: nonEmpty("nick_name", i.nick_name),
       id_card: optional("id_card", i.id_card),
@@ -291,7 +284,9 @@ export const apiWxaQueryNickname = {
   path: "/wxa/api_wxa_querynickname",
   method: "POST",
   auth: "authorizer",
-  body: (input) => ({ audit_id: id("audit_id", object("apiWxaQueryNickname", input).audit_id) }),
+  body: (input) => ({
+    audit_id: id("audit_id", object("apiWxaQueryNickname input", input).audit_id),
+  }),
   schema: QueryNicknameSchema,
 } satisfies Endpoint<{ audit_id: number }, QueryNicknameResponse>;
 
@@ -301,7 +296,7 @@ export const checkWxVerifyNickname = {
   method: "POST",
   auth: "authorizer",
   body: (input) => ({
-    nick_name: nonEmpty("nick_name", object("checkWxVerifyNickname", input).nick_name),
+    nick_name: nonEmpty("nick_name", object("checkWxVerifyNickname input", input).nick_name),
   }),
   schema: CheckNicknameSchema,
 } satisfies Endpoint<{ nick_name: string }, CheckNicknameResponse>;
@@ -312,7 +307,7 @@ export const modifyHeadImage = {
   method: "POST",
   auth: "authorizer",
   body: (input) => {
-    const i = object("modifyHeadImage", input);
+    const i = object("modifyHeadImage input", input);
     const box = {
       x1: unit("x1", i.x1),
       y1: unit("y1", i.y1),
@@ -333,7 +328,7 @@ export const modifySignature = {
   method: "POST",
   auth: "authorizer",
   body: (input) => {
-    const signature = object("modifySignature", input).signature;
+    const signature = object("modifySignature input", input).signature;
     if (typeof signature !== "string") throw new TypeError("Invalid signature: expected a string");
     return { signature };
   },
@@ -354,7 +349,7 @@ export const addCategory = {
   method: "POST",
   auth: "authorizer",
   body: (input) => {
-    const list = object("addCategory", input).categories;
+    const list = object("addCategory input", input).categories;
     if (!Array.isArray(list) || list.length === 0) {
       throw new TypeError("Invalid categories: expected a non-empty array");
     }
@@ -369,7 +364,7 @@ export const deleteCategory = {
   method: "POST",
   auth: "authorizer",
   body: (input) => {
-    const i = object("deleteCategory", input);
+    const i = object("deleteCategory input", input);
     return { first: id("first", i.first), second: id("second", i.second) };
   },
   schema: OkSchema,
@@ -391,7 +386,7 @@ export const modifyCategory = {
   path: "/cgi-bin/wxopen/modifycategory",
   method: "POST",
   auth: "authorizer",
-  body: (input) => category(object("modifyCategory", input), 0),
+  body: (input) => category(object("modifyCategory input", input), 0),
   schema: OkSchema,
 } satisfies Endpoint<CategoryInput, OkResponse>;
 
@@ -401,7 +396,7 @@ export const changeWxaSearchStatus = {
   method: "POST",
   auth: "authorizer",
   body: (input) => ({
-    status: integer("status", object("changeWxaSearchStatus", input).status, 0, 1),
+    status: integer("status", object("changeWxaSearchStatus input", input).status, 0, 1),
   }),
   schema: OkSchema,
 } satisfies Endpoint<{ status: 0 | 1 }, OkResponse>;

@@ -11,7 +11,7 @@
  */
 
 import * as v from "valibot";
-import { nonEmpty } from "../_check.ts";
+import { nonEmpty, object } from "../_check.ts";
 import type { Endpoint } from "./endpoint.ts";
 import type { OkResponse } from "./types.ts";
 
@@ -291,13 +291,6 @@ const _fits: [
 void _fits;
 
 // ---- builders ---------------------------------------------------------------------------------
-
-function object(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`Invalid ${name}: expected an object`);
-  }
-  return value as Record<string, unknown>;
-}
 
 function applyBody(input: ApplyIcpFilingInput): Record<string, unknown> {
   object("apply_icp_filing input", input);

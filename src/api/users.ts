@@ -7,13 +7,14 @@
  */
 
 import * as v from "valibot";
-import { nonEmpty } from "../_check.ts";
+import { nonEmpty, object } from "../_check.ts";
 import type { Endpoint } from "./endpoint.ts";
 
 /** The languages WeChat answers a follower's information in. */
 export type UserLang = "zh_CN" | "zh_TW" | "en";
 
-const LANGS: readonly string[] = ["zh_CN", "zh_TW", "en"];
+/** The `lang` values WeChat accepts, as {@linkcode UserLang} lists them. */
+export const USER_LANGS: readonly string[] = ["zh_CN", "zh_TW", "en"];
 
 /** At most this many openids per `cgi-bin/user/get` page. */
 export const USER_PAGE_SIZE = 10000;
@@ -84,16 +85,9 @@ export interface BatchGetUserInfoResponse {
   [key: string]: unknown;
 }
 
-function object(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`Invalid ${name} input: expected an object`);
-  }
-  return value as Record<string, unknown>;
-}
-
 function lang(value: unknown): UserLang | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string" || !LANGS.includes(value)) {
+  if (typeof value !== "string" || !USER_LANGS.includes(value)) {
     throw new TypeError('Invalid lang: expected "zh_CN", "zh_TW" or "en"');
   }
   return value as UserLang;
@@ -129,7 +123,7 @@ export const getUserList = {
   auth: "authorizer",
   query: (input) => {
     if (input === undefined) return {};
-    const next = object("getUserList", input).next_openid;
+    const next = object("getUserList input", input).next_openid;
     if (next !== undefined && typeof next !== "string") {
       throw new TypeError("Invalid next_openid: expected a string");
     }
@@ -144,7 +138,7 @@ export const getUserInfo = {
   method: "GET",
   auth: "authorizer",
   query: (input) => {
-    const i = object("getUserInfo", input);
+    const i = object("getUserInfo input", input);
     return { openid: nonEmpty("openid", i.openid), lang: lang(i.lang) };
   },
   schema: UserInfoSchema,
@@ -156,13 +150,13 @@ export const batchGetUserInfo = {
   method: "POST",
   auth: "authorizer",
   body: (input) => {
-    const list = object("batchGetUserInfo", input).user_list;
+    const list = object("batchGetUserInfo input", input).user_list;
     if (!Array.isArray(list) || list.length === 0 || list.length > BATCHGET_LIMIT) {
       throw new TypeError(`Invalid user_list: expected 1 to ${BATCHGET_LIMIT} entries`);
     }
     return {
       user_list: list.map((entry) => {
-        const e = object("user_list entry", entry);
+        const e = object("user_list entry input", entry);
         const l = lang(e.lang);
         return l === undefined
           ? { openid: nonEmpty("openid", e.openid) }

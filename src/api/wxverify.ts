@@ -12,7 +12,7 @@
  */
 
 import * as v from "valibot";
-import { nonEmpty } from "../_check.ts";
+import { nonEmpty, object } from "../_check.ts";
 import type { Endpoint } from "./endpoint.ts";
 import type { OkResponse } from "./types.ts";
 
@@ -247,13 +247,6 @@ const _fits: [
 void _fits;
 
 // ---- builders ---------------------------------------------------------------------------------
-
-function object(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`Invalid ${name}: expected an object`);
-  }
-  return value as Record<string, unknown>;
-}
 
 function authBody(input: { auth_data: WxaAuthData }, resubmit: boolean): Record<string, unknown> {
   const data = object("auth_data", object("input", input).auth_data);

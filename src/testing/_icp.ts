@@ -15,9 +15,14 @@
 
 import { icpApis } from "../api/icp.ts";
 import { ApiFailure, OK } from "./_errors.ts";
-import { type AccountIcp, DEFAULT_ICP_REJECTION, type IcpStore } from "./_icp_state.ts";
+import {
+  type AccountIcp,
+  DEFAULT_ICP_REJECTION,
+  type IcpStore,
+  type IcpVerifyTask,
+} from "./_icp_state.ts";
 import type { ApiHooks, Ctx, Json, Route } from "./_route.ts";
-import { serve, str } from "./_route.ts";
+import { isObject, serve, str } from "./_route.ts";
 import { type Model, opaque } from "./_state.ts";
 
 /** 开发管理与数据分析 (18) and 小程序备案 (156): either opens the filing APIs. */
@@ -32,10 +37,6 @@ function miniProgram(ctx: Ctx): { appId: string; icp: AccountIcp } {
     throw new ApiFailure(61007);
   }
   return { appId: account.appId, icp: ctx.model.icp.of(account.appId) };
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const CERTIFICATE_TYPES: Json[] = [
@@ -138,6 +139,41 @@ function reviewStageEnds(store: IcpStore, hooks: ApiHooks, appId: string, icp: A
   });
 }
 
+/**
+ * A filing application's three parts from a request body (`apply_icp_filing`,
+ * `submit_auth_and_icp`); 40097 when one is not an object.
+ */
+export function icpApplication(
+  body: Json,
+): { icp_subject: Json; icp_applets: Json; icp_materials: Json } {
+  const { icp_subject, icp_applets, icp_materials } = body;
+  if (!isObject(icp_subject) || !isObject(icp_applets) || !isObject(icp_materials)) {
+    throw new ApiFailure(40097);
+  }
+  return { icp_subject, icp_applets, icp_materials };
+}
+
+/**
+ * The face verification task an application names (`icp_applets.principal_info.verify_task_id`):
+ * `appId`'s, passed and unexpired; 86202 otherwise.
+ */
+export function passedVerifyTask(
+  ctx: Ctx,
+  appId: string,
+  application: { icp_applets: Json },
+): IcpVerifyTask {
+  const principal = application.icp_applets.principal_info;
+  const taskId = isObject(principal) ? str(principal.verify_task_id) : undefined;
+  const task = ctx.model.icp.tasks.get(taskId ?? "");
+  if (
+    !task || task.appId !== appId || !task.finished || task.faceStatus !== 3 ||
+    ctx.model.now() >= task.expiresAt
+  ) {
+    throw new ApiFailure(86202);
+  }
+  return task;
+}
+
 function withoutMedia(value: unknown, icp: AccountIcp): unknown {
   if (Array.isArray(value)) {
     return value.filter((x) => !(typeof x === "string" && icp.media.has(x)))
@@ -219,29 +255,14 @@ export const icpRoutes: Route[] = [
 
   serve(icpApis.applyIcpFiling, (ctx) => {
     const { appId, icp } = miniProgram(ctx);
-    const b = ctx.body;
-    if (!isObject(b.icp_subject) || !isObject(b.icp_applets) || !isObject(b.icp_materials)) {
-      throw new ApiFailure(40097);
-    }
+    const application = icpApplication(ctx.body);
     if (icp.status === 2 || icp.status === 4) throw new ApiFailure(86324);
-    const principal = b.icp_applets.principal_info;
-    const taskId = isObject(principal) ? str(principal.verify_task_id) : undefined;
-    const task = ctx.model.icp.tasks.get(taskId ?? "");
-    if (
-      !task || task.appId !== appId || !task.finished || task.faceStatus !== 3 ||
-      ctx.model.now() >= task.expiresAt
-    ) {
-      throw new ApiFailure(86202);
-    }
+    passedVerifyTask(ctx, appId, application);
     icp.before = icp.status;
     icp.status = 2;
     icp.auditData = undefined;
     icp.endsAt = ctx.model.now() + ctx.model.icp.config.reviewDelayMs;
-    icp.application = {
-      icp_subject: b.icp_subject,
-      icp_applets: b.icp_applets,
-      icp_materials: b.icp_materials,
-    };
+    icp.application = application;
     return OK;
   }),
 

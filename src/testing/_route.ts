@@ -125,6 +125,11 @@ export function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
+/** Whether `value` is a JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 export function requireComponentAppId(ctx: Ctx, value: unknown): void {
   const appid = str(value);
   if (appid === undefined) throw new ApiFailure(41002);

@@ -11,13 +11,11 @@
  * @module
  */
 
-import { BATCHGET_LIMIT, USER_PAGE_SIZE, userApis } from "../api/users.ts";
+import { BATCHGET_LIMIT, USER_LANGS, USER_PAGE_SIZE, userApis } from "../api/users.ts";
 import { ApiFailure } from "./_errors.ts";
 import type { Follower } from "./_follower_store.ts";
 import type { Ctx, Json, Route } from "./_route.ts";
-import { serve, str } from "./_route.ts";
-
-const LANGS = ["zh_CN", "zh_TW", "en"];
+import { isObject, serve, str } from "./_route.ts";
 
 function followersOf(ctx: Ctx): Map<string, Follower> {
   const account = ctx.model.authorizedAccount(ctx.token!.appId);
@@ -28,7 +26,7 @@ function followersOf(ctx: Ctx): Map<string, Follower> {
 function info(followers: Map<string, Follower>, openidValue: unknown, lang: unknown): Json {
   const openid = str(openidValue);
   if (openid === undefined) throw new ApiFailure(41009);
-  if (lang !== undefined && lang !== null && !LANGS.includes(String(lang))) {
+  if (lang !== undefined && lang !== null && !USER_LANGS.includes(String(lang))) {
     throw new ApiFailure(40097);
   }
   const f = followers.get(openid);
@@ -68,7 +66,7 @@ export const userRoutes: Route[] = [
       throw new ApiFailure(40097);
     }
     const user_info_list = list.map((entry) => {
-      const e = (typeof entry === "object" && entry !== null ? entry : {}) as Json;
+      const e: Json = isObject(entry) ? entry : {};
       return info(followers, e.openid, e.lang);
     });
     return { user_info_list };

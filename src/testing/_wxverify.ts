@@ -17,9 +17,10 @@
  */
 
 import { wxverifyApis } from "../api/wxverify.ts";
+import { icpApplication, passedVerifyTask } from "./_icp.ts";
 import { ApiFailure, OK } from "./_errors.ts";
 import type { ApiHooks, Ctx, Json, Route } from "./_route.ts";
-import { serve, str } from "./_route.ts";
+import { isObject, serve, str } from "./_route.ts";
 import { type Model, opaque } from "./_state.ts";
 import {
   type AuthAndIcpProcedure,
@@ -35,10 +36,6 @@ function miniProgram(ctx: Ctx): string {
     throw new ApiFailure(61007);
   }
   return account.appId;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** `auth_data` as WeChat checks it: 40097 when a required field is missing or malformed. */
@@ -309,10 +306,7 @@ export const wxverifyRoutes: Route[] = [
   serve(wxverifyApis.submitAuthAndIcp, (ctx) => {
     const appId = miniProgram(ctx);
     const data = authData(ctx);
-    const b = ctx.body;
-    if (!isObject(b.icp_subject) || !isObject(b.icp_applets) || !isObject(b.icp_materials)) {
-      throw new ApiFailure(40097);
-    }
+    const application = icpApplication(ctx.body);
     const s = ctx.model.wxverify;
     const icp = ctx.model.icp.of(appId);
     const active = [...s.procedures.values()].some((p) =>
@@ -320,15 +314,7 @@ export const wxverifyRoutes: Route[] = [
     );
     if (active || icp.status === 2 || icp.status === 4) throw new ApiFailure(86324);
     // The administrator's face, SMS and authorization: a passed task made with along_with_auth.
-    const principal = b.icp_applets.principal_info;
-    const taskId = isObject(principal) ? str(principal.verify_task_id) : undefined;
-    const task = ctx.model.icp.tasks.get(taskId ?? "");
-    if (
-      !task || task.appId !== appId || !task.alongWithAuth || !task.finished ||
-      task.faceStatus !== 3 || ctx.model.now() >= task.expiresAt
-    ) {
-      throw new ApiFailure(86202);
-    }
+    if (!passedVerifyTask(ctx, appId, application).alongWithAuth) throw new ApiFailure(86202);
     const procedureId = opaque(24);
     const procedure: AuthAndIcpProcedure = {
       procedureId,
@@ -337,11 +323,7 @@ export const wxverifyRoutes: Route[] = [
       status: data.pay_type === 2 ? 15 : 17,
       endsAt: ctx.model.now() + s.delayMs,
       payType: data.pay_type as number,
-      application: {
-        icp_subject: b.icp_subject,
-        icp_applets: b.icp_applets,
-        icp_materials: b.icp_materials,
-      },
+      application,
     };
     s.procedures.set(procedureId, procedure);
     procedurePush(ctx.hooks, procedure);

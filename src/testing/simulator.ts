@@ -736,10 +736,7 @@ export class WeChatSimulator {
     if (kind !== "success" && kind !== "fail" && kind !== "delay") {
       throw new TypeError('Audit outcome must be "success", "delay" or { status: "fail", … }');
     }
-    const account = this.#model.accounts.get(appId);
-    if (!account || account.kind !== "mini_program") {
-      throw new RangeError(`Account ${appId} is not a known mini program`);
-    }
+    this.#miniProgram(appId);
     const current = this.#model.code.inFlight(appId);
     if (current) current.outcome = outcome;
     else this.#model.code.outcomes.set(appId, outcome);
@@ -783,10 +780,7 @@ export class WeChatSimulator {
     if (verify !== undefined && verify !== "passed" && verify !== "failed") {
       throw new TypeError('ICP verify outcome must be "passed" or "failed"');
     }
-    const account = this.#model.accounts.get(appId);
-    if (!account || account.kind !== "mini_program") {
-      throw new RangeError(`Account ${appId} is not a known mini program`);
-    }
+    this.#miniProgram(appId);
     if (filing !== undefined) this.#model.icp.outcomes.set(appId, filing);
     if (verify !== undefined) this.#model.icp.verifyOutcomes.set(appId, verify);
   }
@@ -803,10 +797,7 @@ export class WeChatSimulator {
     ) {
       throw new TypeError('认证 outcome must be "approved" or { status: "refill" | "failed", … }');
     }
-    const account = this.#model.accounts.get(appId);
-    if (!account || account.kind !== "mini_program") {
-      throw new RangeError(`Account ${appId} is not a known mini program`);
-    }
+    this.#miniProgram(appId);
     this.#model.wxverify.outcomes.set(appId, outcome);
   }
 
@@ -940,6 +931,14 @@ export class WeChatSimulator {
         () => this.unauthorizedPush(this.#options.events!.url, appId),
       );
     }
+  }
+
+  #miniProgram(appId: string): Account {
+    const account = this.#model.accounts.get(appId);
+    if (!account || account.kind !== "mini_program") {
+      throw new RangeError(`Account ${appId} is not a known mini program`);
+    }
+    return account;
   }
 
   #authorized(appId: string): Account {
